@@ -1,0 +1,12 @@
+/*
+ * litc/litc.h — the umbrella header: include this to get all of litc.
+ */
+#ifndef LITC_LITC_H
+#define LITC_LITC_H
+
+#include "core.h"
+#include "tensor.h"
+#include "autograd.h"
+#include "ops.h"
+
+#endif

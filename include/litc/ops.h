@@ -1,0 +1,174 @@
+/*
+ * litc/ops.h — differentiable tensor operations.
+ *
+ * Every op takes input tensors (any strides), allocates its output in the
+ * current arena (core.h) and, when grad mode is on and an input requires
+ * grad, records an autograd node (autograd.h). Floating-point ops compute in
+ * f32: pass f32 tensors (convert bf16 storage with lit_to_dtype first).
+ * Index arguments are i64 (i32 accepted where noted).
+ *
+ * Shapes below use (..., C) for "any leading dims, last dim C". Negative dims
+ * count from the end, as in PyTorch. Broadcasting follows NumPy/PyTorch rules.
+ *
+ * Errors: shape, dtype and argument misuse abort via LIT_ASSERT with a
+ * message naming the op, the shapes involved and how to fix the call.
+ */
+#ifndef LITC_OPS_H
+#define LITC_OPS_H
+
+#include "autograd.h"
+#include "tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- views
+ * Views share data with their input; their backward maps the gradient back. */
+
+/* New shape with the same numel; one entry may be -1. Copies when the input
+ * strides do not allow a view. */
+lit_tensor *lit_reshape(lit_tensor *x, int ndim, const int64_t *shape);
+lit_tensor *lit_flatten(lit_tensor *x, int start_dim, int end_dim);
+lit_tensor *lit_permute(lit_tensor *x, const int *dims);          /* dims has x->ndim entries */
+lit_tensor *lit_transpose(lit_tensor *x, int dim0, int dim1);
+/* Elements start, start+step, ... < end along `dim` (step > 0; end clamped). */
+lit_tensor *lit_slice(lit_tensor *x, int dim, int64_t start, int64_t end, int64_t step);
+lit_tensor *lit_select(lit_tensor *x, int dim, int64_t index);   /* drops `dim` */
+/* Broadcast to `shape` (size-1 dims repeat with stride 0; -1 keeps a size). */
+lit_tensor *lit_expand(lit_tensor *x, int ndim, const int64_t *shape);
+lit_tensor *lit_unsqueeze(lit_tensor *x, int dim);
+lit_tensor *lit_squeeze(lit_tensor *x, int dim);                  /* dim must have size 1 */
+/* Contiguous row-major copy (returns x itself when already contiguous). */
+lit_tensor *lit_contiguous(lit_tensor *x);
+/* Convert dtype (differentiable between float dtypes). Returns x if same dtype. */
+lit_tensor *lit_to_dtype(lit_tensor *x, lit_dtype dt);
+/* Differentiable copy (always a new contiguous tensor). */
+lit_tensor *lit_clone(lit_tensor *x);
+
+/* ---------------------------------------------------------------- elementwise */
+
+/* a op b with broadcasting; output shape is the broadcast shape. */
+lit_tensor *lit_add(lit_tensor *a, lit_tensor *b);
+lit_tensor *lit_sub(lit_tensor *a, lit_tensor *b);
+lit_tensor *lit_mul(lit_tensor *a, lit_tensor *b);
+lit_tensor *lit_div(lit_tensor *a, lit_tensor *b);
+
+lit_tensor *lit_add_scalar(lit_tensor *x, double s);  /* x + s */
+lit_tensor *lit_mul_scalar(lit_tensor *x, double s);  /* x * s */
+lit_tensor *lit_div_scalar(lit_tensor *x, double s);  /* x / s */
+lit_tensor *lit_rsub_scalar(lit_tensor *x, double s); /* s - x */
+lit_tensor *lit_pow(lit_tensor *x, double p);         /* x ** p */
+
+lit_tensor *lit_neg(lit_tensor *x);
+lit_tensor *lit_exp(lit_tensor *x);
+lit_tensor *lit_log(lit_tensor *x);
+lit_tensor *lit_sqrt(lit_tensor *x);
+lit_tensor *lit_rsqrt(lit_tensor *x);
+lit_tensor *lit_square(lit_tensor *x);
+lit_tensor *lit_abs(lit_tensor *x);
+lit_tensor *lit_clamp(lit_tensor *x, double lo, double hi); /* -INFINITY/INFINITY for one side */
+lit_tensor *lit_tanh(lit_tensor *x);
+lit_tensor *lit_sigmoid(lit_tensor *x);
+lit_tensor *lit_relu(lit_tensor *x);
+typedef enum { LIT_GELU_EXACT = 0, LIT_GELU_TANH = 1 } lit_gelu_approx;
+lit_tensor *lit_gelu(lit_tensor *x, lit_gelu_approx approx);
+lit_tensor *lit_silu(lit_tensor *x);
+
+/* Comparison (no gradient): f32 1.0 where a == b (broadcasting), else 0.0.
+ * Integer inputs are compared exactly. */
+lit_tensor *lit_eq(lit_tensor *a, lit_tensor *b);
+
+/* ---------------------------------------------------------------- reductions
+ * `dims` lists the reduced dims (n_dims entries); n_dims == 0 reduces all.
+ * keepdim keeps reduced dims with size 1. */
+
+lit_tensor *lit_sum(lit_tensor *x, int n_dims, const int *dims, int keepdim);
+lit_tensor *lit_mean(lit_tensor *x, int n_dims, const int *dims, int keepdim);
+/* Variance with Bessel-style `correction` (1 = unbiased, as torch.var). */
+lit_tensor *lit_var(lit_tensor *x, int n_dims, const int *dims, int correction, int keepdim);
+/* Max/min over one dim (values); gradient flows to the first extremal element. */
+lit_tensor *lit_max(lit_tensor *x, int dim, int keepdim);
+lit_tensor *lit_min(lit_tensor *x, int dim, int keepdim);
+/* Index of the first maximum along `dim`, i64, no gradient. */
+lit_tensor *lit_argmax(lit_tensor *x, int dim, int keepdim);
+/* Sum of every element as a 0-d tensor. */
+lit_tensor *lit_sum_all(lit_tensor *x);
+lit_tensor *lit_mean_all(lit_tensor *x);
+
+/* ---------------------------------------------------------------- linear algebra */
+
+/* torch.matmul semantics: (n)x(n) dot, (m,k)x(k,n), batched (...,m,k)x(...,k,n)
+ * with broadcast batch dims, 1-d operands promoted and squeezed. */
+lit_tensor *lit_matmul(lit_tensor *a, lit_tensor *b);
+/* op(a) @ op(b) where op transposes the last two dims when the flag is set.
+ * a: (..., m, k) or (..., k, m); b: (..., k, n) or (..., n, k). */
+lit_tensor *lit_matmul_ex(lit_tensor *a, lit_tensor *b, int transpose_a, int transpose_b);
+/* Batched (B, m, k) x (B, k, n) -> (B, m, n). */
+lit_tensor *lit_bmm(lit_tensor *a, lit_tensor *b);
+/* Fused x @ w^T + b as nn.Linear: x (..., in), w (out, in), b (out) or NULL. */
+lit_tensor *lit_linear(lit_tensor *x, lit_tensor *w, lit_tensor *b);
+
+/* ---------------------------------------------------------------- normalisation */
+
+lit_tensor *lit_softmax(lit_tensor *x, int dim);
+lit_tensor *lit_log_softmax(lit_tensor *x, int dim);
+/* Fused layer norm over the last dim C: x (..., C), weight/bias (C) or NULL. */
+lit_tensor *lit_layer_norm(lit_tensor *x, lit_tensor *weight, lit_tensor *bias, double eps);
+
+/* ---------------------------------------------------------------- indexing */
+
+/* weight (V, D), indices (...) i64 or i32 in [0, V) -> (..., D).
+ * Backward scatter-adds into weight's gradient. */
+lit_tensor *lit_embedding(lit_tensor *weight, lit_tensor *indices);
+/* out[i][j] = x[i][index[i][j]] along `dim` (torch.gather); index i64, same ndim. */
+lit_tensor *lit_gather(lit_tensor *x, int dim, lit_tensor *index);
+/* cond (broadcastable, any dtype, nonzero = true) ? a : b. */
+lit_tensor *lit_where(lit_tensor *cond, lit_tensor *a, lit_tensor *b);
+/* x with `value` where mask (broadcastable to x, nonzero = true). */
+lit_tensor *lit_masked_fill(lit_tensor *x, lit_tensor *mask, double value);
+/* indices (...) i64 in [0, num_classes) -> (..., num_classes) i64 0/1. */
+lit_tensor *lit_one_hot(lit_tensor *indices, int64_t num_classes);
+/* Concatenate n tensors along dim (all other dims equal). */
+lit_tensor *lit_concat(int n, lit_tensor *const *xs, int dim);
+/* Split along dim into n_parts pieces of the given sizes (summing to the dim
+ * size); views written to out[0..n_parts). */
+void lit_split(lit_tensor *x, int dim, int n_parts, const int64_t *sizes, lit_tensor **out);
+/* torch.chunk: `chunks` pieces of ceil(size/chunks); returns the count written. */
+int lit_chunk(lit_tensor *x, int chunks, int dim, lit_tensor **out);
+
+/* ---------------------------------------------------------------- regularisation */
+
+/* Inverted dropout: zero with probability p and scale by 1/(1-p) when
+ * training; identity otherwise. rng NULL = lit_rng_global(). */
+lit_tensor *lit_dropout(lit_tensor *x, double p, int training, lit_rng *rng);
+
+/* ---------------------------------------------------------------- losses */
+
+typedef enum { LIT_REDUCTION_MEAN = 0, LIT_REDUCTION_SUM, LIT_REDUCTION_NONE } lit_reduction;
+
+typedef struct {
+    int64_t ignore_index;   /* targets equal to this contribute nothing (default -100) */
+    double label_smoothing; /* in [0, 1] (default 0) */
+    lit_reduction reduction;/* default mean over non-ignored targets */
+} lit_cross_entropy_params;
+lit_cross_entropy_params lit_cross_entropy_default_params(void);
+
+/* logits (N, C) f32, target (N) i64/i32 class indices -> 0-d (mean/sum) or
+ * (N) (none). p NULL = defaults. Matches torch.nn.functional.cross_entropy. */
+lit_tensor *lit_cross_entropy(lit_tensor *logits, lit_tensor *target, const lit_cross_entropy_params *p);
+/* Mean squared error, reduction as above. */
+lit_tensor *lit_mse_loss(lit_tensor *input, lit_tensor *target, lit_reduction reduction);
+
+/* ---------------------------------------------------------------- attention */
+
+/* softmax(q k^T * scale + mask) v. q (B, H, Tq, D), k/v (B, H, Tk, D);
+ * causal masks key j > query i (aligned at the start, as PyTorch's is_causal);
+ * scale <= 0 picks 1/sqrt(D). -> (B, H, Tq, D). */
+lit_tensor *lit_scaled_dot_product_attention(lit_tensor *q, lit_tensor *k, lit_tensor *v, int causal,
+                                             double scale);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,188 @@
+/*
+ * Define-by-run autograd: nodes recorded by ops in the current arena,
+ * topological ordering from the loss, gradient accumulation.
+ */
+#include <string.h>
+
+#include "litc/autograd.h"
+#include "litc/ops.h"
+
+static _Thread_local int grad_disabled;
+
+int lit_set_grad_enabled(int enabled) {
+    int prev = !grad_disabled;
+    grad_disabled = !enabled;
+    return prev;
+}
+
+int lit_is_grad_enabled(void) { return !grad_disabled; }
+
+int lit__needs_grad(const lit_tensor *t) { return t && t->requires_grad; }
+
+lit_node *lit__record(const char *op, lit_backward_fn fn, lit_tensor *out, int n_inputs,
+                      lit_tensor *const *inputs) {
+    if (grad_disabled) return NULL;
+    int any = 0;
+    for (int i = 0; i < n_inputs; i++) any |= lit__needs_grad(inputs[i]);
+    if (!any) return NULL;
+    LIT_ASSERT(n_inputs <= LIT_NODE_MAX_INPUTS, "%s: %d inputs; a node holds at most %d", op, n_inputs,
+               LIT_NODE_MAX_INPUTS);
+    LIT_ASSERT(lit_dtype_is_float(out->dtype), "%s: an integer output cannot require grad", op);
+    lit_node *node = lit_arena_calloc(lit_arena_current(), sizeof *node);
+    node->op = op;
+    node->backward = fn;
+    node->out = out;
+    node->n_inputs = n_inputs;
+    for (int i = 0; i < n_inputs; i++) node->inputs[i] = inputs[i];
+    out->requires_grad = 1;
+    out->grad_fn = node;
+    return node;
+}
+
+/* Sum g over the leading and size-1 broadcast dims so it matches t's shape. */
+static lit_tensor *reduce_to_shape(const lit_tensor *g, const lit_tensor *t) {
+    if (lit_same_shape(g, t)) return (lit_tensor *)g;
+    LIT_ASSERT(g->ndim >= t->ndim, "autograd: gradient %s cannot be reduced to input shape %s", LIT_SHAPE_STR(g),
+               LIT_SHAPE_STR(t));
+    int dims[LIT_MAX_DIMS], n = 0, lead = g->ndim - t->ndim;
+    for (int d = 0; d < g->ndim; d++) {
+        if (d < lead) {
+            dims[n++] = d;
+        } else if (t->shape[d - lead] == 1 && g->shape[d] != 1) {
+            dims[n++] = d;
+        } else {
+            LIT_ASSERT(t->shape[d - lead] == g->shape[d], "autograd: gradient %s does not broadcast to input %s",
+                       LIT_SHAPE_STR(g), LIT_SHAPE_STR(t));
+        }
+    }
+    lit_tensor *r = n ? lit_sum((lit_tensor *)g, n, dims, 1) : (lit_tensor *)g;
+    return lit_reshape(r, t->ndim, t->shape);
+}
+
+static lit_tensor *new_grad_for(lit_tensor *t) {
+    /* Leaves keep their gradient where they live; intermediates in the step arena. */
+    lit_arena *where = t->grad_fn ? lit_arena_current() : t->arena;
+    lit_tensor *g = lit_tensor_new(where, LIT_F32, t->ndim, t->shape);
+    LIT_ASSERT(g != NULL, "autograd: cannot allocate the gradient of %s: %s", LIT_SHAPE_STR(t), lit_last_error());
+    return g;
+}
+
+void lit__accumulate_grad(lit_tensor *t, const lit_tensor *g) {
+    if (!lit__needs_grad(t)) return;
+    g = reduce_to_shape(g, t);
+    if (!lit_is_contiguous(g)) g = lit_contiguous((lit_tensor *)g);
+    LIT_ASSERT(g->dtype == LIT_F32, "autograd: gradients are f32, got %s", lit_dtype_name(g->dtype));
+    if (!t->grad) t->grad = new_grad_for(t);
+    float *dst = lit_f32(t->grad);
+    const float *src = g->data;
+    for (int64_t i = 0; i < t->numel; i++) dst[i] += src[i];
+}
+
+/* ---- backward */
+
+static uint32_t visit_epoch;
+
+typedef struct {
+    lit_node **items;
+    int64_t n, cap;
+} node_list;
+
+static void list_push(node_list *l, lit_node *n) {
+    if (l->n == l->cap) {
+        int64_t cap = l->cap ? l->cap * 2 : 256;
+        lit_node **items = lit_arena_alloc(lit_arena_current(), (size_t)cap * sizeof *items);
+        if (l->n) memcpy(items, l->items, (size_t)l->n * sizeof *items);
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n++] = n;
+}
+
+/* Iterative DFS post-order: `order` lists producers before consumers, so
+ * walking it backwards visits each node after all its consumers. */
+static node_list topo_order(lit_node *root) {
+    node_list order = {0}, stack = {0};
+    uint32_t mark = ++visit_epoch * 2; /* mark: entered; mark+1: finished */
+    root->visit = mark;
+    list_push(&stack, root);
+    while (stack.n) {
+        lit_node *n = stack.items[stack.n - 1];
+        int pushed = 0;
+        for (int i = 0; i < n->n_inputs; i++) {
+            lit_tensor *in = n->inputs[i];
+            if (!in || !in->grad_fn) continue;
+            lit_node *c = in->grad_fn;
+            if (c->visit != mark && c->visit != mark + 1) {
+                c->visit = mark;
+                list_push(&stack, c);
+                pushed = 1;
+                break;
+            }
+        }
+        if (!pushed) {
+            stack.n--;
+            n->visit = mark + 1;
+            list_push(&order, n);
+        }
+    }
+    return order;
+}
+
+void lit_backward_with_grad(lit_tensor *out, const lit_tensor *grad) {
+    lit_tensor_check(out, "lit_backward");
+    LIT_ASSERT(out->requires_grad,
+               "lit_backward: tensor %s does not require grad: no input of the graph has requires_grad set "
+               "(set it on parameters), or it was computed in a no-grad region",
+               LIT_SHAPE_STR(out));
+    lit_tensor_check(grad, "lit_backward");
+    LIT_ASSERT(lit_same_shape(out, grad), "lit_backward: gradient %s does not match output %s",
+               LIT_SHAPE_STR(grad), LIT_SHAPE_STR(out));
+    if (!out->grad_fn) { /* a leaf: its gradient is the given one */
+        lit__accumulate_grad(out, grad);
+        return;
+    }
+    int prev = lit_set_grad_enabled(0);
+    node_list order = topo_order(out->grad_fn);
+    /* Fresh intermediate gradients on every walk. */
+    for (int64_t i = 0; i < order.n; i++) {
+        lit_tensor_check(order.items[i]->out, order.items[i]->op);
+        order.items[i]->out->grad = NULL;
+    }
+    lit__accumulate_grad(out, grad);
+    for (int64_t i = order.n - 1; i >= 0; i--) {
+        lit_node *n = order.items[i];
+        if (!n->out->grad) continue; /* nothing flowed into this branch */
+        n->backward(n, n->out->grad);
+    }
+    lit_set_grad_enabled(prev);
+}
+
+void lit_backward(lit_tensor *loss) {
+    lit_tensor_check(loss, "lit_backward");
+    LIT_ASSERT(loss->numel == 1,
+               "lit_backward: output %s has %lld elements; backward needs a scalar loss (reduce it with "
+               "lit_mean_all/lit_sum_all) or an explicit gradient via lit_backward_with_grad",
+               LIT_SHAPE_STR(loss), (long long)loss->numel);
+    lit_backward_with_grad(loss, lit_ones(LIT_F32, loss->ndim, loss->shape));
+}
+
+lit_tensor *lit_detach(lit_tensor *t) {
+    lit_tensor_check(t, "lit_detach");
+    lit_tensor *d = lit__tensor_alloc(lit_arena_current(), t->dtype, t->ndim, t->shape, 0);
+    memcpy(d->stride, t->stride, sizeof d->stride);
+    d->data = t->data;
+    d->base = t->base ? t->base : t;
+    return d;
+}
+
+void lit_zero_grad(lit_tensor **params, int n, int set_to_none) {
+    for (int i = 0; i < n; i++) {
+        if (!params[i] || !params[i]->grad) continue;
+        if (set_to_none) {
+            lit_tensor_free(params[i]->grad); /* heap grads; arena grads die with the arena */
+            params[i]->grad = NULL;
+        } else {
+            lit_tensor_zero_(params[i]->grad);
+        }
+    }
+}

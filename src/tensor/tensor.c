@@ -1,0 +1,250 @@
+/* Tensor headers: allocation, liveness checks, element access, copies. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "litc/autograd.h"
+#include "litc/tensor.h"
+
+int64_t lit_numel_of(int ndim, const int64_t *shape) {
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) n *= shape[i];
+    return n;
+}
+
+static void set_contiguous_strides(lit_tensor *t) {
+    int64_t s = 1;
+    for (int i = t->ndim - 1; i >= 0; i--) {
+        t->stride[i] = s;
+        s *= t->shape[i];
+    }
+}
+
+lit_tensor *lit__tensor_alloc(lit_arena *a, lit_dtype dt, int ndim, const int64_t *shape, int with_data) {
+    LIT_ASSERT(ndim >= 0 && ndim <= LIT_MAX_DIMS, "tensor: %d dims requested; litc supports 0..%d", ndim,
+               LIT_MAX_DIMS);
+    LIT_ASSERT(dt >= 0 && dt < LIT_DTYPE_COUNT, "tensor: unknown dtype %d", (int)dt);
+    for (int i = 0; i < ndim; i++)
+        LIT_ASSERT(shape[i] >= 0, "tensor: dim %d has negative size %lld; sizes must be >= 0", i,
+                   (long long)shape[i]);
+    int64_t numel = lit_numel_of(ndim, shape);
+    size_t bytes = (size_t)numel * lit_dtype_size(dt);
+    lit_tensor *t;
+    if (a) {
+        t = lit_arena_alloc(a, sizeof *t);
+    } else {
+        t = malloc(sizeof *t);
+        if (!t) {
+            lit_set_error(LIT_ERR_NOMEM, "tensor: cannot allocate a header");
+            return NULL;
+        }
+    }
+    memset(t, 0, sizeof *t);
+    t->magic = LIT_TENSOR_MAGIC;
+    t->arena = a;
+    t->generation = a ? lit_arena_generation(a) : 0;
+    t->dtype = dt;
+    t->ndim = ndim;
+    for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
+    t->numel = numel;
+    set_contiguous_strides(t);
+    if (with_data) {
+        if (a) {
+            t->data = lit_arena_alloc(a, bytes);
+        } else {
+            void *p = NULL;
+            if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0) {
+                free(t);
+                lit_set_error(LIT_ERR_NOMEM, "tensor: cannot allocate %zu bytes", bytes);
+                return NULL;
+            }
+            t->data = p;
+        }
+    }
+    return t;
+}
+
+lit_tensor *lit_tensor_new(lit_arena *arena, lit_dtype dt, int ndim, const int64_t *shape) {
+    lit_tensor *t = lit__tensor_alloc(arena, dt, ndim, shape, 1);
+    if (t) memset(t->data, 0, (size_t)t->numel * lit_dtype_size(dt));
+    return t;
+}
+
+void lit_tensor_free(lit_tensor *t) {
+    if (!t || t->arena) return;
+    LIT_ASSERT(t->magic == LIT_TENSOR_MAGIC, "lit_tensor_free: tensor already freed (double free)");
+    lit_tensor_free(t->grad);
+    if (!t->base) free(t->data);
+    t->magic = 0;
+    free(t);
+}
+
+void lit_tensor_check(const lit_tensor *t, const char *who) {
+    LIT_ASSERT(t != NULL, "%s: got a NULL tensor; pass a tensor made by a lit_ creator or op", who);
+    LIT_ASSERT(t->magic == LIT_TENSOR_MAGIC,
+               "%s: tensor %p is not alive: it was freed or its arena was reset. Tensors made during "
+               "a step die at lit_arena_reset; keep values with lit_item/lit_tensor_copy_ into a "
+               "persistent tensor (lit_tensor_new)",
+               who, (const void *)t);
+    if (t->arena) {
+        uint32_t now = lit_arena_generation(t->arena);
+        LIT_ASSERT(t->generation == now,
+                   "%s: tensor%s%s %s was made in arena '%s' generation %u, which has been reset "
+                   "(now generation %u); tensors from a step do not survive lit_arena_reset: make it "
+                   "persistent (lit_tensor_new) or recompute it",
+                   who, t->name ? " " : "", t->name ? t->name : "", LIT_SHAPE_STR(t),
+                   lit_arena_name(t->arena), t->generation, now);
+    }
+}
+
+int lit_is_contiguous(const lit_tensor *t) {
+    int64_t s = 1;
+    for (int i = t->ndim - 1; i >= 0; i--) {
+        if (t->shape[i] != 1 && t->stride[i] != s) return 0;
+        s *= t->shape[i];
+    }
+    return 1;
+}
+
+int lit_same_shape(const lit_tensor *a, const lit_tensor *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->shape[i] != b->shape[i]) return 0;
+    return 1;
+}
+
+char *lit_shape_str(const lit_tensor *t, char *buf, size_t n) {
+    if (!t) {
+        snprintf(buf, n, "(null)");
+        return buf;
+    }
+    size_t off = (size_t)snprintf(buf, n, "(");
+    for (int i = 0; i < t->ndim && off < n; i++)
+        off += (size_t)snprintf(buf + off, n - off, i ? ", %lld" : "%lld", (long long)t->shape[i]);
+    if (off < n) snprintf(buf + off, n - off, t->ndim == 1 ? ",)" : ")");
+    return buf;
+}
+
+static void *typed_data(const lit_tensor *t, lit_dtype dt, const char *accessor) {
+    lit_tensor_check(t, accessor);
+    LIT_ASSERT(t->dtype == dt, "%s: tensor %s has dtype %s; convert it with lit_to_dtype(t, %s)", accessor,
+               LIT_SHAPE_STR(t), lit_dtype_name(t->dtype), lit_dtype_name(dt));
+    LIT_ASSERT(lit_is_contiguous(t), "%s: tensor %s is a non-contiguous view; call lit_contiguous first",
+               accessor, LIT_SHAPE_STR(t));
+    return t->data;
+}
+
+float *lit_f32(const lit_tensor *t) { return typed_data(t, LIT_F32, "lit_f32"); }
+uint16_t *lit_bf16(const lit_tensor *t) { return typed_data(t, LIT_BF16, "lit_bf16"); }
+int32_t *lit_i32(const lit_tensor *t) { return typed_data(t, LIT_I32, "lit_i32"); }
+int64_t *lit_i64(const lit_tensor *t) { return typed_data(t, LIT_I64, "lit_i64"); }
+
+static double load(const lit_tensor *t, int64_t off) {
+    switch (t->dtype) {
+    case LIT_F32: return ((const float *)t->data)[off];
+    case LIT_BF16: return lit_bf16_to_f32(((const uint16_t *)t->data)[off]);
+    case LIT_I32: return ((const int32_t *)t->data)[off];
+    case LIT_I64: return (double)((const int64_t *)t->data)[off];
+    default: return 0;
+    }
+}
+
+static void store(lit_tensor *t, int64_t off, double v) {
+    switch (t->dtype) {
+    case LIT_F32: ((float *)t->data)[off] = (float)v; break;
+    case LIT_BF16: ((uint16_t *)t->data)[off] = lit_f32_to_bf16((float)v); break;
+    case LIT_I32: ((int32_t *)t->data)[off] = (int32_t)v; break;
+    case LIT_I64: ((int64_t *)t->data)[off] = (int64_t)v; break;
+    default: break;
+    }
+}
+
+static int64_t flat_to_offset(const lit_tensor *t, int64_t k) {
+    int64_t off = 0;
+    for (int d = t->ndim - 1; d >= 0; d--) {
+        int64_t i = t->shape[d] ? k % t->shape[d] : 0;
+        k = t->shape[d] ? k / t->shape[d] : 0;
+        off += i * t->stride[d];
+    }
+    return off;
+}
+
+double lit_item(const lit_tensor *t) {
+    lit_tensor_check(t, "lit_item");
+    LIT_ASSERT(t->numel == 1, "lit_item: tensor %s has %lld elements; lit_item needs exactly one (reduce it first, e.g. lit_mean_all)",
+               LIT_SHAPE_STR(t), (long long)t->numel);
+    return load(t, 0);
+}
+
+double lit_get(const lit_tensor *t, const int64_t *index) {
+    lit_tensor_check(t, "lit_get");
+    int64_t off = 0;
+    for (int d = 0; d < t->ndim; d++) {
+        LIT_ASSERT(index[d] >= 0 && index[d] < t->shape[d], "lit_get: index %lld out of range for dim %d of %s",
+                   (long long)index[d], d, LIT_SHAPE_STR(t));
+        off += index[d] * t->stride[d];
+    }
+    return load(t, off);
+}
+
+double lit_get_flat(const lit_tensor *t, int64_t k) {
+    lit_tensor_check(t, "lit_get_flat");
+    LIT_ASSERT(k >= 0 && k < t->numel, "lit_get_flat: index %lld out of range for %s", (long long)k, LIT_SHAPE_STR(t));
+    return load(t, flat_to_offset(t, k));
+}
+
+void lit_set_flat(lit_tensor *t, int64_t k, double v) {
+    lit_tensor_check(t, "lit_set_flat");
+    LIT_ASSERT(k >= 0 && k < t->numel, "lit_set_flat: index %lld out of range for %s", (long long)k, LIT_SHAPE_STR(t));
+    store(t, flat_to_offset(t, k), v);
+}
+
+void lit_tensor_copy_(lit_tensor *dst, const lit_tensor *src) {
+    lit_tensor_check(dst, "lit_tensor_copy_");
+    lit_tensor_check(src, "lit_tensor_copy_");
+    LIT_ASSERT(dst->numel == src->numel && lit_same_shape(dst, src),
+               "lit_tensor_copy_: shapes differ: dst %s, src %s; reshape one of them", LIT_SHAPE_STR(dst),
+               LIT_SHAPE_STR(src));
+    if (dst->dtype == src->dtype && lit_is_contiguous(dst) && lit_is_contiguous(src)) {
+        memmove(dst->data, src->data, (size_t)src->numel * lit_dtype_size(src->dtype));
+        return;
+    }
+    if (dst->dtype == LIT_F32 && src->dtype == LIT_F32) {
+        /* strided f32 copy: walk indices once */
+        int64_t idx[LIT_MAX_DIMS] = {0};
+        float *d = dst->data;
+        const float *s = src->data;
+        for (int64_t k = 0; k < src->numel; k++) {
+            int64_t so = 0, doff = 0;
+            for (int i = 0; i < src->ndim; i++) {
+                so += idx[i] * src->stride[i];
+                doff += idx[i] * dst->stride[i];
+            }
+            d[doff] = s[so];
+            for (int i = src->ndim - 1; i >= 0; i--) {
+                if (++idx[i] < src->shape[i]) break;
+                idx[i] = 0;
+            }
+        }
+        return;
+    }
+    for (int64_t k = 0; k < src->numel; k++) store(dst, flat_to_offset(dst, k), load(src, flat_to_offset(src, k)));
+}
+
+void lit_tensor_fill_(lit_tensor *t, double v) {
+    lit_tensor_check(t, "lit_tensor_fill_");
+    if (t->dtype == LIT_F32 && lit_is_contiguous(t)) {
+        float *p = t->data, f = (float)v;
+        for (int64_t i = 0; i < t->numel; i++) p[i] = f;
+        return;
+    }
+    for (int64_t k = 0; k < t->numel; k++) store(t, flat_to_offset(t, k), v);
+}
+
+void lit_tensor_zero_(lit_tensor *t) {
+    lit_tensor_check(t, "lit_tensor_zero_");
+    if (lit_is_contiguous(t)) {
+        memset(t->data, 0, (size_t)t->numel * lit_dtype_size(t->dtype));
+        return;
+    }
+    lit_tensor_fill_(t, 0.0);
+}
