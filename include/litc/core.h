@@ -182,7 +182,10 @@ typedef struct {
 } lit_rng;
 
 lit_rng lit_rng_new(uint64_t seed);
-/* Four 32-bit words of block `counter` under `seed` (pure function). */
+/* The raw Philox4x32-10 bijection (Random123's philox4x32_10). */
+void lit_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+/* Four 32-bit words of block `counter` under `seed` (pure function):
+ * counter -> ctr {lo, hi, 0, 0}, seed -> key {lo, hi}. */
 void lit_philox4x32(uint64_t seed, uint64_t counter, uint32_t out[4]);
 
 /* Fill `n` values and advance rng->counter by ceil(n/4) blocks. */

@@ -1,0 +1,200 @@
+/* core: status table, last error, logging, assertions, arenas, Philox RNG, clock. */
+#include "harness.h"
+
+TEST(status_strings) {
+    CHECK_STR_EQ(lit_status_str(LIT_OK), "success");
+    CHECK_STR_EQ(lit_status_str(LIT_ERR_NOMEM), "out of memory");
+    CHECK_STR_EQ(lit_status_name(LIT_ERR_CORRUPT), "LIT_ERR_CORRUPT");
+    CHECK_STR_EQ(lit_status_str((lit_status)-999), "unknown status");
+    CHECK(LIT_ERR_IO < 0);
+}
+
+static lit_status failing_io(void) { return lit_set_error(LIT_ERR_IO, "open %s: %s", "a.ckpt", "No such file"); }
+static lit_status propagates(void) {
+    LIT_TRY(failing_io());
+    return LIT_OK;
+}
+
+TEST(last_error_and_try) {
+    lit_clear_error();
+    CHECK_STR_EQ(lit_last_error(), "");
+    CHECK_EQ_INT(propagates(), LIT_ERR_IO);
+    CHECK_STR_EQ(lit_last_error(), "open a.ckpt: No such file");
+}
+
+static char logged[256];
+static int logged_level = -1;
+static void capture_log(lit_log_level level, const char *msg, void *user) {
+    (void)user;
+    logged_level = (int)level;
+    snprintf(logged, sizeof logged, "%s", msg);
+}
+
+TEST(log_callback_and_level) {
+    lit_log_set_callback(capture_log, NULL);
+    lit_log_set_level(LIT_LOG_WARN);
+    lit_logf(LIT_LOG_INFO, "hidden %d", 1);
+    CHECK_EQ_INT(logged_level, -1);
+    lit_logf(LIT_LOG_ERROR, "shown %d", 2);
+    CHECK_EQ_INT(logged_level, LIT_LOG_ERROR);
+    CHECK_STR_EQ(logged, "shown 2");
+    lit_log_set_callback(NULL, NULL);
+    lit_log_set_level(LIT_LOG_INFO);
+}
+
+TEST(assert_message_has_hint_and_location) {
+    int n = 0;
+    EXPECT_ASSERT(LIT_ASSERT(n > 0, "linear: in_features is %d; pass > 0", n), "in_features is 0; pass > 0");
+    EXPECT_ASSERT(LIT_ASSERT(n > 0, "x"), "test-core.c");
+    EXPECT_ASSERT(lit_panic("boom %d", 7), "boom 7");
+}
+
+TEST(arena_alignment_and_growth) {
+    lit_arena *a = lit_arena_new("t", 256);
+    CHECK(a != NULL);
+    void *p1 = lit_arena_alloc(a, 3), *p2 = lit_arena_alloc(a, 100);
+    CHECK(((uintptr_t)p1 & 63) == 0 && ((uintptr_t)p2 & 63) == 0);
+    CHECK((char *)p2 - (char *)p1 == 64);
+    void *big = lit_arena_alloc(a, 10000); /* forces a second chunk */
+    CHECK(big != NULL);
+    CHECK(lit_arena_malloc_count(a) == 2);
+    CHECK(lit_arena_used(a) == 64 + 128 + 10048);
+    lit_arena_free(a);
+    lit_arena_free(NULL);
+}
+
+/* After the first steps a step of the same size performs no malloc. */
+TEST(arena_high_water_presizing_no_steady_state_malloc) {
+    lit_arena *a = lit_arena_new("step", 1024);
+    for (int step = 0; step < 5; step++) {
+        for (int i = 0; i < 20; i++) memset(lit_arena_alloc(a, 1000), i, 1000);
+        size_t mallocs = lit_arena_malloc_count(a);
+        lit_arena_reset(a);
+        if (step >= 2) CHECK_EQ_INT(lit_arena_malloc_count(a), mallocs); /* reset allocs nothing */
+        if (step == 4) CHECK(lit_arena_capacity(a) >= 20 * 1024);
+    }
+    size_t before = lit_arena_malloc_count(a);
+    for (int i = 0; i < 20; i++) lit_arena_alloc(a, 1000);
+    CHECK_EQ_INT(lit_arena_malloc_count(a), before);
+    CHECK_EQ_INT(lit_arena_high_water(a), 20 * 1024);
+    lit_arena_free(a);
+}
+
+TEST(arena_poison_and_generation) {
+    lit_arena *a = lit_arena_new("p", 0);
+    lit_arena_set_poison(a, 1);
+    unsigned char *p = lit_arena_alloc(a, 16);
+    memset(p, 0, 16);
+    uint32_t g = lit_arena_generation(a);
+    lit_arena_reset(a);
+    CHECK_EQ_INT(lit_arena_generation(a), g + 1);
+    CHECK_EQ_INT(p[0], 0xA5);
+    CHECK_EQ_INT(p[15], 0xA5);
+    CHECK(lit_arena_reserve(a, 4 << 20) == LIT_OK);
+    CHECK(lit_arena_capacity(a) >= (4u << 20));
+    lit_arena_alloc(a, 8);
+    CHECK(lit_arena_reserve(a, 64 << 20) == LIT_ERR_STATE);
+    CHECK_STR_CONTAINS(lit_last_error(), "between steps");
+    lit_arena_free(a);
+}
+
+TEST(arena_current_switching) {
+    lit_arena *a = lit_arena_new("mine", 0);
+    lit_arena *prev = lit_arena_use(a);
+    CHECK(lit_arena_current() == a);
+    lit_tensor *t = lit_zeros(LIT_F32, LIT_SHAPE(2));
+    CHECK(t->arena == a);
+    lit_arena_use(prev);
+    CHECK(lit_arena_current() == prev);
+    lit_arena_free(a);
+}
+
+/* Known-answer tests from Random123's kat_vectors for philox4x32_10. */
+TEST(philox_known_answers) {
+    uint32_t out[4];
+    lit_philox4x32_10((uint32_t[]){0, 0, 0, 0}, (uint32_t[]){0, 0}, out);
+    CHECK(out[0] == 0x6627e8d5u && out[1] == 0xe169c58du && out[2] == 0xbc57ac4cu && out[3] == 0x9b00dbd8u);
+    lit_philox4x32_10((uint32_t[]){0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu},
+                      (uint32_t[]){0xffffffffu, 0xffffffffu}, out);
+    CHECK(out[0] == 0x408f276du && out[1] == 0x41c83b0eu && out[2] == 0xa20bc7c6u && out[3] == 0x6d5451fdu);
+    lit_philox4x32_10((uint32_t[]){0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u},
+                      (uint32_t[]){0xa4093822u, 0x299f31d0u}, out);
+    CHECK(out[0] == 0xd16cfe09u && out[1] == 0x94fdccebu && out[2] == 0x5001e420u && out[3] == 0x24126ea1u);
+}
+
+TEST(rng_state_save_restore) {
+    lit_rng r = lit_rng_new(42);
+    float a[10], b[10];
+    lit_rng_fill_uniform(&r, a, 3, 0, 1);
+    CHECK_EQ_INT(r.counter, 1);
+    lit_rng saved = r; /* the whole state is two integers */
+    lit_rng_fill_normal(&r, a, 10, 0, 1);
+    lit_rng_fill_normal(&saved, b, 10, 0, 1);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK_EQ_INT(r.counter, 4);
+}
+
+TEST(rng_distributions) {
+    lit_rng r = lit_rng_new(7);
+    enum { N = 200000 };
+    static float v[N];
+    lit_rng_fill_uniform(&r, v, N, -2, 3);
+    double s = 0, lo = 1e9, hi = -1e9;
+    for (int i = 0; i < N; i++) { s += v[i]; if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i]; }
+    CHECK_NEAR(s / N, 0.5, 0.02);
+    CHECK(lo >= -2 && hi < 3);
+    lit_rng_fill_normal(&r, v, N, 1, 2);
+    double m = 0, q = 0;
+    for (int i = 0; i < N; i++) m += v[i];
+    m /= N;
+    for (int i = 0; i < N; i++) q += (v[i] - m) * (v[i] - m);
+    CHECK_NEAR(m, 1.0, 0.02);
+    CHECK_NEAR(sqrt(q / N), 2.0, 0.02);
+    int counts[6] = {0};
+    for (int i = 0; i < 60000; i++) counts[lit_rng_below(&r, 6)]++;
+    for (int i = 0; i < 6; i++) CHECK_NEAR(counts[i], 10000, 400);
+    double u = lit_rng_uniform(&r);
+    CHECK(u >= 0 && u < 1);
+}
+
+TEST(global_seed_is_reproducible) {
+    lit_manual_seed(3);
+    lit_tensor *a = lit_randn(LIT_SHAPE(5), NULL);
+    lit_manual_seed(3);
+    lit_tensor *b = lit_randn(LIT_SHAPE(5), NULL);
+    CHECK(memcmp(a->data, b->data, 5 * sizeof(float)) == 0);
+}
+
+TEST(monotonic_clock) {
+    uint64_t t0 = lit_time_now_ns();
+    double s0 = lit_time_now();
+    volatile double x = 0;
+    for (int i = 0; i < 100000; i++) x += i;
+    CHECK(lit_time_now_ns() >= t0);
+    CHECK(lit_time_now() >= s0);
+}
+
+TEST(threads_setting) {
+    lit_set_num_threads(1);
+    CHECK_EQ_INT(lit_get_num_threads(), 1);
+    lit_set_num_threads(2);
+    CHECK_EQ_INT(lit_get_num_threads(), 2);
+}
+
+int main(void) {
+    RUN(status_strings);
+    RUN(last_error_and_try);
+    RUN(log_callback_and_level);
+    RUN(assert_message_has_hint_and_location);
+    RUN(arena_alignment_and_growth);
+    RUN(arena_high_water_presizing_no_steady_state_malloc);
+    RUN(arena_poison_and_generation);
+    RUN(arena_current_switching);
+    RUN(philox_known_answers);
+    RUN(rng_state_save_restore);
+    RUN(rng_distributions);
+    RUN(global_seed_is_reproducible);
+    RUN(monotonic_clock);
+    RUN(threads_setting);
+    return harness_summary();
+}
