@@ -121,7 +121,7 @@ static inline int harness_allclose_(const float *a, const float *b, long n, doub
 /* Programmer errors: the abort hook jumps back here. */
 static jmp_buf harness_jmp_;
 static char harness_abort_msg_[2048];
-static void harness_abort_hook_(const char *msg, void *user) {
+__attribute__((unused)) static void harness_abort_hook_(const char *msg, void *user) {
     (void)user;
     snprintf(harness_abort_msg_, sizeof harness_abort_msg_, "%s", msg);
     longjmp(harness_jmp_, 1);

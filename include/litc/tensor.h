@@ -75,6 +75,7 @@ typedef struct lit_tensor {
     /* autograd (autograd.h) */
     int requires_grad;               /* leaf flag set by the user; ops propagate it */
     struct lit_tensor *grad;         /* accumulated gradient, same shape, f32; NULL until backward */
+    struct lit_tensor *grad_spare;   /* storage of a gradient set to none, reused by the next backward */
     lit_node *grad_fn;               /* node that produced this tensor; NULL for leaves */
     const char *name;                /* optional, for messages (not owned) */
 } lit_tensor;

@@ -60,11 +60,22 @@ static lit_tensor *reduce_to_shape(const lit_tensor *g, const lit_tensor *t) {
 }
 
 static lit_tensor *new_grad_for(lit_tensor *t) {
+    if (t->grad_spare) { /* storage of a gradient set to none: no malloc in steady state */
+        lit_tensor *g = t->grad_spare;
+        t->grad_spare = NULL;
+        lit_tensor_zero_(g);
+        return g;
+    }
     /* Leaves keep their gradient where they live; intermediates in the step arena. */
     lit_arena *where = t->grad_fn ? lit_arena_current() : t->arena;
     lit_tensor *g = lit_tensor_new(where, LIT_F32, t->ndim, t->shape);
     LIT_ASSERT(g != NULL, "autograd: cannot allocate the gradient of %s: %s", LIT_SHAPE_STR(t), lit_last_error());
     return g;
+}
+
+lit_tensor *lit__grad_buffer(lit_tensor *t) {
+    if (!t->grad) t->grad = new_grad_for(t);
+    return t->grad;
 }
 
 void lit__accumulate_grad(lit_tensor *t, const lit_tensor *g) {
@@ -179,7 +190,9 @@ void lit_zero_grad(lit_tensor **params, int n, int set_to_none) {
     for (int i = 0; i < n; i++) {
         if (!params[i] || !params[i]->grad) continue;
         if (set_to_none) {
-            lit_tensor_free(params[i]->grad); /* heap grads; arena grads die with the arena */
+            /* Keep the storage for the next backward: .grad reads as none. */
+            if (!params[i]->grad_spare) params[i]->grad_spare = params[i]->grad;
+            else lit_tensor_free(params[i]->grad);
             params[i]->grad = NULL;
         } else {
             lit_tensor_zero_(params[i]->grad);

@@ -73,6 +73,7 @@ void lit_tensor_free(lit_tensor *t) {
     if (!t || t->arena) return;
     LIT_ASSERT(t->magic == LIT_TENSOR_MAGIC, "lit_tensor_free: tensor already freed (double free)");
     lit_tensor_free(t->grad);
+    lit_tensor_free(t->grad_spare);
     if (!t->base) free(t->data);
     t->magic = 0;
     free(t);
