@@ -82,6 +82,10 @@ int lit__needs_grad(const lit_tensor *t);
 /* Add `g` (f32, same shape as t, or broadcastable-to t's shape from a larger
  * broadcast shape — summed down) into t->grad, allocating it on first use. */
 void lit__accumulate_grad(lit_tensor *t, const lit_tensor *g);
+/* t->grad, allocated zero-filled (contiguous f32, t's shape, by the same rule
+ * as lit__accumulate_grad) when NULL, so kernels can accumulate into it
+ * directly (e.g. sgemm with beta = 1) instead of through a temporary. */
+lit_tensor *lit__grad_buffer(lit_tensor *t);
 
 #ifdef __cplusplus
 }

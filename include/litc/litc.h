@@ -8,5 +8,6 @@
 #include "tensor.h"
 #include "autograd.h"
 #include "ops.h"
+#include "backend.h"
 
 #endif
