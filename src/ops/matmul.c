@@ -332,7 +332,8 @@ lit_tensor *lit_linear(lit_tensor *x, lit_tensor *w, lit_tensor *b) {
     if (b) {
         const float *bs = dense(b)->data;
         float *ys = y->data;
-#pragma omp parallel for schedule(static) if (M * out_f >= LIT_PARALLEL_MIN)
+        /* Memory-bound: threads only pay off on large outputs. */
+#pragma omp parallel for schedule(static) if (M * out_f >= 16 * LIT_PARALLEL_MIN)
         for (int64_t i = 0; i < M; i++) {
             float *row = ys + i * out_f;
             for (int64_t j = 0; j < out_f; j++) row[j] += bs[j];
