@@ -259,7 +259,8 @@ lit_tensor *lit_var(lit_tensor *x, int n_dims, const int *dims, int correction, 
     double denom = r - correction > 0 ? (double)(r - correction) : 0.0; /* torch: max(0, N - correction) */
     /* One contiguous row per output; two passes in double (mean, then squares). */
     int64_t k1, rr, k2;
-    lit_tensor *rows = (three_groups(&p, &k1, &rr, &k2) && k2 == 1) ? dense(x) : kept_then_reduced(x, &p);
+    lit_tensor *xc = dense(x); /* backward reads x in its own layout */
+    lit_tensor *rows = (three_groups(&p, &k1, &rr, &k2) && k2 == 1) ? xc : kept_then_reduced(x, &p);
     const float *xs = rows->data;
     float *o = out->data, *m = mean->data;
 #pragma omp parallel for schedule(static) if (x->numel >= LIT_PARALLEL_MIN)
@@ -275,7 +276,7 @@ lit_tensor *lit_var(lit_tensor *x, int n_dims, const int *dims, int correction, 
         rplan *saved = lit_arena_alloc(lit_arena_current(), sizeof *saved);
         *saved = p;
         node->extra = saved;
-        node->saved[0] = dense(x);
+        node->saved[0] = xc;
         node->saved[1] = mean;
         node->scalars[0] = 2.0 / denom;
     }
