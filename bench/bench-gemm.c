@@ -204,6 +204,13 @@ int main(int argc, char **argv) {
         return 1;
     }
     double peak = peak_gflops(threads);
+    FILE *la = fopen("/proc/loadavg", "r");
+    double load;
+    if (la && fscanf(la, "%lf", &load) == 1 && load > 0.5)
+        printf("warning: load average %.2f before timing: other processes share these cores, so multi-threaded "
+               "timings (ours and torch's) are noise; rerun on an idle machine\n",
+               load);
+    if (la) fclose(la);
     double ours[N_SHAPES], theirs[N_SHAPES] = {0};
     char why[256] = "disabled (--no-ref)";
     int have_ref = ref && run_reference(threads, min_time, theirs, why, sizeof why);
