@@ -9,5 +9,7 @@
 #include "autograd.h"
 #include "ops.h"
 #include "backend.h"
+#include "optim.h"
+#include "sched.h"
 
 #endif
