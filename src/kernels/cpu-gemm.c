@@ -31,6 +31,10 @@ static void cpu_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                    ldc <= INT32_MAX,
                "sgemm: m=%lld n=%lld k=%lld exceed the 32-bit BLAS interface; split the product", (long long)m,
                (long long)n, (long long)k);
+    if (beta == 0.0f) { /* zeroing C ourselves beats OpenBLAS's beta=0 pass (sgemm_beta) */
+        scale_c(m, n, 0.0f, c, ldc);
+        beta = 1.0f;
+    }
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)m,
                 (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
 }

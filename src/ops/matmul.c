@@ -265,8 +265,8 @@ static void linear_backward(lit_node *n, const lit_tensor *g) {
     if (lit__needs_grad(x)) { /* dX (M, in) = G (M, out) @ W (out, in) */
         operand W = prep(w, 0);
         if (!x->grad || lit_is_contiguous(x->grad)) {
-            float beta = x->grad ? 1.0f : 0.0f;
-            be->sgemm(0, W.trans, M, in_f, out_f, 1.0f, G, out_f, W.t->data, W.ld, beta, lit__grad_buffer(x)->data,
+            /* the buffer is either the existing gradient or freshly zeroed: accumulate */
+            be->sgemm(0, W.trans, M, in_f, out_f, 1.0f, G, out_f, W.t->data, W.ld, 1.0f, lit__grad_buffer(x)->data,
                       in_f);
         } else {
             lit_tensor *dx = lit_empty(LIT_F32, x->ndim, x->shape);
@@ -278,8 +278,7 @@ static void linear_backward(lit_node *n, const lit_tensor *g) {
         const float *X = n->saved[0]->data;
         lit_tensor *gw = w->grad;
         if (!gw || lit_is_contiguous(gw)) {
-            float beta = gw ? 1.0f : 0.0f;
-            be->sgemm(1, 0, out_f, in_f, M, 1.0f, G, out_f, X, in_f, beta, lit__grad_buffer(w)->data, in_f);
+            be->sgemm(1, 0, out_f, in_f, M, 1.0f, G, out_f, X, in_f, 1.0f, lit__grad_buffer(w)->data, in_f);
         } else {
             lit_tensor *dw = lit_empty(LIT_F32, 2, w->shape);
             be->sgemm(1, 0, out_f, in_f, M, 1.0f, G, out_f, X, in_f, 0.0f, dw->data, in_f);
