@@ -121,9 +121,11 @@ lit_tensor *lit_layer_norm(lit_tensor *x, lit_tensor *weight, lit_tensor *bias, 
 /* weight (V, D), indices (...) i64 or i32 in [0, V) -> (..., D).
  * Backward scatter-adds into weight's gradient. */
 lit_tensor *lit_embedding(lit_tensor *weight, lit_tensor *indices);
-/* out[i][j] = x[i][index[i][j]] along `dim` (torch.gather); index i64, same ndim. */
+/* out[i][j] = x[i][index[i][j]] along `dim` (torch.gather); index i64 (or i32),
+ * same ndim; x any dtype. Backward scatter-adds (repeated indices sum). */
 lit_tensor *lit_gather(lit_tensor *x, int dim, lit_tensor *index);
-/* cond (broadcastable, any dtype, nonzero = true) ? a : b. */
+/* cond (broadcastable, any dtype, nonzero = true) ? a : b. a and b share a
+ * dtype (any; the output has it); gradients flow to float a and b. */
 lit_tensor *lit_where(lit_tensor *cond, lit_tensor *a, lit_tensor *b);
 /* x with `value` where mask (broadcastable to x, nonzero = true). */
 lit_tensor *lit_masked_fill(lit_tensor *x, lit_tensor *mask, double value);
@@ -134,13 +136,18 @@ lit_tensor *lit_concat(int n, lit_tensor *const *xs, int dim);
 /* Split along dim into n_parts pieces of the given sizes (summing to the dim
  * size); views written to out[0..n_parts). */
 void lit_split(lit_tensor *x, int dim, int n_parts, const int64_t *sizes, lit_tensor **out);
-/* torch.chunk: `chunks` pieces of ceil(size/chunks); returns the count written. */
+/* torch.chunk: pieces of ceil(size/chunks) (the last may be smaller, and
+ * there may be fewer than `chunks`); returns the count written. `out` must
+ * hold `chunks` entries (an empty dim gives `chunks` empty pieces). */
 int lit_chunk(lit_tensor *x, int chunks, int dim, lit_tensor **out);
 
 /* ---------------------------------------------------------------- regularisation */
 
 /* Inverted dropout: zero with probability p and scale by 1/(1-p) when
- * training; identity otherwise. rng NULL = lit_rng_global(). */
+ * training; identity otherwise. rng NULL = lit_rng_global(). Element i uses
+ * Philox block rng->counter + i/4 (independent of the thread count) and the
+ * call advances rng->counter by ceil(numel/4). With training == 0 or p == 0
+ * it returns x itself (no copy, RNG untouched); p == 1 gives zeros. */
 lit_tensor *lit_dropout(lit_tensor *x, double p, int training, lit_rng *rng);
 
 /* ---------------------------------------------------------------- losses */
@@ -162,9 +169,10 @@ lit_tensor *lit_mse_loss(lit_tensor *input, lit_tensor *target, lit_reduction re
 
 /* ---------------------------------------------------------------- attention */
 
-/* softmax(q k^T * scale + mask) v. q (B, H, Tq, D), k/v (B, H, Tk, D);
+/* softmax(q k^T * scale + mask) v. q (B, H, Tq, D), k/v (B, H, Tk, D) (v may
+ * have its own last dim Dv, giving (B, H, Tq, Dv));
  * causal masks key j > query i (aligned at the start, as PyTorch's is_causal);
- * scale <= 0 picks 1/sqrt(D). -> (B, H, Tq, D). */
+ * scale <= 0 picks 1/sqrt(D). -> (B, H, Tq, Dv). */
 lit_tensor *lit_scaled_dot_product_attention(lit_tensor *q, lit_tensor *k, lit_tensor *v, int causal,
                                              double scale);
 
