@@ -11,5 +11,6 @@
 #include "backend.h"
 #include "optim.h"
 #include "sched.h"
+#include "progress.h"
 
 #endif
