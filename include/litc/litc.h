@@ -12,5 +12,6 @@
 #include "optim.h"
 #include "sched.h"
 #include "progress.h"
+#include "summary.h"
 
 #endif
