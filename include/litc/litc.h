@@ -9,6 +9,7 @@
 #include "autograd.h"
 #include "ops.h"
 #include "backend.h"
+#include "nn.h"
 #include "optim.h"
 #include "sched.h"
 #include "progress.h"

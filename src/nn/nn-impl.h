@@ -1,0 +1,25 @@
+/*
+ * src/nn/nn-impl.h — private definitions shared by the nn sources.
+ */
+#ifndef LITC_NN_IMPL_H
+#define LITC_NN_IMPL_H
+
+#include "litc/nn.h"
+
+struct lit_param_store {
+    lit_arena *arena;           /* parameters, their gradients, names, trainable arrays */
+    int n, cap;
+    char **names;               /* n names (strings in the arena), registration order */
+    lit_tensor **tensors;       /* n tensors */
+    unsigned char *is_buffer;   /* n flags */
+    int training;               /* module train/eval flag */
+};
+
+/* The name a layer keeps for messages: prefix copied into the store's arena
+ * ("" when prefix is NULL). */
+const char *lit__nn_keep_name(lit_param_store *s, const char *prefix);
+
+/* rng or the global generator. */
+static inline lit_rng *lit__nn_rng(lit_rng *rng) { return rng ? rng : lit_rng_global(); }
+
+#endif
