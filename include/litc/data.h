@@ -64,6 +64,11 @@ typedef struct {
 typedef struct {
     int n;
     lit_field fields[LIT_SAMPLE_MAX_FIELDS];
+    /* Set by the DataLoader after get()/iter_next() returns (datasets need not
+     * fill it): the dataset index of a map-style sample, or the sample's
+     * position in the epoch's stream for an iterable dataset. Collate error
+     * messages quote it; -1 (or 0 from a zeroed struct) when built by hand. */
+    int64_t index;
 } lit_sample;
 
 /* ---------------------------------------------------------------- datasets */
@@ -105,6 +110,9 @@ typedef struct lit_batch {
 lit_tensor *lit_batch_get(const lit_batch *b, const char *name);
 /* NULL when absent. */
 lit_tensor *lit_batch_find(const lit_batch *b, const char *name);
+/* The `size` string pointers of string field `name`; NULL when absent or not
+ * a string field. */
+const char **lit_batch_strings(const lit_batch *b, const char *name);
 
 /* Turn `n` samples into one batch (tensors in out->arena). */
 typedef lit_status (*lit_collate_fn)(const lit_sample *samples, int64_t n, lit_batch *out, void *user);
@@ -129,6 +137,38 @@ lit_dataloader_params lit_dataloader_default_params(void);
 
 typedef struct lit_dataloader lit_dataloader;
 
+/*
+ * How the loader works (what callers may rely on):
+ *
+ * - Batch k of an epoch holds samples order[k*B .. min((k+1)*B, n)) of the
+ *   epoch's sampler order (lit_sampler_order); with drop_last the short tail
+ *   is dropped (torch.utils.data.BatchSampler).
+ * - Batch slots: the loader owns a fixed pool of num_workers*prefetch_factor
+ *   + 1 slots (1 when num_workers is 0), each with its own arena ("batch-k").
+ *   Batch k is always built in slot k % slots, so a slot's arena sees the
+ *   same batch sizes every epoch and stops growing after the first epoch.
+ * - Workers: num_workers pthreads, started by the first begin_epoch and
+ *   parked between epochs (persistent workers); they claim batches k = 0, 1,
+ *   2, ... in order while at most num_workers*prefetch_factor batches are in
+ *   flight, and the consumer receives them strictly in order. Map-style
+ *   get() runs concurrently for different indices on different workers.
+ *   Iterable datasets are read by a single worker thread (the samples come
+ *   from one sequential stream), still prefetching up to
+ *   num_workers*prefetch_factor batches.
+ * - While get()/iter_next()/collate_fn run, the batch's arena is also the
+ *   thread's current arena (lit_arena_use), so lit_empty/lit_zeros/ops called
+ *   there allocate in the batch too.
+ * - Errors: a failing get() (iter_next(), collate_fn) makes lit_dataloader_next
+ *   return its status, in order (the batches before it are delivered first),
+ *   with a message naming the batch, the sample index and the dataset's own
+ *   message. The error is sticky: later next() calls return it again until
+ *   end_epoch/begin_epoch. Workers never exit or abort on dataset errors.
+ * - skip_batches: map-style datasets start at batch `skip` of the same
+ *   permutation without calling get() for the skipped samples; iterable
+ *   datasets must read and discard skip*batch_size samples (on the caller's
+ *   thread, in begin_epoch).
+ */
+
 /* The dataset struct is copied; its `user` data must outlive the loader.
  * Returns NULL with the last error set (bad params: batch_size < 1, ...). */
 lit_dataloader *lit_dataloader_new(const lit_dataset *ds, const lit_dataloader_params *p);
@@ -140,17 +180,32 @@ int64_t lit_dataloader_dataset_len(const lit_dataloader *dl);
 /* Start epoch `epoch` (fixes the shuffle order), skipping the first
  * `skip_batches` batches (exact mid-epoch resume). */
 lit_status lit_dataloader_begin_epoch(lit_dataloader *dl, int64_t epoch, int64_t skip_batches);
-/* Next batch, or *out = NULL at the end of the epoch. */
+/* Next batch, or *out = NULL (and LIT_OK) at the end of the epoch. Returns
+ * LIT_ERR_STATE when no epoch was begun. */
 lit_status lit_dataloader_next(lit_dataloader *dl, lit_batch **out);
-/* Stop early (workers drain); the next begin_epoch starts fresh. */
+/* Stop early: workers finish the sample they are reading, then park; every
+ * slot is released (the current batch dies). Safe to call at any time, also
+ * twice; begin_epoch calls it first. The next begin_epoch starts fresh. */
 void lit_dataloader_end_epoch(lit_dataloader *dl);
 const lit_dataloader_params *lit_dataloader_get_params(const lit_dataloader *dl);
 
 /* ---------------------------------------------------------------- samplers */
 
 /* The order of sample indices for an epoch: identity, or a Fisher-Yates
- * shuffle driven by Philox(seed, epoch). Writes n indices into out. */
+ * shuffle driven by Philox(seed, epoch). Writes n indices into out.
+ * The shuffle (Durstenfeld: for i = n-1 .. 1, swap out[i] with
+ * out[lit_rng_below(rng, i + 1)]) draws from lit_sampler_rng(seed, epoch). */
 void lit_sampler_order(int64_t n, int shuffle, uint64_t seed, int64_t epoch, int64_t *out);
+
+/* The generator of epoch `epoch`: key = seed, block counter starting at
+ * epoch * LIT_SAMPLER_EPOCH_STRIDE (2^40), so every epoch reads its own
+ * disjoint stretch of the seed's Philox stream. */
+#define LIT_SAMPLER_EPOCH_STRIDE ((uint64_t)1 << 40)
+lit_rng lit_sampler_rng(uint64_t seed, int64_t epoch);
+
+/* Batches of a BatchSampler over n samples: ceil(n / batch_size), or
+ * floor(n / batch_size) with drop_last. */
+int64_t lit_sampler_num_batches(int64_t n, int64_t batch_size, int drop_last);
 
 /* ---------------------------------------------------------------- datamodule */
 

@@ -12,6 +12,7 @@
 #include "nn.h"
 #include "optim.h"
 #include "sched.h"
+#include "data.h"
 #include "progress.h"
 #include "summary.h"
 

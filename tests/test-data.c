@@ -1,0 +1,736 @@
+/*
+ * Data tests: samplers, default and custom collate, the DataLoader with 0, 1
+ * and 3 workers (bit-identical batches), skip_batches, errors, iterable
+ * datasets, early end_epoch, and no arena growth in steady state.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "harness.h"
+
+/* ---------------------------------------------------------------- datasets */
+
+#define MAX_N 256
+
+typedef struct {
+    int64_t n;
+    int64_t fail_at;    /* get() fails for this index (-1: never) */
+    int64_t odd_at;     /* sample with a (4,) x instead of (3,) (-1: never) */
+    int sleepy;         /* sleep a little in some get() calls to shuffle worker timing */
+    int64_t big;        /* extra f32 elements per sample (arena growth test) */
+    char names[MAX_N][16];
+    _Atomic int64_t calls;
+    _Atomic int hits[MAX_N];
+} map_ds;
+
+static int64_t map_len(void *user) { return ((map_ds *)user)->n; }
+
+static void nap(int64_t i) {
+    struct timespec ts = {0, (long)((i * 7919) % 5) * 200000L}; /* 0 .. 0.8 ms */
+    nanosleep(&ts, NULL);
+}
+
+static lit_status map_get(void *user, int64_t i, lit_sample *out, lit_arena *arena) {
+    map_ds *d = user;
+    atomic_fetch_add(&d->calls, 1);
+    if (i >= 0 && i < MAX_N) atomic_fetch_add(&d->hits[i], 1);
+    if (d->sleepy) nap(i);
+    if (i == d->fail_at) return lit_set_error(LIT_ERR_IO, "cannot read record %lld", (long long)i);
+    int64_t len = i == d->odd_at ? 4 : 3;
+    lit_tensor *x = lit_tensor_new(arena, LIT_F32, 1, (int64_t[]){len});
+    for (int64_t k = 0; k < len; k++) lit_f32(x)[k] = (float)i + 0.5f * (float)k;
+    out->n = 4;
+    out->fields[0] = (lit_field){.name = "x", .kind = LIT_FIELD_TENSOR, .tensor = x};
+    out->fields[1] = (lit_field){.name = "y", .kind = LIT_FIELD_INT, .i = i * 10};
+    out->fields[2] = (lit_field){.name = "w", .kind = LIT_FIELD_FLOAT, .f = (double)i * 0.25};
+    out->fields[3] = (lit_field){.name = "name", .kind = LIT_FIELD_STRING, .s = d->names[i]};
+    if (d->big) {
+        /* made with lit_empty: the batch arena is the current arena in get() */
+        lit_tensor *z = lit_zeros(LIT_F32, LIT_SHAPE(d->big));
+        CHECK(z->arena == arena);
+        lit_f32(z)[0] = (float)i;
+        out->n = 5;
+        out->fields[4] = (lit_field){.name = "z", .kind = LIT_FIELD_TENSOR, .tensor = z};
+    }
+    return LIT_OK;
+}
+
+static void map_init(map_ds *d, int64_t n) {
+    memset(d, 0, sizeof *d);
+    d->n = n;
+    d->fail_at = -1;
+    d->odd_at = -1;
+    for (int64_t i = 0; i < n && i < MAX_N; i++) snprintf(d->names[i], sizeof d->names[i], "item-%lld", (long long)i);
+}
+
+static lit_dataset map_dataset(map_ds *d) {
+    return (lit_dataset){.version = LIT_DATASET_VERSION, .len = map_len, .get = map_get, .user = d};
+}
+
+static lit_dataloader *loader(map_ds *d, int64_t bs, int shuffle, int drop_last, int workers) {
+    lit_dataloader_params p = lit_dataloader_default_params();
+    p.batch_size = bs;
+    p.shuffle = shuffle;
+    p.drop_last = drop_last;
+    p.num_workers = workers;
+    p.seed = 1234;
+    lit_dataset ds = map_dataset(d);
+    lit_dataloader *dl = lit_dataloader_new(&ds, &p);
+    CHECK_MSG(dl != NULL, "lit_dataloader_new failed: %s", lit_last_error());
+    return dl;
+}
+
+/* ---------------------------------------------------------------- byte logs */
+
+typedef struct {
+    unsigned char *p;
+    size_t n, cap;
+} bytes;
+
+static void put(bytes *b, const void *src, size_t n) {
+    if (b->n + n > b->cap) {
+        b->cap = (b->n + n) * 2 + 256;
+        b->p = realloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->n, src, n);
+    b->n += n;
+}
+
+static void put_batch(bytes *b, const lit_batch *bt) {
+    put(b, &bt->size, sizeof bt->size);
+    put(b, &bt->index, sizeof bt->index);
+    for (int f = 0; f < bt->n; f++) {
+        put(b, bt->names[f], strlen(bt->names[f]) + 1);
+        if (bt->tensors[f]) {
+            const lit_tensor *t = bt->tensors[f];
+            put(b, &t->dtype, sizeof t->dtype);
+            put(b, t->shape, sizeof(int64_t) * (size_t)t->ndim);
+            put(b, t->data, (size_t)t->numel * lit_dtype_size(t->dtype));
+        } else {
+            for (int64_t j = 0; j < bt->size; j++) put(b, bt->strings[f][j], strlen(bt->strings[f][j]) + 1);
+        }
+    }
+}
+
+/* All batches of epochs [e0, e1) into a byte log. Returns batches seen. */
+static int64_t run_epochs(lit_dataloader *dl, int64_t e0, int64_t e1, int64_t skip, bytes *log) {
+    int64_t count = 0;
+    for (int64_t e = e0; e < e1; e++) {
+        lit_status st = lit_dataloader_begin_epoch(dl, e, skip);
+        CHECK_MSG(st == LIT_OK, "begin_epoch: %s", lit_last_error());
+        lit_batch *b;
+        while ((st = lit_dataloader_next(dl, &b)) == LIT_OK && b) {
+            if (log) put_batch(log, b);
+            count++;
+        }
+        CHECK_MSG(st == LIT_OK, "next: %s", lit_last_error());
+    }
+    return count;
+}
+
+/* ---------------------------------------------------------------- samplers */
+
+TEST(sampler_sequential) {
+    int64_t o[10];
+    lit_sampler_order(10, 0, 7, 3, o);
+    for (int i = 0; i < 10; i++) CHECK_EQ_INT(o[i], i);
+    lit_sampler_order(0, 1, 7, 3, NULL);
+}
+
+static int is_perm(const int64_t *o, int64_t n) {
+    int seen[1000] = {0};
+    for (int64_t i = 0; i < n; i++) {
+        if (o[i] < 0 || o[i] >= n || seen[o[i]]) return 0;
+        seen[o[i]] = 1;
+    }
+    return 1;
+}
+
+TEST(sampler_shuffle) {
+    enum { N = 100 };
+    int64_t a[N], b[N], c[N], d[N];
+    lit_sampler_order(N, 1, 42, 0, a);
+    lit_sampler_order(N, 1, 42, 1, b);
+    lit_sampler_order(N, 1, 42, 0, c);
+    lit_sampler_order(N, 1, 43, 0, d);
+    CHECK(is_perm(a, N));
+    CHECK(is_perm(b, N));
+    CHECK(is_perm(d, N));
+    CHECK(memcmp(a, c, sizeof a) == 0);
+    CHECK(memcmp(a, b, sizeof a) != 0);
+    CHECK(memcmp(a, d, sizeof a) != 0);
+    int fixed = 0;
+    for (int i = 0; i < N; i++) fixed += a[i] == i;
+    CHECK_MSG(fixed < 10, "shuffle left %d of %d in place", fixed, N);
+    /* The documented recipe: Durstenfeld from the end with lit_sampler_rng. */
+    int64_t r[N];
+    for (int i = 0; i < N; i++) r[i] = i;
+    lit_rng rng = lit_rng_new(42);
+    rng.counter = 1 * LIT_SAMPLER_EPOCH_STRIDE;
+    for (int64_t i = N - 1; i > 0; i--) {
+        int64_t j = (int64_t)lit_rng_below(&rng, (uint64_t)i + 1);
+        int64_t t = r[i];
+        r[i] = r[j];
+        r[j] = t;
+    }
+    CHECK(memcmp(r, b, sizeof r) == 0);
+    /* Each position sees many values over epochs (a crude uniformity check). */
+    int first_hist[10] = {0};
+    for (int e = 0; e < 2000; e++) {
+        int64_t o[10];
+        lit_sampler_order(10, 1, 5, e, o);
+        first_hist[o[0]]++;
+    }
+    for (int v = 0; v < 10; v++) CHECK_MSG(first_hist[v] > 140 && first_hist[v] < 260, "value %d first %d times", v, first_hist[v]);
+}
+
+TEST(batch_counts_drop_last) {
+    CHECK_EQ_INT(lit_sampler_num_batches(10, 3, 0), 4);
+    CHECK_EQ_INT(lit_sampler_num_batches(10, 3, 1), 3);
+    CHECK_EQ_INT(lit_sampler_num_batches(9, 3, 0), 3);
+    CHECK_EQ_INT(lit_sampler_num_batches(9, 3, 1), 3);
+    CHECK_EQ_INT(lit_sampler_num_batches(2, 3, 1), 0);
+    CHECK_EQ_INT(lit_sampler_num_batches(0, 3, 0), 0);
+    static map_ds d;
+    map_init(&d, 10);
+    for (int drop = 0; drop <= 1; drop++) {
+        lit_dataloader *dl = loader(&d, 3, 0, drop, 0);
+        CHECK_EQ_INT(lit_dataloader_len(dl), drop ? 3 : 4);
+        CHECK_EQ_INT(lit_dataloader_dataset_len(dl), 10);
+        CHECK(lit_dataloader_begin_epoch(dl, 0, 0) == LIT_OK);
+        lit_batch *b;
+        int64_t nb = 0, last = -1, total = 0;
+        while (lit_dataloader_next(dl, &b) == LIT_OK && b) {
+            CHECK_EQ_INT(b->index, nb);
+            nb++;
+            last = b->size;
+            total += b->size;
+        }
+        CHECK_EQ_INT(nb, drop ? 3 : 4);
+        CHECK_EQ_INT(last, drop ? 3 : 1);
+        CHECK_EQ_INT(total, drop ? 9 : 10);
+        /* after the end: still NULL, still OK */
+        CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b == NULL);
+        lit_dataloader_free(dl);
+    }
+}
+
+/* ---------------------------------------------------------------- collate */
+
+TEST(sequential_collate_values) {
+    static map_ds d;
+    map_init(&d, 10);
+    lit_dataloader *dl = loader(&d, 4, 0, 0, 0);
+    CHECK(lit_dataloader_begin_epoch(dl, 0, 0) == LIT_OK);
+    lit_batch *b;
+    int64_t next = 0;
+    while (lit_dataloader_next(dl, &b) == LIT_OK && b) {
+        lit_tensor *x = lit_batch_get(b, "x"), *y = lit_batch_get(b, "y"), *w = lit_batch_get(b, "w");
+        CHECK_EQ_INT(b->n, 4);
+        CHECK(x->dtype == LIT_F32 && x->ndim == 2 && x->shape[0] == b->size && x->shape[1] == 3);
+        CHECK(y->dtype == LIT_I64 && y->ndim == 1 && y->shape[0] == b->size);
+        CHECK(w->dtype == LIT_F32 && w->ndim == 1 && w->shape[0] == b->size);
+        CHECK(x->arena == b->arena && y->arena == b->arena);
+        CHECK(lit_batch_find(b, "name") == NULL); /* string field: no tensor */
+        CHECK(lit_batch_find(b, "missing") == NULL);
+        const char **names = lit_batch_strings(b, "name");
+        CHECK(names != NULL);
+        CHECK(lit_batch_strings(b, "x") == NULL);
+        for (int64_t j = 0; j < b->size; j++, next++) {
+            for (int k = 0; k < 3; k++) CHECK_NEAR(lit_f32(x)[j * 3 + k], (double)next + 0.5 * k, 0);
+            CHECK_EQ_INT(lit_i64(y)[j], next * 10);
+            CHECK_NEAR(lit_f32(w)[j], next * 0.25, 0);
+            CHECK(names[j] == d.names[next]); /* the same pointer, passed through */
+            CHECK_STR_EQ(b->strings[3][j], d.names[next]);
+        }
+    }
+    CHECK_EQ_INT(next, 10);
+    CHECK(lit_dataloader_begin_epoch(dl, 1, 0) == LIT_OK);
+    CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b);
+    EXPECT_ASSERT(lit_batch_get(b, "nope"), "'nope'");
+    EXPECT_ASSERT(lit_batch_get(b, "nope"), "'x', 'y', 'w', 'name'");
+    EXPECT_ASSERT(lit_batch_get(b, "name"), "string field");
+    lit_dataloader_free(dl);
+}
+
+TEST(collate_strided_and_direct) {
+    /* Direct call with hand-made samples, one of them a transposed view. */
+    lit_arena *a = lit_arena_new("collate-test", 0);
+    lit_tensor *t0 = lit_tensor_new(a, LIT_F32, LIT_SHAPE(2, 3));
+    lit_tensor *base = lit_tensor_new(a, LIT_F32, LIT_SHAPE(3, 2));
+    for (int i = 0; i < 6; i++) {
+        lit_f32(t0)[i] = (float)i;
+        lit_f32(base)[i] = (float)(10 + i);
+    }
+    lit_tensor t1 = *base; /* transposed view (2, 3) of base */
+    t1.shape[0] = 2;
+    t1.shape[1] = 3;
+    t1.stride[0] = 1;
+    t1.stride[1] = 2;
+    t1.base = base;
+    lit_sample s[2];
+    memset(s, 0, sizeof s);
+    s[0].n = s[1].n = 1;
+    s[0].fields[0] = (lit_field){.name = "m", .kind = LIT_FIELD_TENSOR, .tensor = t0};
+    s[1].fields[0] = (lit_field){.name = "m", .kind = LIT_FIELD_TENSOR, .tensor = &t1};
+    lit_batch b;
+    memset(&b, 0, sizeof b);
+    b.arena = a;
+    CHECK(lit_default_collate(s, 2, &b, NULL) == LIT_OK);
+    lit_tensor *m = b.tensors[0];
+    CHECK(m->ndim == 3 && m->shape[0] == 2 && m->shape[1] == 2 && m->shape[2] == 3);
+    for (int i = 0; i < 6; i++) CHECK_NEAR(lit_f32(m)[i], i, 0);
+    /* row 1 = base^T: [[10, 12, 14], [11, 13, 15]] */
+    const float want[6] = {10, 12, 14, 11, 13, 15};
+    CHECK_ALLCLOSE(lit_f32(m) + 6, want, 6, 0, 0);
+    /* kind and name mismatches */
+    s[1].fields[0] = (lit_field){.name = "m", .kind = LIT_FIELD_INT, .i = 3};
+    CHECK(lit_default_collate(s, 2, &b, NULL) == LIT_ERR_DATA);
+    CHECK_STR_CONTAINS(lit_last_error(), "field 'm' of sample 1");
+    CHECK_STR_CONTAINS(lit_last_error(), "int");
+    s[1].fields[0] = (lit_field){.name = "q", .kind = LIT_FIELD_TENSOR, .tensor = t0};
+    CHECK(lit_default_collate(s, 2, &b, NULL) == LIT_ERR_DATA);
+    CHECK_STR_CONTAINS(lit_last_error(), "'q'");
+    CHECK(lit_default_collate(s, 0, &b, NULL) == LIT_ERR_DATA);
+    lit_arena_free(a);
+}
+
+TEST(mismatched_shapes_error) {
+    static map_ds d;
+    map_init(&d, 10);
+    d.odd_at = 5; /* batch 1 = samples 3, 4, 5: sample 2 of that batch */
+    for (int workers = 0; workers <= 2; workers += 2) {
+        lit_dataloader *dl = loader(&d, 3, 0, 0, workers);
+        CHECK(lit_dataloader_begin_epoch(dl, 0, 0) == LIT_OK);
+        lit_batch *b;
+        CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b && b->index == 0);
+        lit_status st = lit_dataloader_next(dl, &b);
+        CHECK_EQ_INT(st, LIT_ERR_DATA);
+        CHECK(b == NULL);
+        const char *msg = lit_last_error();
+        CHECK_STR_CONTAINS(msg, "batch 1");
+        CHECK_STR_CONTAINS(msg, "field 'x'");
+        CHECK_STR_CONTAINS(msg, "sample 2 (dataset index 5)");
+        CHECK_STR_CONTAINS(msg, "shape (4,)");
+        CHECK_STR_CONTAINS(msg, "shape (3,)");
+        lit_dataloader_free(dl);
+    }
+}
+
+/* ---------------------------------------------------------------- custom collate: dynamic padding */
+
+typedef struct {
+    int64_t n;
+} seq_ds;
+
+static int64_t seq_len_of(int64_t i) { return 1 + (i * 7) % 5; }
+static int64_t seq_len(void *user) { return ((seq_ds *)user)->n; }
+static lit_status seq_get(void *user, int64_t i, lit_sample *out, lit_arena *arena) {
+    (void)user;
+    int64_t L = seq_len_of(i);
+    lit_tensor *ids = lit_tensor_new(arena, LIT_I64, 1, &L);
+    for (int64_t t = 0; t < L; t++) lit_i64(ids)[t] = 100 * i + t + 1;
+    out->n = 2;
+    out->fields[0] = (lit_field){.name = "input_ids", .kind = LIT_FIELD_TENSOR, .tensor = ids};
+    out->fields[1] = (lit_field){.name = "label", .kind = LIT_FIELD_INT, .i = i % 2};
+    return LIT_OK;
+}
+
+/* Pad input_ids to the longest item of the batch (as a PyTorch collate_fn
+ * with pad_sequence would): (B, Lmax) ids, (B, Lmax) mask, (B,) lengths. */
+static lit_status pad_collate(const lit_sample *s, int64_t n, lit_batch *out, void *user) {
+    int64_t pad = *(const int64_t *)user;
+    int64_t lmax = 0;
+    for (int64_t j = 0; j < n; j++)
+        if (s[j].fields[0].tensor->shape[0] > lmax) lmax = s[j].fields[0].tensor->shape[0];
+    lit_tensor *ids = lit_tensor_new(out->arena, LIT_I64, LIT_SHAPE(n, lmax));
+    lit_tensor *mask = lit_tensor_new(out->arena, LIT_I64, LIT_SHAPE(n, lmax));
+    lit_tensor *lens = lit_tensor_new(out->arena, LIT_I64, LIT_SHAPE(n));
+    lit_tensor *labels = lit_tensor_new(out->arena, LIT_I64, LIT_SHAPE(n));
+    for (int64_t j = 0; j < n; j++) {
+        const lit_tensor *t = s[j].fields[0].tensor;
+        int64_t L = t->shape[0];
+        for (int64_t k = 0; k < lmax; k++) {
+            lit_i64(ids)[j * lmax + k] = k < L ? lit_i64(t)[k] : pad;
+            lit_i64(mask)[j * lmax + k] = k < L;
+        }
+        lit_i64(lens)[j] = L;
+        lit_i64(labels)[j] = s[j].fields[1].i;
+    }
+    out->n = 4;
+    out->names[0] = "input_ids";
+    out->tensors[0] = ids;
+    out->names[1] = "attention_mask";
+    out->tensors[1] = mask;
+    out->names[2] = "lengths";
+    out->tensors[2] = lens;
+    out->names[3] = "labels";
+    out->tensors[3] = labels;
+    out->size = n;
+    return LIT_OK;
+}
+
+TEST(custom_padding_collate) {
+    seq_ds sd = {.n = 11};
+    lit_dataset ds = {.version = LIT_DATASET_VERSION, .len = seq_len, .get = seq_get, .user = &sd};
+    int64_t pad = -7;
+    bytes logs[2] = {{0}};
+    for (int wi = 0; wi < 2; wi++) {
+        lit_dataloader_params p = lit_dataloader_default_params();
+        p.batch_size = 4;
+        p.shuffle = 1;
+        p.seed = 9;
+        p.num_workers = wi * 2;
+        p.collate_fn = pad_collate;
+        p.collate_user = &pad;
+        lit_dataloader *dl = lit_dataloader_new(&ds, &p);
+        CHECK(lit_dataloader_begin_epoch(dl, 0, 0) == LIT_OK);
+        int64_t order[11];
+        lit_sampler_order(11, 1, 9, 0, order);
+        lit_batch *b;
+        int64_t pos = 0;
+        while (lit_dataloader_next(dl, &b) == LIT_OK && b) {
+            put_batch(&logs[wi], b);
+            lit_tensor *ids = lit_batch_get(b, "input_ids"), *mask = lit_batch_get(b, "attention_mask");
+            lit_tensor *lens = lit_batch_get(b, "lengths");
+            int64_t B = b->size, lmax = 0;
+            for (int64_t j = 0; j < B; j++)
+                if (seq_len_of(order[pos + j]) > lmax) lmax = seq_len_of(order[pos + j]);
+            CHECK(ids->ndim == 2 && ids->shape[0] == B && ids->shape[1] == lmax);
+            CHECK(mask->ndim == 2 && mask->shape[0] == B && mask->shape[1] == lmax);
+            for (int64_t j = 0; j < B; j++, pos++) {
+                int64_t i = order[pos], L = seq_len_of(i);
+                CHECK_EQ_INT(lit_i64(lens)[j], L);
+                CHECK_EQ_INT(lit_i64(lit_batch_get(b, "labels"))[j], i % 2);
+                for (int64_t k = 0; k < lmax; k++) {
+                    CHECK_EQ_INT(lit_i64(ids)[j * lmax + k], k < L ? 100 * i + k + 1 : pad);
+                    CHECK_EQ_INT(lit_i64(mask)[j * lmax + k], k < L);
+                }
+            }
+        }
+        CHECK_EQ_INT(pos, 11);
+        lit_dataloader_free(dl);
+    }
+    CHECK(logs[0].n == logs[1].n && memcmp(logs[0].p, logs[1].p, logs[0].n) == 0);
+    free(logs[0].p);
+    free(logs[1].p);
+}
+
+/* ---------------------------------------------------------------- workers */
+
+TEST(workers_bit_identical) {
+    static map_ds d;
+    map_init(&d, 37);
+    d.sleepy = 1;
+    const int workers[3] = {0, 1, 3};
+    bytes logs[3] = {{0}};
+    for (int w = 0; w < 3; w++) {
+        for (int drop = 0; drop <= 1; drop++) {
+            lit_dataloader *dl = loader(&d, 5, 1, drop, workers[w]);
+            CHECK_EQ_INT(run_epochs(dl, 0, 2, 0, &logs[w]), drop ? 14 : 16);
+            lit_dataloader_free(dl);
+        }
+    }
+    for (int w = 1; w < 3; w++) {
+        CHECK_EQ_INT(logs[w].n, logs[0].n);
+        CHECK_MSG(logs[w].n == logs[0].n && memcmp(logs[w].p, logs[0].p, logs[0].n) == 0,
+                  "batches with %d workers differ from 0 workers", workers[w]);
+    }
+    /* Shuffled content: epoch 0 and 1 of the same loader differ, and the
+     * first batch of epoch 0 holds order[0..5). */
+    lit_dataloader *dl = loader(&d, 5, 1, 0, 3);
+    int64_t order[37];
+    lit_sampler_order(37, 1, 1234, 0, order);
+    CHECK(lit_dataloader_begin_epoch(dl, 0, 0) == LIT_OK);
+    lit_batch *b;
+    CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b);
+    for (int j = 0; j < 5; j++) CHECK_EQ_INT(lit_i64(lit_batch_get(b, "y"))[j], order[j] * 10);
+    lit_dataloader_free(dl);
+    for (int w = 0; w < 3; w++) free(logs[w].p);
+}
+
+TEST(skip_batches) {
+    static map_ds d;
+    map_init(&d, 23);
+    for (int w = 0; w <= 3; w += 3) {
+        bytes full = {0}, skipped = {0}, tail = {0};
+        lit_dataloader *dl = loader(&d, 4, 1, 0, w);
+        /* reference: epoch 2, all 6 batches */
+        CHECK(lit_dataloader_begin_epoch(dl, 2, 0) == LIT_OK);
+        lit_batch *b;
+        int64_t k = 0;
+        while (lit_dataloader_next(dl, &b) == LIT_OK && b) {
+            put_batch(&full, b);
+            if (k++ >= 2) put_batch(&tail, b);
+        }
+        CHECK_EQ_INT(k, 6);
+        /* skip 2: batches 2..5 of the same permutation, without get() calls for
+         * the 8 skipped samples */
+        atomic_store(&d.calls, 0);
+        for (int i = 0; i < MAX_N; i++) atomic_store(&d.hits[i], 0);
+        CHECK_EQ_INT(run_epochs(dl, 2, 3, 2, &skipped), 4);
+        CHECK_EQ_INT(atomic_load(&d.calls), 23 - 8);
+        int64_t order[23];
+        lit_sampler_order(23, 1, 1234, 2, order);
+        for (int j = 0; j < 8; j++) CHECK_EQ_INT(atomic_load(&d.hits[order[j]]), 0);
+        CHECK(skipped.n == tail.n && memcmp(skipped.p, tail.p, tail.n) == 0);
+        /* skip past the end: an empty epoch */
+        CHECK_EQ_INT(run_epochs(dl, 2, 3, 6, NULL), 0);
+        CHECK_EQ_INT(run_epochs(dl, 2, 3, 100, NULL), 0);
+        CHECK(lit_dataloader_begin_epoch(dl, 0, -1) == LIT_ERR_INVALID_ARG);
+        CHECK_STR_CONTAINS(lit_last_error(), "skip_batches");
+        lit_dataloader_free(dl);
+        free(full.p);
+        free(skipped.p);
+        free(tail.p);
+    }
+}
+
+TEST(dataset_error_propagates) {
+    static map_ds d;
+    map_init(&d, 20);
+    d.fail_at = 7;
+    for (int w = 0; w <= 3; w += 3) {
+        lit_dataloader *dl = loader(&d, 3, 0, 0, w);
+        CHECK(lit_dataloader_begin_epoch(dl, 0, 0) == LIT_OK);
+        lit_batch *b;
+        CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b && b->index == 0);
+        CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b && b->index == 1);
+        lit_status st = lit_dataloader_next(dl, &b);
+        CHECK_EQ_INT(st, LIT_ERR_IO);
+        CHECK(b == NULL);
+        CHECK_STR_CONTAINS(lit_last_error(), "batch 2");
+        CHECK_STR_CONTAINS(lit_last_error(), "sample index 7");
+        CHECK_STR_CONTAINS(lit_last_error(), "cannot read record 7");
+        /* sticky until the next epoch */
+        lit_clear_error();
+        CHECK_EQ_INT(lit_dataloader_next(dl, &b), LIT_ERR_IO);
+        CHECK_STR_CONTAINS(lit_last_error(), "cannot read record 7");
+        /* a new epoch starts fresh; with the fault gone it runs to the end */
+        d.fail_at = -1;
+        CHECK_EQ_INT(run_epochs(dl, 1, 2, 0, NULL), 7);
+        d.fail_at = 7;
+        lit_dataloader_free(dl);
+    }
+}
+
+TEST(bad_params) {
+    static map_ds d;
+    map_init(&d, 4);
+    lit_dataset ds = map_dataset(&d);
+    lit_dataloader_params p = lit_dataloader_default_params();
+    CHECK_EQ_INT(p.batch_size, 1);
+    CHECK_EQ_INT(p.prefetch_factor, 2);
+    CHECK_EQ_INT(p.num_workers, 0);
+    p.batch_size = 0;
+    CHECK(lit_dataloader_new(&ds, &p) == NULL);
+    CHECK_STR_CONTAINS(lit_last_error(), "batch_size");
+    p = lit_dataloader_default_params();
+    p.prefetch_factor = 0;
+    CHECK(lit_dataloader_new(&ds, &p) == NULL);
+    CHECK_STR_CONTAINS(lit_last_error(), "prefetch_factor");
+    p = lit_dataloader_default_params();
+    p.num_workers = -1;
+    CHECK(lit_dataloader_new(&ds, &p) == NULL);
+    CHECK_STR_CONTAINS(lit_last_error(), "num_workers");
+    p = lit_dataloader_default_params();
+    lit_dataset none = {.version = LIT_DATASET_VERSION};
+    CHECK(lit_dataloader_new(&none, &p) == NULL);
+    CHECK_STR_CONTAINS(lit_last_error(), "iter_next");
+    lit_dataset noget = {.version = LIT_DATASET_VERSION, .len = map_len, .user = &d};
+    CHECK(lit_dataloader_new(&noget, &p) == NULL);
+    CHECK_STR_CONTAINS(lit_last_error(), "get is NULL");
+    lit_dataset badver = ds;
+    badver.version = 99;
+    CHECK(lit_dataloader_new(&badver, &p) == NULL);
+    CHECK_STR_CONTAINS(lit_last_error(), "version");
+    CHECK(lit_dataloader_new(NULL, &p) == NULL);
+    /* next() before begin_epoch */
+    lit_dataloader *dl = lit_dataloader_new(&ds, NULL);
+    CHECK(dl != NULL);
+    lit_batch *b = (lit_batch *)1;
+    CHECK_EQ_INT(lit_dataloader_next(dl, &b), LIT_ERR_STATE);
+    CHECK(b == NULL);
+    CHECK_EQ_INT(lit_dataloader_get_params(dl)->batch_size, 1);
+    lit_dataloader_free(dl);
+    lit_dataloader_free(NULL);
+}
+
+/* ---------------------------------------------------------------- iterable */
+
+typedef struct {
+    int64_t n, epoch, pos, fail_at;
+    int begins;
+} iter_ds;
+
+static lit_status it_begin(void *user, int64_t epoch) {
+    iter_ds *d = user;
+    d->epoch = epoch;
+    d->pos = 0;
+    d->begins++;
+    return LIT_OK;
+}
+
+static lit_status it_next(void *user, lit_sample *out, lit_arena *arena, int *done) {
+    iter_ds *d = user;
+    if (d->pos >= d->n) {
+        *done = 1;
+        return LIT_OK;
+    }
+    if (d->pos == d->fail_at) return lit_set_error(LIT_ERR_CORRUPT, "bad line %lld", (long long)d->pos);
+    int64_t v = d->epoch * 1000 + d->pos++;
+    lit_tensor *x = lit_tensor_new(arena, LIT_F32, LIT_SHAPE(2));
+    lit_f32(x)[0] = (float)v;
+    lit_f32(x)[1] = -(float)v;
+    out->n = 2;
+    out->fields[0] = (lit_field){.name = "v", .kind = LIT_FIELD_INT, .i = v};
+    out->fields[1] = (lit_field){.name = "x", .kind = LIT_FIELD_TENSOR, .tensor = x};
+    return LIT_OK;
+}
+
+TEST(iterable_dataset) {
+    for (int w = 0; w <= 2; w += 2) {
+        for (int drop = 0; drop <= 1; drop++) {
+            iter_ds d = {.n = 10, .fail_at = -1};
+            lit_dataset ds = {.version = LIT_DATASET_VERSION, .iter_begin = it_begin, .iter_next = it_next, .user = &d};
+            lit_dataloader_params p = lit_dataloader_default_params();
+            p.batch_size = 3;
+            p.drop_last = drop;
+            p.num_workers = w;
+            p.shuffle = 1; /* ignored for iterable datasets */
+            lit_dataloader *dl = lit_dataloader_new(&ds, &p);
+            CHECK(dl != NULL);
+            CHECK_EQ_INT(lit_dataloader_len(dl), -1);
+            CHECK_EQ_INT(lit_dataloader_dataset_len(dl), -1);
+            for (int64_t e = 0; e < 2; e++) {
+                CHECK(lit_dataloader_begin_epoch(dl, e, 0) == LIT_OK);
+                lit_batch *b;
+                int64_t pos = 0, nb = 0;
+                lit_status st;
+                while ((st = lit_dataloader_next(dl, &b)) == LIT_OK && b) {
+                    CHECK_EQ_INT(b->index, nb);
+                    CHECK_EQ_INT(b->size, nb < 3 ? 3 : 1);
+                    lit_tensor *v = lit_batch_get(b, "v"), *x = lit_batch_get(b, "x");
+                    CHECK(x->shape[0] == b->size && x->shape[1] == 2);
+                    for (int64_t j = 0; j < b->size; j++, pos++) {
+                        CHECK_EQ_INT(lit_i64(v)[j], e * 1000 + pos);
+                        CHECK_NEAR(lit_f32(x)[2 * j + 1], -(double)(e * 1000 + pos), 0);
+                    }
+                    nb++;
+                }
+                CHECK(st == LIT_OK);
+                CHECK_EQ_INT(nb, drop ? 3 : 4);
+                CHECK_EQ_INT(pos, drop ? 9 : 10);
+            }
+            CHECK_EQ_INT(d.begins, 2);
+            /* skip 2 batches: reads and drops 6 samples, starts at batch 2 */
+            CHECK(lit_dataloader_begin_epoch(dl, 5, 2) == LIT_OK);
+            lit_batch *b;
+            CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b);
+            CHECK_EQ_INT(b->index, 2);
+            CHECK_EQ_INT(lit_i64(lit_batch_get(b, "v"))[0], 5006);
+            lit_dataloader_end_epoch(dl);
+            CHECK_EQ_INT(run_epochs(dl, 5, 6, 4, NULL), 0); /* past the end */
+            /* an iter_next error names the sample position and the message */
+            d.fail_at = 4;
+            CHECK(lit_dataloader_begin_epoch(dl, 6, 0) == LIT_OK);
+            CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b);
+            CHECK_EQ_INT(lit_dataloader_next(dl, &b), LIT_ERR_CORRUPT);
+            CHECK_STR_CONTAINS(lit_last_error(), "sample 4");
+            CHECK_STR_CONTAINS(lit_last_error(), "bad line 4");
+            lit_dataloader_free(dl);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- early stop, steady state */
+
+TEST(early_end_epoch) {
+    static map_ds d;
+    map_init(&d, 50);
+    d.sleepy = 1;
+    bytes ref = {0};
+    lit_dataloader *r = loader(&d, 4, 1, 0, 0);
+    run_epochs(r, 3, 4, 0, &ref);
+    lit_dataloader_free(r);
+    for (int w = 0; w <= 3; w += 3) {
+        lit_dataloader *dl = loader(&d, 4, 1, 0, w);
+        for (int rep = 0; rep < 3; rep++) {
+            CHECK(lit_dataloader_begin_epoch(dl, rep, 0) == LIT_OK);
+            lit_batch *b;
+            for (int k = 0; k <= rep; k++) CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b && b->index == k);
+            lit_dataloader_end_epoch(dl);
+            lit_dataloader_end_epoch(dl); /* twice is fine */
+            CHECK_EQ_INT(lit_dataloader_next(dl, &b), LIT_ERR_STATE);
+        }
+        /* begin_epoch without end_epoch also restarts cleanly */
+        CHECK(lit_dataloader_begin_epoch(dl, 1, 0) == LIT_OK);
+        bytes got = {0};
+        CHECK_EQ_INT(run_epochs(dl, 3, 4, 0, &got), 13);
+        CHECK(got.n == ref.n && memcmp(got.p, ref.p, ref.n) == 0);
+        free(got.p);
+        /* free in the middle of an epoch stops the workers */
+        CHECK(lit_dataloader_begin_epoch(dl, 4, 0) == LIT_OK);
+        lit_batch *b;
+        CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b);
+        lit_dataloader_free(dl);
+    }
+    free(ref.p);
+}
+
+TEST(steady_state_no_arena_growth) {
+    static map_ds d;
+    map_init(&d, 40);
+    d.big = 20000; /* 80 KB per sample: batches of 8 outgrow the first chunk */
+    for (int w = 0; w <= 2; w += 2) {
+        lit_dataloader *dl = loader(&d, 8, 1, 0, w);
+        lit_arena *seen[16] = {0};
+        int nseen = 0;
+        size_t mallocs[5] = {0};
+        for (int64_t e = 0; e < 5; e++) {
+            CHECK(lit_dataloader_begin_epoch(dl, e, 0) == LIT_OK);
+            lit_batch *b;
+            while (lit_dataloader_next(dl, &b) == LIT_OK && b) {
+                CHECK_NEAR(lit_f32(lit_batch_get(b, "z"))[0], (double)lit_i64(lit_batch_get(b, "y"))[0] / 10, 0);
+                int found = 0;
+                for (int i = 0; i < nseen; i++) found |= seen[i] == b->arena;
+                if (!found && nseen < 16) seen[nseen++] = b->arena;
+            }
+            for (int i = 0; i < nseen; i++) mallocs[e] += lit_arena_malloc_count(seen[i]);
+        }
+        CHECK_EQ_INT(nseen, w ? 5 : 1); /* slots: 1, or workers * prefetch + 1 */
+        CHECK_MSG(mallocs[0] > (size_t)nseen, "epoch 0 should have grown the slot arenas (%zu mallocs)", mallocs[0]);
+        CHECK_EQ_INT(mallocs[2], mallocs[1]);
+        CHECK_EQ_INT(mallocs[3], mallocs[1]);
+        CHECK_EQ_INT(mallocs[4], mallocs[1]);
+        lit_dataloader_free(dl);
+    }
+}
+
+TEST(stage_names) {
+    CHECK_STR_EQ(lit_stage_name(LIT_STAGE_FIT), "fit");
+    CHECK_STR_EQ(lit_stage_name(LIT_STAGE_VALIDATE), "validate");
+    CHECK_STR_EQ(lit_stage_name(LIT_STAGE_TEST), "test");
+    CHECK_STR_EQ(lit_stage_name(LIT_STAGE_PREDICT), "predict");
+}
+
+int main(void) {
+    RUN(sampler_sequential);
+    RUN(sampler_shuffle);
+    RUN(batch_counts_drop_last);
+    RUN(sequential_collate_values);
+    RUN(collate_strided_and_direct);
+    RUN(mismatched_shapes_error);
+    RUN(custom_padding_collate);
+    RUN(workers_bit_identical);
+    RUN(skip_batches);
+    RUN(dataset_error_propagates);
+    RUN(bad_params);
+    RUN(iterable_dataset);
+    RUN(early_end_epoch);
+    RUN(steady_state_no_arena_growth);
+    RUN(stage_names);
+    return harness_summary();
+}
