@@ -711,6 +711,56 @@ TEST(steady_state_no_arena_growth) {
     }
 }
 
+/* Workers run at most num_workers * prefetch_factor batches ahead. */
+TEST(prefetch_bound) {
+    static map_ds d;
+    map_init(&d, 40);
+    lit_dataloader_params p = lit_dataloader_default_params();
+    p.batch_size = 2;
+    p.num_workers = 1;
+    p.prefetch_factor = 2;
+    lit_dataset ds = map_dataset(&d);
+    lit_dataloader *dl = lit_dataloader_new(&ds, &p);
+    CHECK(lit_dataloader_begin_epoch(dl, 0, 0) == LIT_OK);
+    lit_batch *b;
+    CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b && b->index == 0);
+    struct timespec ts = {0, 50 * 1000000L};
+    nanosleep(&ts, NULL);
+    int64_t calls = atomic_load(&d.calls);
+    CHECK_MSG(calls <= 6, "%lld get() calls while holding batch 0; expected <= (1 + 1 * 2) * 2", (long long)calls);
+    CHECK_MSG(calls >= 2, "%lld get() calls", (long long)calls);
+    for (int k = 1; k < 20; k++) CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b && b->index == k);
+    CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b == NULL);
+    CHECK_EQ_INT(atomic_load(&d.calls), 40);
+    lit_dataloader_free(dl);
+}
+
+static lit_status failing_collate(const lit_sample *s, int64_t n, lit_batch *out, void *user) {
+    (void)user;
+    if (s[0].index == 6) return lit_set_error(LIT_ERR_DATA, "cannot pad sample %lld", (long long)s[0].index);
+    return lit_default_collate(s, n, out, NULL);
+}
+
+TEST(collate_fn_error) {
+    static map_ds d;
+    map_init(&d, 12);
+    for (int w = 0; w <= 3; w += 3) {
+        lit_dataloader_params p = lit_dataloader_default_params();
+        p.batch_size = 3;
+        p.num_workers = w;
+        p.collate_fn = failing_collate;
+        lit_dataset ds = map_dataset(&d);
+        lit_dataloader *dl = lit_dataloader_new(&ds, &p);
+        CHECK(lit_dataloader_begin_epoch(dl, 0, 0) == LIT_OK);
+        lit_batch *b;
+        CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b);
+        CHECK(lit_dataloader_next(dl, &b) == LIT_OK && b);
+        CHECK_EQ_INT(lit_dataloader_next(dl, &b), LIT_ERR_DATA);
+        CHECK_STR_CONTAINS(lit_last_error(), "batch 2: collate_fn failed: cannot pad sample 6");
+        lit_dataloader_free(dl);
+    }
+}
+
 TEST(stage_names) {
     CHECK_STR_EQ(lit_stage_name(LIT_STAGE_FIT), "fit");
     CHECK_STR_EQ(lit_stage_name(LIT_STAGE_VALIDATE), "validate");
@@ -733,6 +783,8 @@ int main(void) {
     RUN(iterable_dataset);
     RUN(early_end_epoch);
     RUN(steady_state_no_arena_growth);
+    RUN(prefetch_bound);
+    RUN(collate_fn_error);
     RUN(stage_names);
     return harness_summary();
 }
