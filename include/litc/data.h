@@ -67,7 +67,8 @@ typedef struct {
     /* Set by the DataLoader after get()/iter_next() returns (datasets need not
      * fill it): the dataset index of a map-style sample, or the sample's
      * position in the epoch's stream for an iterable dataset. Collate error
-     * messages quote it; -1 (or 0 from a zeroed struct) when built by hand. */
+     * messages quote it as "(dataset index I)" when it is >= 0 (set it to -1
+     * in samples built by hand to leave it out). */
     int64_t index;
 } lit_sample;
 
@@ -124,7 +125,7 @@ lit_status lit_default_collate(const lit_sample *samples, int64_t n, lit_batch *
 
 typedef struct {
     int64_t batch_size;      /* default 1 */
-    int shuffle;             /* default 0 */
+    int shuffle;             /* default 0; ignored for iterable datasets */
     int drop_last;           /* default 0 */
     int num_workers;         /* background threads; 0 = build batches on the caller's thread */
     int prefetch_factor;     /* batches in flight per worker (default 2) */
