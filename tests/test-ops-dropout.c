@@ -115,16 +115,39 @@ TEST(dropout_determinism) {
     /* The next call continues the stream: a different mask. */
     lit_tensor *yc = lit_dropout(x, 0.3, 1, &a);
     CHECK(memcmp(ya->data, yc->data, (size_t)n * sizeof(float)) != 0);
-    /* Thread count does not change a single bit. */
+    /* Thread count does not change a single bit, forward or backward. */
     int prev = lit_get_num_threads();
-    lit_set_num_threads(1);
-    lit_rng r1 = lit_rng_new(8);
-    lit_tensor *y1 = lit_dropout(x, 0.3, 1, &r1);
-    lit_set_num_threads(4);
-    lit_rng r4 = lit_rng_new(8);
-    lit_tensor *y4 = lit_dropout(x, 0.3, 1, &r4);
+    x->requires_grad = 1;
+    lit_tensor *g = opcheck_randn(1, (int64_t[]){n}, 6);
+    lit_tensor *y1 = NULL, *gx1 = NULL;
+    const int threads[] = {1, 2, 4};
+    for (int t = 0; t < 3; t++) {
+        lit_set_num_threads(threads[t]);
+        lit_rng r = lit_rng_new(8);
+        x->grad = NULL;
+        lit_tensor *y = lit_dropout(x, 0.3, 1, &r);
+        lit_backward_with_grad(y, g);
+        CHECK_EQ_INT(r.counter, (n + 3) / 4);
+        if (t == 0) {
+            y1 = y;
+            gx1 = x->grad;
+            /* and the large mask is still the plain Philox stream, element by element */
+            uint8_t *keep = expected_keep(lit_rng_new(8), n, 0.3);
+            const float scale = (float)(1.0 / 0.7);
+            int64_t bad = 0;
+            for (int64_t i = 0; i < n; i++) bad += lit_f32(y)[i] != (keep[i] ? lit_f32(x)[i] * scale : 0.0f);
+            CHECK_MSG(bad == 0, "%lld of %lld elements differ from the Philox mask", (long long)bad, (long long)n);
+            free(keep);
+            continue;
+        }
+        CHECK_MSG(memcmp(y1->data, y->data, (size_t)n * sizeof(float)) == 0, "%d threads: forward differs from 1",
+                  threads[t]);
+        CHECK_MSG(memcmp(gx1->data, x->grad->data, (size_t)n * sizeof(float)) == 0,
+                  "%d threads: gradient differs from 1", threads[t]);
+    }
     lit_set_num_threads(prev);
-    CHECK(memcmp(y1->data, y4->data, (size_t)n * sizeof(float)) == 0);
+    x->requires_grad = 0;
+    x->grad = NULL;
     /* NULL rng draws from the global generator, reproducibly after a seed. */
     lit_manual_seed(3);
     lit_tensor *g1 = lit_dropout(x, 0.5, 1, NULL);
