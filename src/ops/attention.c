@@ -31,14 +31,6 @@ static inline int64_t n_keys(const attn_dims *m, int64_t i) {
     return m->causal ? (i + 1 < m->tk ? i + 1 : m->tk) : m->tk;
 }
 
-/* x itself when contiguous, else a contiguous copy outside the graph. */
-static lit_tensor *dense(lit_tensor *x) {
-    if (lit_is_contiguous(x)) return x;
-    lit_tensor *c = lit_empty(x->dtype, x->ndim, x->shape);
-    lit_tensor_copy_(c, x);
-    return c;
-}
-
 /* Per-thread scratch of `per` floats for every thread a parallel loop over
  * `iters` items may use (allocated before the loop: arenas are not
  * thread-safe). */
@@ -104,7 +96,7 @@ static void attention_backward(lit_node *n, const lit_tensor *g) {
     lit_tensor *q = n->saved[0], *k = n->saved[1], *v = n->saved[2], *lse = n->saved[3], *o = n->out;
     const attn_dims m = {q->shape[0] * q->shape[1], q->shape[2], k->shape[2], q->shape[3], v->shape[3],
                          (int)n->ints[0], (float)n->scalars[0]};
-    const float *go = dense((lit_tensor *)g)->data;
+    const float *go = lit__dense((lit_tensor *)g)->data;
     /* Gradients are contiguous in the inputs' shapes, as the dense copies:
      * sgemm accumulates straight into them. */
     float *dq = lit__needs_grad(n->inputs[0]) ? lit_f32(lit__grad_buffer(n->inputs[0])) : NULL;
@@ -140,7 +132,7 @@ lit_tensor *lit_scaled_dot_product_attention(lit_tensor *q, lit_tensor *k, lit_t
     const int64_t B = q->shape[0], H = q->shape[1];
     if (scale <= 0) scale = q->shape[3] > 0 ? 1.0 / sqrt((double)q->shape[3]) : 1.0;
     const attn_dims m = {B * H, q->shape[2], k->shape[2], q->shape[3], v->shape[3], causal != 0, (float)scale};
-    lit_tensor *qc = dense(q), *kc = dense(k), *vc = dense(v);
+    lit_tensor *qc = lit__dense(q), *kc = lit__dense(k), *vc = lit__dense(v);
     lit_tensor *out = lit_empty(LIT_F32, LIT_SHAPE(B, H, m.tq, m.dv));
     lit_tensor *lse = lit_empty(LIT_F32, LIT_SHAPE(B, H, m.tq));
     const lit_backend *be = lit_backend_get();

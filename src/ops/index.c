@@ -7,15 +7,6 @@
 
 #include "ops-impl.h"
 
-/* x itself when contiguous, else a contiguous copy outside the graph (the
- * caller records its node on x itself). */
-static lit_tensor *dense(const lit_tensor *x) {
-    if (lit_is_contiguous(x)) return (lit_tensor *)x;
-    lit_tensor *c = lit_empty(x->dtype, x->ndim, x->shape);
-    lit_tensor_copy_(c, x);
-    return c;
-}
-
 /* "[1, 2]": the multi-index of flat position k in `shape`, for messages. */
 static char *index_str(int ndim, const int64_t *shape, int64_t k, char *buf, size_t n) {
     int64_t idx[LIT_MAX_DIMS];
@@ -35,7 +26,7 @@ static char *index_str(int ndim, const int64_t *shape, int64_t k, char *buf, siz
 
 static void embedding_backward(lit_node *n, const lit_tensor *g) {
     lit_tensor *w = n->inputs[0], *idx = n->saved[0];
-    const float *gd = dense(g)->data;
+    const float *gd = lit__dense(g)->data;
     float *gw = lit_f32(lit__grad_buffer(w));
     int64_t N = idx->numel, D = w->shape[1];
     /* Threads own column blocks and walk every position in order: each
@@ -60,7 +51,7 @@ lit_tensor *lit_embedding(lit_tensor *weight, lit_tensor *indices) {
                LIT_SHAPE_STR(weight));
     LIT_ASSERT(indices->ndim < LIT_MAX_DIMS, "lit_embedding: indices %s have %d dims; at most %d (the output adds one)",
                LIT_SHAPE_STR(indices), indices->ndim, LIT_MAX_DIMS - 1);
-    lit_tensor *idx = dense(indices);
+    lit_tensor *idx = lit__dense(indices);
     int64_t V = weight->shape[0], D = weight->shape[1], N = idx->numel;
     for (int64_t i = 0; i < N; i++) {
         int64_t v = lit__index_at(idx, i);
@@ -112,7 +103,7 @@ static void gather_backward(lit_node *n, const lit_tensor *g) {
     lit_tensor *x = n->inputs[0], *idx = n->saved[0];
     int dim = (int)n->ints[0];
     lit_tensor *dx = lit_zeros(LIT_F32, x->ndim, x->shape);
-    const float *gd = dense(g)->data;
+    const float *gd = lit__dense(g)->data;
     float *d = dx->data;
     /* Sequential scatter-add: repeated indices sum in output order. */
     for (int64_t k = 0; k < idx->numel; k++)
@@ -134,7 +125,7 @@ lit_tensor *lit_gather(lit_tensor *x, int dim, lit_tensor *index) {
                    "index sizes must be <= x's",
                    LIT_SHAPE_STR(index), LIT_SHAPE_STR(x), i, (long long)index->shape[i], (long long)x->shape[i],
                    d);
-    lit_tensor *idx = dense(index);
+    lit_tensor *idx = lit__dense(index);
     int64_t size = x->ndim ? x->shape[d] : 1;
     for (int64_t k = 0; k < idx->numel; k++) {
         int64_t v = lit__index_at(idx, k);
@@ -168,7 +159,7 @@ lit_tensor *lit_one_hot(lit_tensor *indices, int64_t num_classes) {
     lit__check_index(indices, "lit_one_hot");
     LIT_ASSERT(indices->ndim < LIT_MAX_DIMS, "lit_one_hot: indices %s have %d dims; at most %d (the output adds one)",
                LIT_SHAPE_STR(indices), indices->ndim, LIT_MAX_DIMS - 1);
-    lit_tensor *idx = dense(indices);
+    lit_tensor *idx = lit__dense(indices);
     if (num_classes < 0) { /* as torch: -1 infers max + 1 */
         LIT_ASSERT(idx->numel > 0, "lit_one_hot: cannot infer num_classes from empty indices %s; pass it",
                    LIT_SHAPE_STR(indices));

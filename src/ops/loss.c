@@ -11,13 +11,6 @@
 
 #include "ops-impl.h"
 
-static lit_tensor *dense(lit_tensor *x) {
-    if (lit_is_contiguous(x)) return x;
-    lit_tensor *c = lit_empty(x->dtype, x->ndim, x->shape);
-    lit_tensor_copy_(c, x);
-    return c;
-}
-
 /* ---------------------------------------------------------------- cross entropy */
 
 lit_cross_entropy_params lit_cross_entropy_default_params(void) {
@@ -38,7 +31,7 @@ static void cross_entropy_backward(lit_node *node, const lit_tensor *g) {
     if (!lit__needs_grad(logits)) return;
     const ce_state *st = node->extra;
     int64_t N = st->n, C = st->c;
-    const float *x = st->logits->data, *gs = dense((lit_tensor *)g)->data;
+    const float *x = st->logits->data, *gs = lit__dense((lit_tensor *)g)->data;
     lit_tensor *dx = lit_empty(LIT_F32, logits->ndim, logits->shape);
     float *d = dx->data;
     double eps = st->smoothing, uni = C ? eps / (double)C : 0;
@@ -76,7 +69,7 @@ lit_tensor *lit_cross_entropy(lit_tensor *logits, lit_tensor *target, const lit_
     LIT_ASSERT(p.reduction == LIT_REDUCTION_MEAN || p.reduction == LIT_REDUCTION_SUM ||
                    p.reduction == LIT_REDUCTION_NONE,
                "%s: unknown reduction %d; use LIT_REDUCTION_MEAN, _SUM or _NONE", op, (int)p.reduction);
-    lit_tensor *xc = dense(logits), *tc = dense(target);
+    lit_tensor *xc = lit__dense(logits), *tc = lit__dense(target);
     /* Validate targets first, serially: the message names the first bad one. */
     int64_t count = 0;
     for (int64_t i = 0; i < N; i++) {
@@ -139,7 +132,7 @@ lit_tensor *lit_cross_entropy(lit_tensor *logits, lit_tensor *target, const lit_
 static void mse_backward(lit_node *node, const lit_tensor *g) {
     lit_tensor *in = node->inputs[0], *tg = node->inputs[1];
     lit_reduction red = (lit_reduction)node->ints[0];
-    const float *x = node->saved[0]->data, *t = node->saved[1]->data, *gs = dense((lit_tensor *)g)->data;
+    const float *x = node->saved[0]->data, *t = node->saved[1]->data, *gs = lit__dense((lit_tensor *)g)->data;
     int64_t n = in->numel;
     double scale = red == LIT_REDUCTION_MEAN ? 2.0 * gs[0] / (double)n : 2.0 * gs[0];
     lit_tensor *dx = lit_empty(LIT_F32, in->ndim, in->shape);
@@ -164,7 +157,7 @@ lit_tensor *lit_mse_loss(lit_tensor *input, lit_tensor *target, lit_reduction re
                LIT_SHAPE_STR(input), LIT_SHAPE_STR(target));
     LIT_ASSERT(reduction == LIT_REDUCTION_MEAN || reduction == LIT_REDUCTION_SUM || reduction == LIT_REDUCTION_NONE,
                "%s: unknown reduction %d; use LIT_REDUCTION_MEAN, _SUM or _NONE", op, (int)reduction);
-    lit_tensor *xc = dense(input), *tc = dense(target);
+    lit_tensor *xc = lit__dense(input), *tc = lit__dense(target);
     const float *x = xc->data, *t = tc->data;
     int64_t n = input->numel;
     lit_tensor *out;

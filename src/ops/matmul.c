@@ -12,14 +12,6 @@
 #include "litc/backend.h"
 #include "ops-impl.h"
 
-/* x itself when contiguous, else a contiguous copy outside the graph. */
-static lit_tensor *dense(lit_tensor *x) {
-    if (lit_is_contiguous(x)) return x;
-    lit_tensor *c = lit_empty(x->dtype, x->ndim, x->shape);
-    lit_tensor_copy_(c, x);
-    return c;
-}
-
 static inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* How sgemm reads the last two dims (rows r, cols c as stored) of t:
@@ -37,7 +29,7 @@ static operand prep(lit_tensor *t, int trans) {
         return (operand){t, trans, r <= 1 ? max64(c, 1) : sr};
     if ((sr == 1 || r <= 1) && (c <= 1 || sc >= max64(r, 1)))
         return (operand){t, !trans, c <= 1 ? max64(r, 1) : sc};
-    return (operand){dense(t), trans, max64(c, 1)};
+    return (operand){lit__dense(t), trans, max64(c, 1)};
 }
 
 /* Broadcast batch shape of a (..., r, c) and b (..., r, c); returns its ndim. */
@@ -163,7 +155,7 @@ static void matmul_backward(lit_node *n, const lit_tensor *g) {
     memcpy(gs, bshape, (size_t)nbd * sizeof *gs);
     gs[nbd] = ap->shape[ap->ndim - (ta ? 1 : 2)];
     gs[nbd + 1] = bp->shape[bp->ndim - (tb ? 2 : 1)];
-    lit_tensor *gc = dense((lit_tensor *)g);
+    lit_tensor *gc = lit__dense((lit_tensor *)g);
     int64_t gst[LIT_MAX_DIMS], s = 1;
     for (int d = nbd + 1; d >= 0; d--) {
         gst[d] = s;
@@ -181,7 +173,7 @@ static void matmul_backward(lit_node *n, const lit_tensor *g) {
         int same = 1;
         for (int d = 0; d < nbd; d++) same &= ap->shape[d] == bshape[d];
         if (same) {
-            lit_tensor *A2 = flat_rows(dense(ap)), *G2 = flat_rows(dense(G));
+            lit_tensor *A2 = flat_rows(lit__dense(ap)), *G2 = flat_rows(lit__dense(G));
             float beta = b->grad ? 1.0f : 0.0f;
             float *dst = lit__grad_buffer(b)->data;
             if (tb) mm_run(G2, 1, A2, 0, 0, NULL, dst, beta);
@@ -260,7 +252,7 @@ static void linear_backward(lit_node *n, const lit_tensor *g) {
     const lit_backend *be = lit_backend_get();
     int64_t out_f = w->shape[0], in_f = w->shape[1];
     int64_t M = out_f ? g->numel / out_f : lit_numel_of(x->ndim - 1, x->shape);
-    const float *G = dense((lit_tensor *)g)->data;
+    const float *G = lit__dense((lit_tensor *)g)->data;
 
     if (lit__needs_grad(x)) { /* dX (M, in) = G (M, out) @ W (out, in) */
         operand W = prep(w, 0);
@@ -319,7 +311,7 @@ lit_tensor *lit_linear(lit_tensor *x, lit_tensor *w, lit_tensor *b) {
         LIT_ASSERT(b->ndim == 1 && b->shape[0] == out_f, "%s: bias %s must be (out_features,) = (%lld,)", op,
                    LIT_SHAPE_STR(b), (long long)out_f);
     }
-    lit_tensor *xc = dense(x);
+    lit_tensor *xc = lit__dense(x);
     int64_t M = lit_numel_of(x->ndim - 1, x->shape);
     int64_t shape[LIT_MAX_DIMS];
     memcpy(shape, x->shape, sizeof shape);
@@ -329,7 +321,7 @@ lit_tensor *lit_linear(lit_tensor *x, lit_tensor *w, lit_tensor *b) {
     lit_backend_get()->sgemm(0, W.trans, M, out_f, in_f, 1.0f, xc->data, max64(in_f, 1), W.t->data, W.ld, 0.0f,
                              y->data, out_f);
     if (b) {
-        const float *bs = dense(b)->data;
+        const float *bs = lit__dense(b)->data;
         float *ys = y->data;
         /* Memory-bound: threads only pay off on large outputs. */
 #pragma omp parallel for schedule(static) if (M * out_f >= 16 * LIT_PARALLEL_MIN)

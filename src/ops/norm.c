@@ -11,13 +11,6 @@
 
 #include "ops-impl.h"
 
-static lit_tensor *dense(lit_tensor *x) {
-    if (lit_is_contiguous(x)) return x;
-    lit_tensor *c = lit_empty(x->dtype, x->ndim, x->shape);
-    lit_tensor_copy_(c, x);
-    return c;
-}
-
 /* ---------------------------------------------------------------- softmax */
 
 /* x viewed as [outer, n, inner] around `dim`. */
@@ -54,7 +47,7 @@ static void softmax_backward(lit_node *node, const lit_tensor *g) {
     int dim = (int)node->ints[0], is_log = (int)node->ints[1];
     int64_t outer, n, inner;
     split_dims(x, dim, &outer, &n, &inner);
-    const float *ys = node->saved[0]->data, *gs = dense((lit_tensor *)g)->data;
+    const float *ys = node->saved[0]->data, *gs = lit__dense((lit_tensor *)g)->data;
     lit_tensor *dx = lit_empty(LIT_F32, x->ndim, x->shape);
     float *d = dx->data;
 #pragma omp parallel for schedule(static) if (x->numel >= LIT_PARALLEL_MIN && outer > 1)
@@ -78,7 +71,7 @@ static lit_tensor *softmax_impl(lit_tensor *x, int dim, int is_log, const char *
     int d = lit__norm_dim(dim, x->ndim, op);
     int64_t outer, n, inner;
     split_dims(x, d, &outer, &n, &inner);
-    const float *xs = dense(x)->data;
+    const float *xs = lit__dense(x)->data;
     lit_tensor *y = lit_empty(LIT_F32, x->ndim, x->shape);
     float *ys = y->data;
 #pragma omp parallel for schedule(static) if (x->numel >= LIT_PARALLEL_MIN && outer > 1)
@@ -107,8 +100,8 @@ static void layer_norm_backward(lit_node *node, const lit_tensor *g) {
     lit_tensor *x = node->inputs[0], *w = node->inputs[1], *b = node->inputs[2];
     int64_t C = x->ndim ? x->shape[x->ndim - 1] : 1, M = C ? x->numel / C : 0;
     const float *xs = node->saved[0]->data, *mean = node->saved[1]->data, *rstd = node->saved[2]->data;
-    const float *gs = dense((lit_tensor *)g)->data;
-    const float *ws = w ? dense(w)->data : NULL;
+    const float *gs = lit__dense((lit_tensor *)g)->data;
+    const float *ws = w ? lit__dense(w)->data : NULL;
     int need_x = lit__needs_grad(x), need_w = w && lit__needs_grad(w), need_b = b && lit__needs_grad(b);
     int64_t nblk = (M + LN_BLOCK - 1) / LN_BLOCK;
     lit_tensor *dx = need_x ? lit_empty(LIT_F32, x->ndim, x->shape) : NULL;
@@ -174,10 +167,10 @@ lit_tensor *lit_layer_norm(lit_tensor *x, lit_tensor *weight, lit_tensor *bias, 
                    LIT_SHAPE_STR(ps[i]), (long long)C, LIT_SHAPE_STR(x));
     }
     LIT_ASSERT(eps >= 0, "%s: eps is %g; pass a small positive value such as 1e-5", op, eps);
-    lit_tensor *xc = dense(x);
+    lit_tensor *xc = lit__dense(x);
     lit_tensor *y = lit_empty(LIT_F32, x->ndim, x->shape);
     lit_tensor *mean = lit_empty(LIT_F32, 1, &M), *rstd = lit_empty(LIT_F32, 1, &M);
-    const float *xs = xc->data, *ws = weight ? dense(weight)->data : NULL, *bs = bias ? dense(bias)->data : NULL;
+    const float *xs = xc->data, *ws = weight ? lit__dense(weight)->data : NULL, *bs = bias ? lit__dense(bias)->data : NULL;
     float *ys = y->data, *ms = mean->data, *rs = rstd->data;
 #pragma omp parallel for schedule(static) if (x->numel >= LIT_PARALLEL_MIN && M > 1)
     for (int64_t r = 0; r < M; r++) {

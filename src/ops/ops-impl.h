@@ -45,6 +45,15 @@ static inline int64_t lit__index_at(const lit_tensor *t, int64_t i) {
     return t->dtype == LIT_I64 ? ((const int64_t *)t->data)[i] : (int64_t)((const int32_t *)t->data)[i];
 }
 
+/* x itself when contiguous, else a contiguous copy made outside the graph
+ * (the caller records its node on x itself, so gradients reach x). */
+static inline lit_tensor *lit__dense(const lit_tensor *x) {
+    if (lit_is_contiguous(x)) return (lit_tensor *)x;
+    lit_tensor *c = lit_empty(x->dtype, x->ndim, x->shape);
+    lit_tensor_copy_(c, x);
+    return c;
+}
+
 /* Normalise a possibly negative dim; asserts it is in range. */
 static inline int lit__norm_dim(int dim, int ndim, const char *op) {
     int d = dim < 0 ? dim + ndim : dim;

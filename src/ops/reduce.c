@@ -12,14 +12,6 @@
 
 #include "ops-impl.h"
 
-/* x itself when contiguous, else a contiguous copy outside the graph. */
-static lit_tensor *dense(lit_tensor *x) {
-    if (lit_is_contiguous(x)) return x;
-    lit_tensor *c = lit_empty(x->dtype, x->ndim, x->shape);
-    lit_tensor_copy_(c, x);
-    return c;
-}
-
 /* The gradient buffer of x (contiguous, zero-filled on first use). */
 static float *grad_of(lit_tensor *x, const char *op) {
     lit_tensor *g = lit__grad_buffer(x);
@@ -164,7 +156,7 @@ static void reduce_sum_into(lit_tensor *x, const rplan *p, float *out, double sc
     }
     if (x->numel == 0) return;
     if (three_groups(p, &k1, &r, &k2)) {
-        lit_tensor *c = dense(x);
+        lit_tensor *c = lit__dense(x);
         sum_kernel(c->data, out, k1, r, k2, scale);
     } else {
         lit_tensor *c = kept_then_reduced(x, p);
@@ -205,7 +197,7 @@ static void sum_backward(lit_node *n, const lit_tensor *g) {
     lit_tensor *x = n->inputs[0];
     if (!lit__needs_grad(x)) return;
     rplan *p = n->extra;
-    lit_tensor *gc = dense((lit_tensor *)g);
+    lit_tensor *gc = lit__dense((lit_tensor *)g);
     broadcast_back(p, grad_of(x, n->op), gc->data, NULL, NULL, n->scalars[0], 0);
 }
 
@@ -244,7 +236,7 @@ static void var_backward(lit_node *n, const lit_tensor *g) {
     lit_tensor *x = n->inputs[0];
     if (!lit__needs_grad(x)) return;
     rplan *p = n->extra;
-    lit_tensor *gc = dense((lit_tensor *)g);
+    lit_tensor *gc = lit__dense((lit_tensor *)g);
     broadcast_back(p, grad_of(x, n->op), gc->data, n->saved[0]->data, n->saved[1]->data, n->scalars[0], 1);
 }
 
@@ -259,7 +251,7 @@ lit_tensor *lit_var(lit_tensor *x, int n_dims, const int *dims, int correction, 
     double denom = r - correction > 0 ? (double)(r - correction) : 0.0; /* torch: max(0, N - correction) */
     /* One contiguous row per output; two passes in double (mean, then squares). */
     int64_t k1, rr, k2;
-    lit_tensor *xc = dense(x); /* backward reads x in its own layout */
+    lit_tensor *xc = lit__dense(x); /* backward reads x in its own layout */
     lit_tensor *rows = (three_groups(&p, &k1, &rr, &k2) && k2 == 1) ? xc : kept_then_reduced(x, &p);
     const float *xs = rows->data;
     float *o = out->data, *m = mean->data;
@@ -338,7 +330,7 @@ static void extreme_backward(lit_node *n, const lit_tensor *g) {
     int64_t outer = 1, len = x->ndim ? x->shape[dim] : 1, inner = 1;
     for (int d = 0; d < dim; d++) outer *= x->shape[d];
     for (int d = dim + 1; d < x->ndim; d++) inner *= x->shape[d];
-    const float *gs = dense((lit_tensor *)g)->data;
+    const float *gs = lit__dense((lit_tensor *)g)->data;
     const int64_t *arg = n->saved[0]->data;
     float *dx = grad_of(x, n->op);
     for (int64_t o = 0; o < outer; o++)
@@ -353,7 +345,7 @@ static lit_tensor *extreme_op(lit_tensor *x, int dim, int keepdim, ext_kind kind
                dim, LIT_SHAPE_STR(x));
     int64_t shape[LIT_MAX_DIMS];
     int nd = one_dim_shape(x, d, keepdim, shape);
-    lit_tensor *xc = dense(x);
+    lit_tensor *xc = lit__dense(x);
     lit_tensor *val = lit_empty(LIT_F32, nd, shape), *arg = lit_empty(LIT_I64, nd, shape);
     extreme(xc, d, kind, val->data, arg->data);
     if (want_index) return arg;
