@@ -5,7 +5,9 @@
 #   scripts/deps.sh              build + test dependencies (what `make test` needs)
 #   scripts/deps.sh --reference  also the reference tools (PyTorch, NumPy,
 #                                scikit-learn) used to generate test fixtures and
-#                                to run the side-by-side benchmarks (`make bench`)
+#                                to run the side-by-side benchmarks (`make bench`),
+#                                and Lightning from PyPI in a virtual environment
+#                                (/opt/litc-ref-venv) for bench-trainer
 #
 # Idempotent: when nothing is missing it prints nothing and exits 0. When
 # packages are missing it runs `apt-get update` once and then
@@ -40,7 +42,7 @@ packages=(
 )
 # Reference tools: fixture generation and benchmarks only, never `make test`.
 if [ "$reference" = 1 ]; then
-    packages+=(python3-torch python3-numpy python3-sklearn)
+    packages+=(python3-torch python3-numpy python3-sklearn python3-venv)
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
@@ -57,7 +59,25 @@ for p in "${packages[@]}"; do
     fi
 done
 
+# Lightning (PyPI) for the trainer-overhead reference: a venv that sees
+# Debian's packages; created once, quietly skipped when it already works.
+ensure_lightning_venv() {
+    local venv=/opt/litc-ref-venv
+    [ "$reference" = 1 ] || return 0
+    "$venv/bin/python" -c 'import lightning' >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "deps.sh: for bench-trainer's Lightning reference run as root, or:" >&2
+        echo "    python3 -m venv --system-site-packages $venv && $venv/bin/pip install 'lightning==2.0.9'" >&2
+        return 0
+    fi
+    echo "deps.sh: creating $venv with lightning (PyPI)"
+    python3 -m venv --system-site-packages "$venv"
+    "$venv/bin/pip" install -q 'lightning==2.0.9' ||
+        echo "deps.sh: could not install lightning; bench-trainer will skip its Lightning column" >&2
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
+    ensure_lightning_venv
     exit 0
 fi
 
@@ -78,3 +98,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 # shellcheck disable=SC2086
 apt-get install -y --no-install-recommends "${missing[@]}"
+ensure_lightning_venv
