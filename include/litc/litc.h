@@ -15,5 +15,6 @@
 #include "data.h"
 #include "progress.h"
 #include "summary.h"
+#include "train.h"
 
 #endif

@@ -1,0 +1,514 @@
+/*
+ * litc/train.h — the Trainer, the module interface (LightningModule),
+ * callbacks, and logging from inside steps (self.log).
+ *
+ * A model is a lit_module: a vtable of steps and hooks (every slot but
+ * training_step is optional; NULL means "do what Lightning's default does"),
+ * a parameter store, and your own `user` pointer. Data comes from a
+ * lit_datamodule (data.h). The Trainer runs Lightning 2.x's loops and calls
+ * the hooks in Lightning's documented order (tests/fixtures/hook_order_*.txt,
+ * derived from Lightning's tests/tests_pytorch/models/test_hooks.py).
+ *
+ * Intended usage:
+ *
+ *     static lit_status step(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
+ *         my_model *mm = m->user;
+ *         *loss = lit_mse_loss(forward(mm, lit_batch_get(b, "x")), lit_batch_get(b, "y"));
+ *         lit_module_log(m, "train/loss", *loss, .prog_bar = 1);
+ *         return LIT_OK;
+ *     }
+ *     static lit_status opt(lit_module *m, lit_optim_config *cfg) {
+ *         int n; lit_tensor **p = lit_param_store_trainable(m->params, &n);
+ *         return lit_optim_config_add(cfg, lit_sgd_new(&(lit_sgd_params){ .lr = 0.1 }, p, n));
+ *     }
+ *     static const lit_module_vtable vt = { .version = LIT_MODULE_VERSION,
+ *         .training_step = step, .configure_optimizers = opt };
+ *
+ *     lit_module m; lit_module_init(&m, &vt, store, &my_state);
+ *     lit_trainer_params p = lit_trainer_default_params();
+ *     p.max_epochs = 10; p.accumulate_grad_batches = 4;
+ *     LIT_TRY(lit_trainer_params_from_env(&p));      // LIT_TRAINER_MAX_EPOCHS=3 ...
+ *     lit_trainer *tr; LIT_TRY(lit_trainer_new(&tr, &p));
+ *     LIT_TRY(lit_trainer_fit(tr, &m, &datamodule, NULL));
+ *     double v; lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "train/loss", &v);
+ *     lit_trainer_free(tr); lit_module_deinit(&m);
+ *
+ * Hooks return lit_status. A negative status stops the run: the Trainer
+ * calls on_exception (callbacks, then the module), prefixes the message
+ * with the hook's name and returns the status from fit/validate/test/predict.
+ * Positive values are reserved (LIT_SKIP_EPOCH). Hooks never need to call
+ * exit(); neither does litc.
+ *
+ * Memory: the Trainer owns a step arena; during every training, validation,
+ * test and predict step (and the batch hooks around it) it is the thread's
+ * current arena, and it is reset after the batch's last hook. Tensors made
+ * there (activations, losses, step outputs) die then: copy what you want to
+ * keep. Batches are owned by their dataloader. Optimizers and schedulers
+ * returned by configure_optimizers are owned by the Trainer until the next
+ * configure_optimizers call or lit_trainer_free.
+ *
+ * Threads: a trainer and its module are used by one thread.
+ */
+#ifndef LITC_TRAIN_H
+#define LITC_TRAIN_H
+
+#include "data.h"
+#include "nn.h"
+#include "optim.h"
+#include "sched.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lit_trainer lit_trainer;
+typedef struct lit_module lit_module;
+typedef struct lit_callback lit_callback;
+/* Checkpoint contents (a later issue); hooks receive it opaque for now. */
+typedef struct lit_checkpoint lit_checkpoint;
+
+/* on_train_batch_start may return this to skip the rest of the epoch
+ * (Lightning's `return -1`). */
+#define LIT_SKIP_EPOCH 1
+
+/* ================================================================ optimizers config */
+
+#define LIT_MAX_OPTIMIZERS 8
+#define LIT_MAX_SCHEDULERS 8
+
+typedef enum { LIT_INTERVAL_EPOCH = 0, LIT_INTERVAL_STEP = 1 } lit_interval;
+
+/* Lightning's lr_scheduler_config dict. Zero values are Lightning's defaults. */
+typedef struct {
+    lit_scheduler *scheduler; /* owned by the Trainer once added */
+    lit_interval interval;    /* default LIT_INTERVAL_EPOCH ("epoch") */
+    int frequency;            /* step every `frequency` intervals; 0 = 1 */
+    const char *monitor;      /* metric for ReduceLROnPlateau (required for it); not copied: static */
+    int strict;               /* 0 = Lightning's default True; -1 = warn and skip when the metric is missing */
+    const char *name;         /* for LearningRateMonitor; NULL = "lr-<SchedulerName>" */
+    int opt_idx;              /* which optimizer it drives (informational) */
+} lit_lr_scheduler_config;
+
+typedef struct {
+    int n_optimizers;
+    lit_optimizer *optimizers[LIT_MAX_OPTIMIZERS];
+    int n_schedulers;
+    lit_lr_scheduler_config schedulers[LIT_MAX_SCHEDULERS];
+} lit_optim_config;
+
+/* Add an optimizer (ownership passes to the config / Trainer). A NULL `opt`
+ * (its constructor failed) returns that failure: LIT_ERR_INVALID_ARG with the
+ * constructor's message kept. LIT_ERR_CONFIG when full. */
+lit_status lit_optim_config_add(lit_optim_config *cfg, lit_optimizer *opt);
+/* Add a scheduler config (copied; the scheduler is owned). NULL scheduler:
+ * as above. */
+lit_status lit_optim_config_add_scheduler(lit_optim_config *cfg, const lit_lr_scheduler_config *sc);
+
+/* ================================================================ module */
+
+#define LIT_MODULE_VERSION 1
+
+/*
+ * The LightningModule. Every slot is optional except training_step (for
+ * fit); "default:" says what happens when it is NULL. `batch` is owned by its
+ * dataloader and valid during the step and its batch hooks.
+ */
+typedef struct lit_module_vtable {
+    int version; /* LIT_MODULE_VERSION */
+
+    /* ---- steps */
+    /* Set *loss to a scalar tensor (in the step arena). *loss = NULL skips
+     * backward and the optimizer step for this batch (Lightning's `return
+     * None`). Manual optimization: do backward/steps yourself (see
+     * lit_manual_backward) and set *loss for logging or leave it NULL. */
+    lit_status (*training_step)(lit_module *m, lit_batch *batch, int64_t batch_idx, lit_tensor **loss);
+    /* *out (optional, starts NULL) is passed to the batch_end hooks. default:
+     * validation/test is skipped (no val loop). */
+    lit_status (*validation_step)(lit_module *m, lit_batch *batch, int64_t batch_idx, int dataloader_idx,
+                                  lit_tensor **out);
+    lit_status (*test_step)(lit_module *m, lit_batch *batch, int64_t batch_idx, int dataloader_idx,
+                            lit_tensor **out);
+    /* default: no prediction (the batch hooks still run with out = NULL). */
+    lit_status (*predict_step)(lit_module *m, lit_batch *batch, int64_t batch_idx, int dataloader_idx,
+                               lit_tensor **out);
+
+    /* ---- configuration */
+    /* default: no optimizer (fit then only runs the steps — Lightning warns). */
+    lit_status (*configure_optimizers)(lit_module *m, lit_optim_config *cfg);
+    /* Add callbacks with lit_trainer_add_callback(m->trainer, ...). */
+    lit_status (*configure_callbacks)(lit_module *m, lit_trainer *tr);
+    lit_status (*prepare_data)(lit_module *m);
+    lit_status (*setup)(lit_module *m, lit_stage stage);
+    lit_status (*teardown)(lit_module *m, lit_stage stage);
+
+    /* ---- stage hooks (default: nothing) */
+    lit_status (*on_fit_start)(lit_module *m);
+    lit_status (*on_fit_end)(lit_module *m);
+    lit_status (*on_train_start)(lit_module *m);
+    lit_status (*on_train_end)(lit_module *m);
+    lit_status (*on_validation_start)(lit_module *m);
+    lit_status (*on_validation_end)(lit_module *m);
+    lit_status (*on_test_start)(lit_module *m);
+    lit_status (*on_test_end)(lit_module *m);
+    lit_status (*on_predict_start)(lit_module *m);
+    lit_status (*on_predict_end)(lit_module *m);
+    lit_status (*on_train_epoch_start)(lit_module *m);
+    lit_status (*on_train_epoch_end)(lit_module *m);
+    lit_status (*on_validation_epoch_start)(lit_module *m);
+    lit_status (*on_validation_epoch_end)(lit_module *m);
+    lit_status (*on_test_epoch_start)(lit_module *m);
+    lit_status (*on_test_epoch_end)(lit_module *m);
+    lit_status (*on_predict_epoch_start)(lit_module *m);
+    lit_status (*on_predict_epoch_end)(lit_module *m);
+
+    /* ---- batch hooks. on_train_batch_start may return LIT_SKIP_EPOCH.
+     * `loss`/`out` are what the step produced (may be NULL). */
+    lit_status (*on_train_batch_start)(lit_module *m, lit_batch *batch, int64_t batch_idx);
+    lit_status (*on_train_batch_end)(lit_module *m, lit_tensor *loss, lit_batch *batch, int64_t batch_idx);
+    lit_status (*on_validation_batch_start)(lit_module *m, lit_batch *batch, int64_t batch_idx, int dl_idx);
+    lit_status (*on_validation_batch_end)(lit_module *m, lit_tensor *out, lit_batch *batch, int64_t batch_idx,
+                                          int dl_idx);
+    lit_status (*on_test_batch_start)(lit_module *m, lit_batch *batch, int64_t batch_idx, int dl_idx);
+    lit_status (*on_test_batch_end)(lit_module *m, lit_tensor *out, lit_batch *batch, int64_t batch_idx,
+                                    int dl_idx);
+    lit_status (*on_predict_batch_start)(lit_module *m, lit_batch *batch, int64_t batch_idx, int dl_idx);
+    lit_status (*on_predict_batch_end)(lit_module *m, lit_tensor *out, lit_batch *batch, int64_t batch_idx,
+                                       int dl_idx);
+
+    /* ---- optimization (automatic optimization, and lit_manual_backward) */
+    lit_status (*on_before_backward)(lit_module *m, lit_tensor *loss);
+    /* default: lit_backward(loss). */
+    lit_status (*backward)(lit_module *m, lit_tensor *loss);
+    lit_status (*on_after_backward)(lit_module *m);
+    /* Gradients are final here (before clipping). */
+    lit_status (*on_before_optimizer_step)(lit_module *m, lit_optimizer *opt, int opt_idx);
+    /* default: lit_optimizer_step(opt). Runs after backward and clipping, so
+     * an override may change the lr first (warm-up) and then call
+     * lit_optimizer_step(opt) itself; not calling it skips the update. */
+    lit_status (*optimizer_step)(lit_module *m, int64_t epoch, int64_t batch_idx, lit_optimizer *opt,
+                                 int opt_idx);
+    lit_status (*on_before_zero_grad)(lit_module *m, lit_optimizer *opt);
+    /* default: lit_optimizer_zero_grad(opt, 1) (set_to_none, as Lightning). */
+    lit_status (*optimizer_zero_grad)(lit_module *m, int64_t epoch, int64_t batch_idx, lit_optimizer *opt,
+                                      int opt_idx);
+
+    /* ---- train/eval mode switches. default: lit_param_store_train(m->params, 0)
+     * for *_model_eval and (..., 1) for *_model_train. */
+    lit_status (*on_validation_model_eval)(lit_module *m);
+    lit_status (*on_validation_model_train)(lit_module *m);
+    lit_status (*on_test_model_eval)(lit_module *m);
+    lit_status (*on_test_model_train)(lit_module *m);
+    lit_status (*on_predict_model_eval)(lit_module *m);
+
+    /* ---- checkpoints (slots only: checkpoints are a later issue) */
+    lit_status (*on_save_checkpoint)(lit_module *m, lit_checkpoint *ckpt);
+    lit_status (*on_load_checkpoint)(lit_module *m, lit_checkpoint *ckpt);
+
+    /* A run is failing with `st` (message in lit_last_error()). default: nothing. */
+    void (*on_exception)(lit_module *m, lit_status st);
+} lit_module_vtable;
+
+/* ---- hyperparameters (save_hyperparameters) */
+
+typedef enum { LIT_HPARAM_INT = 0, LIT_HPARAM_DOUBLE, LIT_HPARAM_STRING } lit_hparam_kind;
+
+typedef struct {
+    char *name;  /* owned */
+    lit_hparam_kind kind;
+    int64_t i;
+    double d;
+    char *s;     /* owned, LIT_HPARAM_STRING */
+} lit_hparam;
+
+/* One (name, value) for lit_module_save_hyperparameters. */
+typedef struct {
+    const char *name;
+    lit_hparam_kind kind;
+    int64_t i;
+    double d;
+    const char *s;
+} lit_hparam_value;
+#define LIT_HP_INT(n, v) ((lit_hparam_value){ .name = (n), .kind = LIT_HPARAM_INT, .i = (v) })
+#define LIT_HP_DOUBLE(n, v) ((lit_hparam_value){ .name = (n), .kind = LIT_HPARAM_DOUBLE, .d = (v) })
+#define LIT_HP_STRING(n, v) ((lit_hparam_value){ .name = (n), .kind = LIT_HPARAM_STRING, .s = (v) })
+
+struct lit_module {
+    const lit_module_vtable *vt;
+    void *user;                 /* yours */
+    lit_param_store *params;    /* not owned; train()/eval() flag lives here; may be NULL */
+    int automatic_optimization; /* default 1 */
+    lit_trainer *trainer;       /* set by the Trainer while it runs the module */
+    int n_hparams;              /* in the order saved */
+    lit_hparam *hparams;        /* owned; freed by lit_module_deinit */
+};
+
+/* Fill *m (automatic_optimization = 1, no hparams). Asserts on a vtable of
+ * another version. */
+void lit_module_init(lit_module *m, const lit_module_vtable *vt, lit_param_store *params, void *user);
+/* Free the hyperparameters. NULL is a no-op. */
+void lit_module_deinit(lit_module *m);
+
+/* Record hyperparameters (self.save_hyperparameters(ignore=[...])): values
+ * are copied in order; a name in `ignore` (NULL-terminated list, may be NULL)
+ * is left out; saving a name again replaces its value in place. Errors:
+ * LIT_ERR_NOMEM; LIT_ERR_INVALID_ARG for a NULL/empty name. */
+lit_status lit_module_save_hyperparameters(lit_module *m, int n, const lit_hparam_value *values,
+                                           const char *const *ignore);
+/* The recorded hyperparameter `name`, or NULL. */
+const lit_hparam *lit_module_hparam(const lit_module *m, const char *name);
+
+/* Accessors for use inside steps and hooks (0 outside a run). */
+int64_t lit_module_current_epoch(const lit_module *m);
+int64_t lit_module_global_step(const lit_module *m);
+lit_trainer *lit_module_trainer(const lit_module *m);
+int lit_module_global_rank(const lit_module *m); /* 0: single process for now */
+int lit_module_local_rank(const lit_module *m);  /* 0 */
+int lit_module_world_size(const lit_module *m);  /* 1 */
+
+/* The optimizers from configure_optimizers (self.optimizers()); *n gets the
+ * count. NULL before configure_optimizers ran. */
+lit_optimizer **lit_module_optimizers(lit_module *m, int *n);
+
+/* ---- manual optimization (automatic_optimization = 0) */
+
+/* on_before_backward, backward (the module's or lit_backward), on_after_backward. */
+lit_status lit_manual_backward(lit_module *m, lit_tensor *loss);
+/* on_before_optimizer_step, gradient clipping is NOT applied (as Lightning's
+ * manual mode), then lit_optimizer_step; counts a global step. */
+lit_status lit_manual_optimizer_step(lit_module *m, int opt_idx);
+/* on_before_zero_grad, then lit_optimizer_zero_grad(opt, 1). */
+lit_status lit_manual_zero_grad(lit_module *m, int opt_idx);
+
+/* ================================================================ logging */
+
+typedef enum { LIT_REDUCE_MEAN = 0, LIT_REDUCE_SUM, LIT_REDUCE_MAX, LIT_REDUCE_MIN } lit_reduce_fx;
+
+/*
+ * lit_module_log is Lightning's self.log (lit_log is the natural-log op in ops.h).
+ * Options of self.log. The zero value of every field is Lightning's default:
+ * on_step / on_epoch / logger are tri-state (0 = Lightning's default for the
+ * hook logging, 1 = true, -1 = false): inside training_step and the train
+ * batch hooks on_step = true, on_epoch = false; everywhere else (validation,
+ * test, epoch hooks) on_step = false, on_epoch = true. batch_size 0 = the
+ * current batch's size. A key logged with both on_step and on_epoch appears
+ * as "<name>_step" and "<name>_epoch" in logged/progress-bar metrics.
+ */
+typedef struct {
+    int lit__pad;        /* keeps lit_module_log(m, n, v) with no options valid */
+    int prog_bar;        /* default 0 */
+    int logger;          /* tri-state, default true */
+    int on_step;         /* tri-state */
+    int on_epoch;        /* tri-state */
+    lit_reduce_fx reduce_fx; /* default mean (batch-size weighted) */
+    int64_t batch_size;  /* 0 = size of the current batch (1 outside batches) */
+    int sync_dist;       /* no-op in a single process */
+} lit_log_opts;
+
+/* Log a one-element tensor (its value is read now; it is not kept).
+ * Errors (returned and in lit_last_error()): LIT_ERR_SHAPE for a tensor of
+ * more than one element, LIT_ERR_STATE outside a Trainer run, LIT_ERR_CONFIG
+ * when a key is relogged with different on_step/on_epoch/reduce_fx within
+ * an epoch, LIT_ERR_NUMERIC never (NaN is logged as NaN). */
+lit_status lit_module_log_ex(lit_module *m, const char *name, const lit_tensor *value, const lit_log_opts *o);
+lit_status lit_module_log_scalar_ex(lit_module *m, const char *name, double value, const lit_log_opts *o);
+#define lit_module_log(m, name, value, ...) \
+    lit_module_log_ex((m), (name), (value), &(lit_log_opts){ .lit__pad = 0, __VA_ARGS__ })
+#define lit_module_log_scalar(m, name, value, ...) \
+    lit_module_log_scalar_ex((m), (name), (value), &(lit_log_opts){ .lit__pad = 0, __VA_ARGS__ })
+
+typedef enum {
+    LIT_METRICS_CALLBACK = 0, /* trainer.callback_metrics: every key, plain and suffixed */
+    LIT_METRICS_LOGGED,       /* trainer.logged_metrics: keys with logger on */
+    LIT_METRICS_PROGRESS_BAR  /* trainer.progress_bar_metrics: keys with prog_bar */
+} lit_metrics_kind;
+
+/* Number of metrics of a kind, name/value of entry i (insertion order). */
+int lit_trainer_metric_count(const lit_trainer *tr, lit_metrics_kind kind);
+const char *lit_trainer_metric_name(const lit_trainer *tr, lit_metrics_kind kind, int i);
+double lit_trainer_metric_value(const lit_trainer *tr, lit_metrics_kind kind, int i);
+/* 1 and *out set when `name` exists, else 0. */
+int lit_trainer_get_metric(const lit_trainer *tr, lit_metrics_kind kind, const char *name, double *out);
+
+/* ================================================================ callbacks */
+
+#define LIT_CALLBACK_VERSION 1
+
+/* A Lightning Callback: every slot optional (NULL = nothing). The struct is
+ * copied by lit_trainer_add_callback; `free` (optional) is called with it
+ * when the Trainer is freed. */
+struct lit_callback {
+    int version;        /* LIT_CALLBACK_VERSION */
+    const char *name;   /* for messages; NULL = "callback" */
+    int monitoring;     /* 1 for checkpoint/early stopping: their on_train_epoch_end runs after the module's */
+    void *user;
+
+    lit_status (*setup)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_stage stage);
+    lit_status (*teardown)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_stage stage);
+    lit_status (*on_fit_start)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_fit_end)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_sanity_check_start)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_sanity_check_end)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_train_start)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_train_end)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_validation_start)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_validation_end)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_test_start)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_test_end)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_predict_start)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_predict_end)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_train_epoch_start)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_train_epoch_end)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_validation_epoch_start)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_validation_epoch_end)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_test_epoch_start)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_test_epoch_end)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_predict_epoch_start)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_predict_epoch_end)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+
+    lit_status (*on_train_batch_start)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_batch *batch,
+                                       int64_t batch_idx);
+    lit_status (*on_train_batch_end)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *loss,
+                                     lit_batch *batch, int64_t batch_idx);
+    lit_status (*on_validation_batch_start)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_batch *batch,
+                                            int64_t batch_idx, int dl_idx);
+    lit_status (*on_validation_batch_end)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *out,
+                                          lit_batch *batch, int64_t batch_idx, int dl_idx);
+    lit_status (*on_test_batch_start)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_batch *batch,
+                                      int64_t batch_idx, int dl_idx);
+    lit_status (*on_test_batch_end)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *out,
+                                    lit_batch *batch, int64_t batch_idx, int dl_idx);
+    lit_status (*on_predict_batch_start)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_batch *batch,
+                                         int64_t batch_idx, int dl_idx);
+    lit_status (*on_predict_batch_end)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *out,
+                                       lit_batch *batch, int64_t batch_idx, int dl_idx);
+
+    lit_status (*on_before_backward)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *loss);
+    lit_status (*on_after_backward)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+    lit_status (*on_before_optimizer_step)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_optimizer *opt);
+    lit_status (*on_before_zero_grad)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_optimizer *opt);
+
+    /* ---- checkpoint slots (later issue) */
+    lit_status (*state_save)(lit_callback *cb, lit_checkpoint *ckpt);
+    lit_status (*state_load)(lit_callback *cb, const lit_checkpoint *ckpt);
+    lit_status (*on_save_checkpoint)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_checkpoint *ckpt);
+    lit_status (*on_load_checkpoint)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_checkpoint *ckpt);
+
+    void (*on_exception)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_status st);
+    void (*free)(lit_callback *cb);
+};
+
+/* ================================================================ trainer params */
+
+typedef enum { LIT_CLIP_NORM = 0, LIT_CLIP_VALUE = 1 } lit_clip_algorithm;
+
+/*
+ * Trainer arguments with Lightning 2.x's names and defaults. Fractions and
+ * counts: Lightning takes `int | float` for limit_*_batches,
+ * val_check_interval and overfit_batches; here each has two fields, a count
+ * (`limit_train_batches`, -1 = not set) and a fraction
+ * (`limit_train_fraction`, default 1.0 = everything). Set at most one of the
+ * pair (both set is an error).
+ */
+typedef struct {
+    int64_t max_epochs;        /* -1 = None: 1000 when max_steps is -1, else unlimited */
+    int64_t min_epochs;        /* -1 = None */
+    int64_t max_steps;         /* -1 = no limit (optimizer steps) */
+    int64_t min_steps;         /* -1 = None */
+    double max_time;           /* seconds of fitting; 0 = no limit */
+
+    int64_t limit_train_batches;   double limit_train_fraction;   /* -1 / 1.0 */
+    int64_t limit_val_batches;     double limit_val_fraction;
+    int64_t limit_test_batches;    double limit_test_fraction;
+    int64_t limit_predict_batches; double limit_predict_fraction;
+    /* Validate every `val_check_batches` training batches (-1 = not set), or
+     * after each `val_check_interval` fraction of the epoch (default 1.0). */
+    int64_t val_check_batches;     double val_check_interval;
+    int64_t check_val_every_n_epoch; /* default 1 */
+    int64_t num_sanity_val_steps;    /* default 2; -1 = all */
+    int64_t fast_dev_run;            /* 0 off; n > 0: n batches of everything, one epoch */
+    int64_t overfit_batches;         /* 0 off (count only for now) */
+
+    int64_t accumulate_grad_batches; /* default 1 */
+    double gradient_clip_val;        /* 0 = no clipping (Lightning's None) */
+    lit_clip_algorithm gradient_clip_algorithm; /* default LIT_CLIP_NORM ("norm") */
+
+    int64_t log_every_n_steps;       /* default 50 */
+    int enable_progress_bar;         /* default 1 */
+    int enable_model_summary;        /* default 1 */
+    int enable_checkpointing;        /* default 1 */
+    const char *default_root_dir;    /* NULL = current directory; not copied */
+    int deterministic;               /* default 0 */
+    int detect_anomaly;              /* default 0: 1 checks the loss is finite every step */
+    int64_t reload_dataloaders_every_n_epochs; /* default 0 */
+    int inference_mode;              /* default 1: evaluation runs with grad disabled */
+    int64_t seed;                    /* -1 = do not seed; else lit_manual_seed(seed) at fit start */
+} lit_trainer_params;
+
+lit_trainer_params lit_trainer_default_params(void);
+
+/*
+ * Apply LIT_TRAINER_<NAME> environment variables (LIT_TRAINER_MAX_EPOCHS=3,
+ * LIT_TRAINER_GRADIENT_CLIP_ALGORITHM=value, LIT_TRAINER_ENABLE_PROGRESS_BAR=0,
+ * ...) to every field of *p that still holds its default value, so that
+ * explicit > env > default — call it after setting fields in code. A field
+ * set in code to exactly its default value cannot be told apart and takes
+ * the environment's value. Errors: LIT_ERR_CONFIG naming the variable and
+ * its text when it does not parse.
+ */
+lit_status lit_trainer_params_from_env(lit_trainer_params *p);
+
+/* Check params that need no data: LIT_ERR_CONFIG naming the field, its
+ * value and the valid range. Run by lit_trainer_new; the data-dependent
+ * checks (val_check_batches larger than the epoch) run when fit starts. */
+lit_status lit_trainer_params_validate(const lit_trainer_params *p);
+
+/* ================================================================ trainer */
+
+/* Make a trainer (params copied). Errors: lit_trainer_params_validate's, LIT_ERR_NOMEM. */
+lit_status lit_trainer_new(lit_trainer **out, const lit_trainer_params *p);
+/* Free the trainer, its optimizers/schedulers and callbacks. NULL is a no-op. */
+void lit_trainer_free(lit_trainer *tr);
+
+/* Add a callback (copied). LIT_ERR_INVALID_ARG for another version, LIT_ERR_NOMEM. */
+lit_status lit_trainer_add_callback(lit_trainer *tr, const lit_callback *cb);
+int lit_trainer_num_callbacks(const lit_trainer *tr);
+lit_callback *lit_trainer_callback(lit_trainer *tr, int i);
+
+/*
+ * Run. `dm` supplies the dataloaders (required); the module's hooks and the
+ * datamodule's prepare_data/setup/teardown are called in Lightning's order.
+ * ckpt_path: must be NULL for now (resume is a later issue: LIT_ERR_UNSUPPORTED).
+ * Errors: bad params (LIT_ERR_CONFIG, before any hook runs, except the
+ * data-dependent ones, checked after setup), a failing hook (its status,
+ * message prefixed with the hook), a dataloader error, LIT_ERR_CONFIG for
+ * configure_optimizers problems (several optimizers with automatic
+ * optimization; ReduceLROnPlateau without monitor; monitor never logged).
+ */
+lit_status lit_trainer_fit(lit_trainer *tr, lit_module *m, lit_datamodule *dm, const char *ckpt_path);
+lit_status lit_trainer_validate(lit_trainer *tr, lit_module *m, lit_datamodule *dm);
+lit_status lit_trainer_test(lit_trainer *tr, lit_module *m, lit_datamodule *dm);
+lit_status lit_trainer_predict(lit_trainer *tr, lit_module *m, lit_datamodule *dm);
+
+/* Progress and state (trainer.current_epoch, global_step, ...). */
+const lit_trainer_params *lit_trainer_get_params(const lit_trainer *tr);
+int64_t lit_trainer_current_epoch(const lit_trainer *tr);
+int64_t lit_trainer_global_step(const lit_trainer *tr);
+int lit_trainer_sanity_checking(const lit_trainer *tr);
+lit_stage lit_trainer_stage(const lit_trainer *tr);
+/* trainer.should_stop: request a stop at the end of the current batch
+ * (honouring min_epochs/min_steps). */
+void lit_trainer_set_should_stop(lit_trainer *tr, int stop);
+int lit_trainer_should_stop(const lit_trainer *tr);
+/* Training batches per epoch after limits (-1 = unknown/infinite), known
+ * once fit has set up the train dataloader. */
+int64_t lit_trainer_num_training_batches(const lit_trainer *tr);
+/* Validation batches run by each validation (sum over loaders). */
+int64_t lit_trainer_num_val_batches(const lit_trainer *tr);
+/* trainer.estimated_stepping_batches: optimizer steps the fit will make
+ * (INT64_MAX when unbounded). Valid once fit set up the train dataloader. */
+int64_t lit_trainer_estimated_stepping_batches(const lit_trainer *tr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,211 @@
+/*
+ * src/train/fit-loop.c — Lightning's FitLoop and TrainingEpochLoop.
+ *
+ * fit: configure_optimizers, on_fit_start, sanity check (num_sanity_val_steps
+ * validation batches per loader, metrics discarded), train_dataloader,
+ * on_train_start, epochs, on_train_end, on_fit_end. An epoch:
+ * on_train_epoch_start; per batch on_train_batch_start, the optimization
+ * (optimization.c), step/epoch scheduler updates, on_train_batch_end, then
+ * validation when (batch_idx + 1) % val_check_batch == 0 (so the last
+ * validation of an epoch runs before on_train_epoch_end, as in Lightning);
+ * finally on_train_epoch_end and the epoch's logged means.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "train/train-impl.h"
+
+typedef struct {
+    lit_dataloader *train;
+    lit_dataloader *val[LIT_MAX_DATALOADERS];
+    int n_val;     /* -1: not fetched yet */
+    int val_enabled;
+} fit_data;
+
+static int val_enabled(const lit_trainer *tr) {
+    const lit_trainer_params *p = &tr->p;
+    return tr->module->vt->validation_step && tr->dm->val_dataloaders && p->limit_val_batches != 0 &&
+           p->limit_val_fraction > 0.0;
+}
+
+static lit_status fetch_val(lit_trainer *tr, fit_data *fd) {
+    if (fd->n_val >= 0) return LIT_OK;
+    fd->n_val = tr->dm->val_dataloaders(tr->dm->user, fd->val);
+    if (fd->n_val < 0 || fd->n_val > LIT_MAX_DATALOADERS)
+        return lit_set_error(LIT_ERR_CONFIG, "val_dataloaders returned %d loaders (0..%d)", fd->n_val,
+                             LIT_MAX_DATALOADERS);
+    for (int i = 0; i < fd->n_val; i++)
+        if (!fd->val[i]) return lit_set_error(LIT_ERR_CONFIG, "val_dataloaders: loader %d is NULL (%s)", i, lit_last_error());
+    return LIT_OK;
+}
+
+static lit_status fetch_train(lit_trainer *tr, fit_data *fd) {
+    fd->train = tr->dm->train_dataloader ? tr->dm->train_dataloader(tr->dm->user) : NULL;
+    if (!fd->train)
+        return lit_set_error(LIT_ERR_CONFIG, "fit needs a training dataloader: the datamodule's train_dataloader %s",
+                             tr->dm->train_dataloader ? "returned NULL" : "is not set");
+    const lit_trainer_params *p = &tr->p;
+    int64_t len = lit_dataloader_len(fd->train);
+    tr->num_training_batches = lit__limit_batches(len, p->limit_train_batches, p->limit_train_fraction);
+    if (p->overfit_batches > 0 && (tr->num_training_batches < 0 || tr->num_training_batches > p->overfit_batches))
+        tr->num_training_batches = p->overfit_batches;
+    if (p->limit_train_fraction > 0 && p->limit_train_fraction < 1.0 && len < 0)
+        return lit_set_error(LIT_ERR_CONFIG, "Trainer(limit_train_fraction=%g) needs a training dataloader with a "
+                             "length; use limit_train_batches", p->limit_train_fraction);
+    /* val_check_batch (Lightning's _configure_val_check_batch) */
+    tr->val_check_batch = INT64_MAX;
+    if (p->val_check_batches >= 1) {
+        if (tr->num_training_batches >= 0 && p->val_check_batches > tr->num_training_batches)
+            return lit_set_error(LIT_ERR_CONFIG,
+                                 "Trainer(val_check_batches=%lld) must be <= the number of training batches (%lld); "
+                                 "lower it or use val_check_interval as a fraction",
+                                 (long long)p->val_check_batches, (long long)tr->num_training_batches);
+        tr->val_check_batch = p->val_check_batches;
+    } else if (tr->num_training_batches >= 0) {
+        int64_t v = (int64_t)((double)tr->num_training_batches * p->val_check_interval);
+        tr->val_check_batch = v < 1 ? 1 : v;
+    } else if (p->val_check_interval != 1.0) {
+        return lit_set_error(LIT_ERR_CONFIG, "Trainer(val_check_interval=%g): a fraction needs a training dataloader "
+                             "with a length; use val_check_batches", p->val_check_interval);
+    }
+    return LIT_OK;
+}
+
+static int can_stop_early(const lit_trainer *tr) {
+    int met_epochs = tr->min_epochs > 0 ? tr->current_epoch >= tr->min_epochs : 1;
+    int met_steps = tr->min_steps > 0 ? tr->global_step >= tr->min_steps : 1;
+    return met_epochs && met_steps;
+}
+
+static int max_steps_reached(const lit_trainer *tr) {
+    return tr->p.max_steps >= 0 && tr->global_step >= tr->p.max_steps;
+}
+
+static int time_up(const lit_trainer *tr) {
+    return tr->p.max_time > 0 && lit_time_now() - tr->fit_start_time >= tr->p.max_time;
+}
+
+static lit_status run_validation(lit_trainer *tr, fit_data *fd) {
+    LIT_TRY(fetch_val(tr, fd));
+    LIT_TRY(lit__run_evaluation(tr, LIT__EVAL_VALIDATE, fd->val, fd->n_val, -1));
+    tr->training = 1;
+    return LIT_OK;
+}
+
+/* One batch of the TrainingEpochLoop. *end_epoch is set when the epoch (or
+ * the fit) must stop after it. */
+static lit_status train_batch(lit_trainer *tr, fit_data *fd, lit_batch *b, int64_t i, int *end_epoch) {
+    lit_module *m = tr->module;
+    const int64_t nb = tr->num_training_batches;
+    const int is_last = nb >= 0 && i + 1 == nb;
+    const int should_step = (i + 1) % tr->p.accumulate_grad_batches == 0 || is_last;
+    tr->batch_idx = i;
+    tr->cur_batch = b;
+    tr->log_ctx = LIT__CTX_TRAIN_STEP;
+    lit_arena *prev = lit_arena_use(tr->step_arena);
+    lit_status st = LIT_OK;
+    lit_tensor *loss = NULL;
+    int skip = 0;
+    for (int c = 0; c < tr->n_callbacks && st >= 0; c++) {
+        lit_callback *cb = &tr->callbacks[c];
+        if (cb->on_train_batch_start) st = lit__hook_fail(cb->on_train_batch_start(cb, tr, m, b, i), "on_train_batch_start");
+    }
+    if (st >= 0 && m->vt->on_train_batch_start) {
+        st = lit__hook_fail(m->vt->on_train_batch_start(m, b, i), "on_train_batch_start");
+        skip = st == LIT_SKIP_EPOCH;
+    }
+    if (st >= 0 && !skip) st = lit__run_training_batch(tr, b, i, should_step, &loss);
+    if (st >= 0 && !skip && should_step) st = lit__update_schedulers(tr, LIT_INTERVAL_STEP, 0);
+    if (st >= 0 && !skip && is_last) st = lit__update_schedulers(tr, LIT_INTERVAL_EPOCH, 0);
+    tr->log_ctx = LIT__CTX_TRAIN_STEP;
+    for (int c = 0; c < tr->n_callbacks && st >= 0 && !skip; c++) {
+        lit_callback *cb = &tr->callbacks[c];
+        if (cb->on_train_batch_end) st = lit__hook_fail(cb->on_train_batch_end(cb, tr, m, loss, b, i), "on_train_batch_end");
+    }
+    if (st >= 0 && !skip && m->vt->on_train_batch_end)
+        st = lit__hook_fail(m->vt->on_train_batch_end(m, loss, b, i), "on_train_batch_end");
+    lit_arena_use(prev);
+    lit_arena_reset(tr->step_arena);
+    tr->cur_batch = NULL;
+    if (st < 0) return st;
+    if (skip) { *end_epoch = 1; return LIT_OK; }
+
+    /* on_advance_end: validation, then plateau schedulers on the step interval. */
+    int stop_now = tr->should_stop && can_stop_early(tr);
+    if (fd->val_enabled && (tr->current_epoch + 1) % tr->p.check_val_every_n_epoch == 0 &&
+        ((i + 1) % tr->val_check_batch == 0 || stop_now))
+        LIT_TRY(run_validation(tr, fd));
+    if (should_step) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_STEP, 1));
+    if (max_steps_reached(tr) || (tr->should_stop && can_stop_early(tr)) || is_last) *end_epoch = 1;
+    if (time_up(tr)) { tr->should_stop = 1; *end_epoch = 1; }
+    return LIT_OK;
+}
+
+static lit_status train_epoch(lit_trainer *tr, fit_data *fd) {
+    tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
+    if (tr->module->params) lit_param_store_train(tr->module->params, 1);
+    LIT_TRY(LIT__STAGE_HOOK(tr, on_train_epoch_start));
+    LIT_TRY(lit_dataloader_begin_epoch(fd->train, tr->current_epoch, 0));
+    int end_epoch = 0;
+    lit_status st = LIT_OK;
+    for (int64_t i = 0; !end_epoch && (tr->num_training_batches < 0 || i < tr->num_training_batches); i++) {
+        lit_batch *b = NULL;
+        st = lit_dataloader_next(fd->train, &b);
+        if (st < 0 || !b) break;
+        st = train_batch(tr, fd, b, i, &end_epoch);
+        if (st < 0) break;
+    }
+    lit_dataloader_end_epoch(fd->train);
+    if (st < 0) return st;
+    tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
+    LIT_TRY(LIT__STAGE_HOOK(tr, on_train_epoch_end));
+    lit__results_publish_epoch(tr, &tr->train_results);
+    LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_EPOCH, 1));
+    tr->current_epoch++;
+    return LIT_OK;
+}
+
+static int fit_done(const lit_trainer *tr) {
+    if (max_steps_reached(tr)) return 1;
+    if (tr->max_epochs >= 0 && tr->current_epoch >= tr->max_epochs) return 1;
+    if (tr->should_stop && can_stop_early(tr)) return 1;
+    if (time_up(tr)) return 1;
+    return 0;
+}
+
+lit_status lit__run_fit(lit_trainer *tr) {
+    fit_data fd = { .n_val = -1 };
+    const lit_trainer_params *p = &tr->p;
+    tr->fit_start_time = lit_time_now();
+    LIT_TRY(lit__configure_optimizers(tr));
+    tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
+    LIT_TRY(LIT__STAGE_HOOK(tr, on_fit_start));
+    fd.val_enabled = val_enabled(tr);
+
+    if (fd.val_enabled && p->num_sanity_val_steps != 0) {
+        tr->sanity_checking = 1;
+        lit_status st = lit__cb_simple(tr, offsetof(lit_callback, on_sanity_check_start), "on_sanity_check_start", 2);
+        if (st >= 0) st = fetch_val(tr, &fd);
+        if (st >= 0) st = lit__run_evaluation(tr, LIT__EVAL_VALIDATE, fd.val, fd.n_val, p->num_sanity_val_steps);
+        if (st >= 0) st = lit__cb_simple(tr, offsetof(lit_callback, on_sanity_check_end), "on_sanity_check_end", 2);
+        tr->sanity_checking = 0;
+        LIT_TRY(st);
+    }
+    LIT_TRY(fetch_train(tr, &fd));
+    tr->training = 1;
+    tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
+    LIT_TRY(LIT__STAGE_HOOK(tr, on_train_start));
+    while (!fit_done(tr)) {
+        int64_t n = p->reload_dataloaders_every_n_epochs;
+        if (n > 0 && tr->current_epoch > 0 && tr->current_epoch % n == 0) {
+            LIT_TRY(fetch_train(tr, &fd));
+            fd.n_val = -1;
+        }
+        LIT_TRY(train_epoch(tr, &fd));
+    }
+    tr->training = 0;
+    tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
+    LIT_TRY(LIT__STAGE_HOOK(tr, on_train_end));
+    LIT_TRY(LIT__STAGE_HOOK(tr, on_fit_end));
+    return LIT_OK;
+}

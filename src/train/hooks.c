@@ -1,0 +1,61 @@
+/*
+ * src/train/hooks.c — hook dispatch: callbacks first, then the module
+ * (Lightning's call order), with the failing hook named in the error.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "train/train-impl.h"
+
+typedef lit_status (*cb_simple_fn)(lit_callback *cb, lit_trainer *tr, lit_module *m);
+typedef lit_status (*mod_simple_fn)(lit_module *m);
+
+/* Prefix the user's message with the hook so a failure deep in a run says
+ * where it happened. Positive statuses are not failures. */
+lit_status lit__hook_fail(lit_status st, const char *hook) {
+    if (st >= 0) return st;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", lit_last_error());
+    if (strncmp(msg, hook, strlen(hook)) == 0) return lit_set_error(st, "%s", msg); /* already prefixed */
+    return lit_set_error(st, "%s: %s", hook, msg[0] ? msg : lit_status_str(st));
+}
+
+/* monitoring_pass: 0 = non-monitoring callbacks, 1 = monitoring ones, 2 = all. */
+lit_status lit__cb_simple(lit_trainer *tr, size_t offset, const char *hook, int monitoring_pass) {
+    for (int i = 0; i < tr->n_callbacks; i++) {
+        lit_callback *cb = &tr->callbacks[i];
+        if (monitoring_pass != 2 && (cb->monitoring != 0) != (monitoring_pass == 1)) continue;
+        cb_simple_fn fn;
+        memcpy(&fn, (const char *)cb + offset, sizeof fn);
+        if (!fn) continue;
+        lit_status st = fn(cb, tr, tr->module);
+        if (st < 0) {
+            char where[160];
+            snprintf(where, sizeof where, "%s.%s", cb->name ? cb->name : "callback", hook);
+            return lit__hook_fail(st, where);
+        }
+    }
+    return LIT_OK;
+}
+
+lit_status lit__call_stage_hook(lit_trainer *tr, size_t cb_offset, size_t mod_offset, const char *hook) {
+    /* on_train_epoch_end: monitoring callbacks (checkpoint, early stopping)
+     * see what the module's hook logged, so they run last. */
+    int split = strcmp(hook, "on_train_epoch_end") == 0;
+    LIT_TRY(lit__cb_simple(tr, cb_offset, hook, split ? 0 : 2));
+    mod_simple_fn fn;
+    memcpy(&fn, (const char *)tr->module->vt + mod_offset, sizeof fn);
+    if (fn) {
+        lit_status st = fn(tr->module);
+        if (st < 0) return lit__hook_fail(st, hook);
+    }
+    if (split) LIT_TRY(lit__cb_simple(tr, cb_offset, hook, 1));
+    return LIT_OK;
+}
+
+void lit__call_on_exception(lit_trainer *tr, lit_status st) {
+    for (int i = 0; i < tr->n_callbacks; i++)
+        if (tr->callbacks[i].on_exception) tr->callbacks[i].on_exception(&tr->callbacks[i], tr, tr->module, st);
+    if (tr->module && tr->module->vt->on_exception) tr->module->vt->on_exception(tr->module, st);
+}

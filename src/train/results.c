@@ -1,0 +1,207 @@
+/*
+ * src/train/results.c — self.log: per-key accumulation over an epoch
+ * (Lightning's _ResultCollection) and the callback / logged / progress-bar
+ * metric lists the Trainer exposes.
+ *
+ * A value is read to double at log time, so logged tensors can die with the
+ * step arena. Step values are published at once; epoch values are reduced
+ * (batch-size weighted mean, sum, max or min) when the epoch ends.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train/train-impl.h"
+
+/* ---------------------------------------------------------------- metric lists */
+
+void lit__metrics_clear(lit__metric_list *l) {
+    for (int i = 0; i < l->n; i++) free(l->names[i]);
+    l->n = 0;
+}
+
+void lit__metrics_free(lit__metric_list *l) {
+    lit__metrics_clear(l);
+    free(l->names);
+    free(l->values);
+    memset(l, 0, sizeof *l);
+}
+
+/* Out of memory drops the metric (reported through the log sink): logging
+ * must not make a training step fail. */
+void lit__metrics_set(lit__metric_list *l, const char *name, double v) {
+    for (int i = 0; i < l->n; i++)
+        if (!strcmp(l->names[i], name)) { l->values[i] = v; return; }
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 16;
+        char **nn = realloc(l->names, (size_t)cap * sizeof *nn);
+        if (nn) l->names = nn;
+        double *nv = realloc(l->values, (size_t)cap * sizeof *nv);
+        if (nv) l->values = nv;
+        if (!nn || !nv) { lit_logf(LIT_LOG_ERROR, "log: out of memory, metric %s dropped", name); return; }
+        l->cap = cap;
+    }
+    size_t n = strlen(name) + 1;
+    char *copy = malloc(n);
+    if (!copy) { lit_logf(LIT_LOG_ERROR, "log: out of memory, metric %s dropped", name); return; }
+    memcpy(copy, name, n);
+    l->names[l->n] = copy;
+    l->values[l->n++] = v;
+}
+
+static const lit__metric_list *list_of(const lit_trainer *tr, lit_metrics_kind kind) {
+    switch (kind) {
+    case LIT_METRICS_LOGGED: return &tr->logged_metrics;
+    case LIT_METRICS_PROGRESS_BAR: return &tr->pbar_metrics;
+    default: return &tr->callback_metrics;
+    }
+}
+
+int lit_trainer_metric_count(const lit_trainer *tr, lit_metrics_kind kind) { return list_of(tr, kind)->n; }
+
+const char *lit_trainer_metric_name(const lit_trainer *tr, lit_metrics_kind kind, int i) {
+    const lit__metric_list *l = list_of(tr, kind);
+    LIT_ASSERT(i >= 0 && i < l->n, "lit_trainer_metric_name: index %d of %d metrics", i, l->n);
+    return l->names[i];
+}
+
+double lit_trainer_metric_value(const lit_trainer *tr, lit_metrics_kind kind, int i) {
+    const lit__metric_list *l = list_of(tr, kind);
+    LIT_ASSERT(i >= 0 && i < l->n, "lit_trainer_metric_value: index %d of %d metrics", i, l->n);
+    return l->values[i];
+}
+
+int lit_trainer_get_metric(const lit_trainer *tr, lit_metrics_kind kind, const char *name, double *out) {
+    const lit__metric_list *l = list_of(tr, kind);
+    for (int i = 0; i < l->n; i++)
+        if (!strcmp(l->names[i], name)) {
+            if (out) *out = l->values[i];
+            return 1;
+        }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- results */
+
+void lit__results_clear(lit__results *r) {
+    for (int i = 0; i < r->n; i++) free(r->items[i].name);
+    r->n = 0;
+}
+
+void lit__results_free(lit__results *r) {
+    lit__results_clear(r);
+    free(r->items);
+    memset(r, 0, sizeof *r);
+}
+
+static void publish(lit_trainer *tr, const lit__result *res, const char *key, double v) {
+    lit__metrics_set(&tr->callback_metrics, key, v);
+    if (res->opts.logger > 0) lit__metrics_set(&tr->logged_metrics, key, v);
+    if (res->opts.prog_bar > 0) lit__metrics_set(&tr->pbar_metrics, key, v);
+}
+
+static void publish_suffixed(lit_trainer *tr, const lit__result *res, const char *suffix, double v) {
+    int both = res->opts.on_step > 0 && res->opts.on_epoch > 0;
+    if (!both) { publish(tr, res, res->name, v); return; }
+    char key[LIT_NAME_MAX + 8];
+    snprintf(key, sizeof key, "%s%s", res->name, suffix);
+    publish(tr, res, key, v);
+    /* callback_metrics also holds the plain name with the latest value. */
+    lit__metrics_set(&tr->callback_metrics, res->name, v);
+}
+
+void lit__results_publish_step(lit_trainer *tr, lit__results *r) {
+    (void)tr;
+    (void)r; /* step values are published as they are logged */
+}
+
+static double reduced(const lit__result *res) {
+    switch (res->opts.reduce_fx) {
+    case LIT_REDUCE_SUM: return res->sum;
+    case LIT_REDUCE_MAX: return res->max;
+    case LIT_REDUCE_MIN: return res->min;
+    default: return res->wcount > 0 ? res->wsum / res->wcount : NAN;
+    }
+}
+
+void lit__results_publish_epoch(lit_trainer *tr, lit__results *r) {
+    for (int i = 0; i < r->n; i++)
+        if (r->items[i].opts.on_epoch > 0 && r->items[i].n > 0)
+            publish_suffixed(tr, &r->items[i], "_epoch", reduced(&r->items[i]));
+    lit__results_clear(r);
+}
+
+static int tri(int v, int dflt) { return v == 0 ? (dflt ? 1 : -1) : (v > 0 ? 1 : -1); }
+
+lit_status lit_module_log_scalar_ex(lit_module *m, const char *name, double value, const lit_log_opts *o) {
+    LIT_ASSERT(m && name && o, "lit_module_log: module, name and options must not be NULL");
+    lit_trainer *tr = m->trainer;
+    if (!tr || tr->log_ctx == LIT__CTX_NONE)
+        return lit_set_error(LIT_ERR_STATE, "log(\"%s\"): called outside a Trainer hook or step", name);
+    if (strlen(name) >= LIT_NAME_MAX)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "log: name longer than %d characters", LIT_NAME_MAX - 1);
+    if ((unsigned)o->reduce_fx > LIT_REDUCE_MIN)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "log(\"%s\"): unknown reduce_fx %d", name, (int)o->reduce_fx);
+    if (o->batch_size < 0)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "log(\"%s\"): batch_size %lld must be > 0 (0 = the batch's size)",
+                             name, (long long)o->batch_size);
+    if (tr->sanity_checking) return LIT_OK; /* Lightning discards what the sanity check logs */
+
+    int step_ctx = tr->log_ctx == LIT__CTX_TRAIN_STEP;
+    lit_log_opts r = *o;
+    r.on_step = tri(o->on_step, step_ctx);
+    r.on_epoch = tri(o->on_epoch, !step_ctx);
+    r.logger = tri(o->logger, 1);
+    r.prog_bar = o->prog_bar ? 1 : -1;
+    int64_t bs = o->batch_size ? o->batch_size : (tr->cur_batch ? tr->cur_batch->size : 1);
+
+    lit__results *res = tr->log_ctx == LIT__CTX_EVAL ? &tr->eval_results : &tr->train_results;
+    lit__result *it = NULL;
+    for (int i = 0; i < res->n; i++)
+        if (!strcmp(res->items[i].name, name)) it = &res->items[i];
+    if (it) {
+        if (it->opts.on_step != r.on_step || it->opts.on_epoch != r.on_epoch || it->opts.reduce_fx != r.reduce_fx)
+            return lit_set_error(LIT_ERR_CONFIG,
+                                 "log(\"%s\"): logged again with different on_step/on_epoch/reduce_fx in this epoch",
+                                 name);
+    } else {
+        if (res->n == res->cap) {
+            int cap = res->cap ? 2 * res->cap : 16;
+            lit__result *g = realloc(res->items, (size_t)cap * sizeof *g);
+            if (!g) return lit_set_error(LIT_ERR_NOMEM, "log(\"%s\"): out of memory", name);
+            res->items = g;
+            res->cap = cap;
+        }
+        size_t n = strlen(name) + 1;
+        char *copy = malloc(n);
+        if (!copy) return lit_set_error(LIT_ERR_NOMEM, "log(\"%s\"): out of memory", name);
+        memcpy(copy, name, n);
+        it = &res->items[res->n++];
+        memset(it, 0, sizeof *it);
+        it->name = copy;
+        it->opts = r;
+        it->max = -INFINITY;
+        it->min = INFINITY;
+    }
+    it->last = value;
+    it->wsum += value * (double)bs;
+    it->wcount += (double)bs;
+    it->sum += value;
+    if (value > it->max) it->max = value;
+    if (value < it->min) it->min = value;
+    it->n++;
+    if (r.on_step > 0) publish_suffixed(tr, it, "_step", value);
+    return LIT_OK;
+}
+
+lit_status lit_module_log_ex(lit_module *m, const char *name, const lit_tensor *value, const lit_log_opts *o) {
+    LIT_ASSERT(value, "lit_module_log(\"%s\"): value tensor is NULL", name ? name : "?");
+    lit_tensor_check(value, "lit_module_log");
+    if (value->numel != 1) {
+        char shape[96];
+        return lit_set_error(LIT_ERR_SHAPE, "log(\"%s\"): value must be a scalar (one element), got shape %s", name,
+                             lit_shape_str(value, shape, sizeof shape));
+    }
+    return lit_module_log_scalar_ex(m, name, lit_item(value), o);
+}

@@ -1,0 +1,145 @@
+/*
+ * src/train/train-impl.h — the Trainer's private state, shared by the loop
+ * files (fit-loop.c, optimization.c, eval-loop.c, predict-loop.c), logging
+ * (results.c) and hook dispatch (hooks.c).
+ */
+#ifndef LITC_TRAIN_IMPL_H
+#define LITC_TRAIN_IMPL_H
+
+#include "litc/train.h"
+
+/* Which hook is running: decides lit_module_log's defaults and which results
+ * collection a value goes to. */
+typedef enum {
+    LIT__CTX_NONE = 0,
+    LIT__CTX_TRAIN_STEP,  /* training_step and train batch hooks: on_step */
+    LIT__CTX_TRAIN_EPOCH, /* train epoch/stage hooks: on_epoch */
+    LIT__CTX_EVAL         /* validation/test steps and hooks: on_epoch */
+} lit__log_ctx;
+
+/* One logged key of an epoch (Lightning's _ResultMetric). */
+typedef struct {
+    char *name;
+    lit_log_opts opts;    /* resolved: on_step/on_epoch/logger are 1 or -1 */
+    double last;          /* last value logged (for on_step) */
+    double wsum, wcount;  /* batch-size weighted sum / total weight (mean) */
+    double sum, max, min;
+    int64_t n;
+} lit__result;
+
+typedef struct {
+    int n, cap;
+    lit__result *items;
+} lit__results;
+
+/* name -> double, in insertion order. */
+typedef struct {
+    int n, cap;
+    char **names;
+    double *values;
+} lit__metric_list;
+
+typedef struct {
+    lit_scheduler *scheduler;
+    lit_lr_scheduler_config cfg;
+} lit__sched_entry;
+
+struct lit_trainer {
+    lit_trainer_params p;      /* as given */
+    /* resolved limits */
+    int64_t max_epochs, min_epochs, min_steps;
+
+    lit_callback *callbacks;
+    int n_callbacks, cap_callbacks;
+
+    lit_module *module;
+    lit_datamodule *dm;
+    lit_stage stage;
+    int sanity_checking;
+    int training;              /* inside the training epoch loop */
+    int should_stop;
+
+    int64_t current_epoch;
+    int64_t global_step;
+    int64_t batch_idx;         /* current batch of the running loop */
+    int64_t num_training_batches;
+    int64_t num_val_batches;
+    int64_t val_check_batch;   /* validate after every this many train batches (INT64_MAX: never) */
+    double fit_start_time;
+
+    lit_optim_config optim;    /* owned optimizers and schedulers */
+    lit_tensor **opt_params;   /* optimizer 0's parameters (for clipping), malloc'd */
+    int n_opt_params;
+
+    lit_arena *step_arena;
+    lit_batch *cur_batch;
+    lit__log_ctx log_ctx;
+    lit__results train_results, eval_results;
+    lit__metric_list callback_metrics, logged_metrics, pbar_metrics;
+};
+
+/* ---- hooks.c: call a callback hook on every callback, then the module's.
+ * Each returns the first failure, with the message prefixed by the hook. */
+lit_status lit__hook_fail(lit_status st, const char *hook);
+lit_status lit__cb_simple(lit_trainer *tr, size_t offset, const char *hook, int monitoring_pass);
+#define LIT__CB_OFFSET(field) offsetof(lit_callback, field)
+/* Both callbacks (non-monitoring first, module, then monitoring) for a
+ * (trainer, module) hook. */
+lit_status lit__call_stage_hook(lit_trainer *tr, size_t cb_offset, size_t mod_offset, const char *hook);
+#define LIT__STAGE_HOOK(tr, name) \
+    lit__call_stage_hook((tr), offsetof(lit_callback, name), offsetof(lit_module_vtable, name), #name)
+void lit__call_on_exception(lit_trainer *tr, lit_status st);
+/* Call callback slot `field` on every callback, then the module's vtable
+ * slot `field`, with extra arguments; return the first failure. */
+#define LIT__CB_EACH(tr, field, ...)                                                            \
+    do {                                                                                        \
+        for (int cbi_ = 0; cbi_ < (tr)->n_callbacks; cbi_++) {                                  \
+            lit_callback *cb_ = &(tr)->callbacks[cbi_];                                         \
+            if (cb_->field) LIT_TRY(lit__hook_fail(cb_->field(cb_, (tr), (tr)->module, __VA_ARGS__), #field)); \
+        }                                                                                       \
+    } while (0)
+#define LIT__MOD_CALL(tr, field, ...)                                                           \
+    do {                                                                                        \
+        if ((tr)->module->vt->field)                                                            \
+            LIT_TRY(lit__hook_fail((tr)->module->vt->field((tr)->module, __VA_ARGS__), #field)); \
+    } while (0)
+
+/* ---- results.c */
+void lit__results_clear(lit__results *r);
+void lit__results_free(lit__results *r);
+void lit__metrics_clear(lit__metric_list *l);
+void lit__metrics_free(lit__metric_list *l);
+void lit__metrics_set(lit__metric_list *l, const char *name, double v);
+/* Move per-step values of the batch just finished into the metric lists. */
+void lit__results_publish_step(lit_trainer *tr, lit__results *r);
+/* Reduce the epoch values into the metric lists and clear. */
+void lit__results_publish_epoch(lit_trainer *tr, lit__results *r);
+
+/* ---- optimization.c */
+/* The training step of one batch with automatic or manual optimization.
+ * *loss_out gets the loss tensor (may be NULL). */
+lit_status lit__run_training_batch(lit_trainer *tr, lit_batch *b, int64_t batch_idx, int should_step,
+                                   lit_tensor **loss_out);
+lit_status lit__configure_optimizers(lit_trainer *tr);
+void lit__free_optimizers(lit_trainer *tr);
+/* Step schedulers of `interval`; plateau ones only when `plateau`. */
+lit_status lit__update_schedulers(lit_trainer *tr, lit_interval interval, int plateau);
+
+/* ---- eval-loop.c / predict-loop.c */
+typedef enum { LIT__EVAL_VALIDATE = 0, LIT__EVAL_TEST } lit__eval_kind;
+/* One full validation or test run over the loaders (limited to
+ * `max_batches` per loader, -1 = the configured limit). */
+lit_status lit__run_evaluation(lit_trainer *tr, lit__eval_kind kind, lit_dataloader **dls, int n_dls,
+                               int64_t max_batches);
+lit_status lit__run_prediction(lit_trainer *tr, lit_dataloader **dls, int n_dls);
+/* Batches to run of a loader with `len` batches under a count/fraction limit
+ * (-1 = unknown and unlimited). */
+int64_t lit__limit_batches(int64_t len, int64_t count, double fraction);
+
+/* ---- fit-loop.c */
+lit_status lit__run_fit(lit_trainer *tr);
+
+/* ---- params.c */
+void lit__resolve_params(lit_trainer *tr);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * src/train/trainer.c — the lit_trainer handle, callbacks, accessors and the
+ * four entry points. Each entry point runs Lightning's _run: configure_
+ * callbacks, prepare_data (datamodule, module), setup (datamodule,
+ * callbacks, module), the stage's loop, teardown (same order as setup).
+ * A failure calls on_exception (callbacks, module) and skips teardown, as
+ * Lightning's _call_and_handle_interrupt does.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train/train-impl.h"
+
+lit_status lit_trainer_new(lit_trainer **out, const lit_trainer_params *p) {
+    LIT_ASSERT(out && p, "lit_trainer_new: out and params must not be NULL");
+    *out = NULL;
+    LIT_TRY(lit_trainer_params_validate(p));
+    lit_trainer *tr = calloc(1, sizeof *tr);
+    if (!tr) return lit_set_error(LIT_ERR_NOMEM, "lit_trainer_new: out of memory");
+    tr->p = *p;
+    lit__resolve_params(tr);
+    tr->step_arena = lit_arena_new("trainer-step", 0);
+    if (!tr->step_arena) {
+        free(tr);
+        return lit_set_error(LIT_ERR_NOMEM, "lit_trainer_new: out of memory (step arena)");
+    }
+    tr->num_training_batches = -1;
+    *out = tr;
+    return LIT_OK;
+}
+
+static void free_callbacks_from(lit_trainer *tr, int from) {
+    for (int i = tr->n_callbacks - 1; i >= from; i--)
+        if (tr->callbacks[i].free) tr->callbacks[i].free(&tr->callbacks[i]);
+    tr->n_callbacks = from;
+}
+
+void lit_trainer_free(lit_trainer *tr) {
+    if (!tr) return;
+    free_callbacks_from(tr, 0);
+    free(tr->callbacks);
+    lit__free_optimizers(tr);
+    lit__results_free(&tr->train_results);
+    lit__results_free(&tr->eval_results);
+    lit__metrics_free(&tr->callback_metrics);
+    lit__metrics_free(&tr->logged_metrics);
+    lit__metrics_free(&tr->pbar_metrics);
+    if (tr->module && tr->module->trainer == tr) tr->module->trainer = NULL;
+    lit_arena_free(tr->step_arena);
+    free(tr);
+}
+
+lit_status lit_trainer_add_callback(lit_trainer *tr, const lit_callback *cb) {
+    LIT_ASSERT(tr && cb, "lit_trainer_add_callback: NULL trainer or callback");
+    if (cb->version != LIT_CALLBACK_VERSION)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "callback %s: version %d, this litc expects %d (LIT_CALLBACK_VERSION)",
+                             cb->name ? cb->name : "?", cb->version, LIT_CALLBACK_VERSION);
+    if (tr->n_callbacks == tr->cap_callbacks) {
+        int cap = tr->cap_callbacks ? 2 * tr->cap_callbacks : 8;
+        lit_callback *g = realloc(tr->callbacks, (size_t)cap * sizeof *g);
+        if (!g) return lit_set_error(LIT_ERR_NOMEM, "lit_trainer_add_callback: out of memory");
+        tr->callbacks = g;
+        tr->cap_callbacks = cap;
+    }
+    tr->callbacks[tr->n_callbacks++] = *cb;
+    return LIT_OK;
+}
+
+int lit_trainer_num_callbacks(const lit_trainer *tr) { return tr->n_callbacks; }
+lit_callback *lit_trainer_callback(lit_trainer *tr, int i) {
+    LIT_ASSERT(i >= 0 && i < tr->n_callbacks, "lit_trainer_callback: index %d of %d", i, tr->n_callbacks);
+    return &tr->callbacks[i];
+}
+
+const lit_trainer_params *lit_trainer_get_params(const lit_trainer *tr) { return &tr->p; }
+int64_t lit_trainer_current_epoch(const lit_trainer *tr) { return tr->current_epoch; }
+int64_t lit_trainer_global_step(const lit_trainer *tr) { return tr->global_step; }
+int lit_trainer_sanity_checking(const lit_trainer *tr) { return tr->sanity_checking; }
+lit_stage lit_trainer_stage(const lit_trainer *tr) { return tr->stage; }
+void lit_trainer_set_should_stop(lit_trainer *tr, int stop) { tr->should_stop = stop != 0; }
+int lit_trainer_should_stop(const lit_trainer *tr) { return tr->should_stop; }
+int64_t lit_trainer_num_training_batches(const lit_trainer *tr) { return tr->num_training_batches; }
+int64_t lit_trainer_num_val_batches(const lit_trainer *tr) { return tr->num_val_batches; }
+
+int64_t lit_trainer_estimated_stepping_batches(const lit_trainer *tr) {
+    /* Lightning: ceil(batches / accumulate) * max_epochs, capped by max_steps. */
+    int64_t max_steps = tr->p.max_steps;
+    if (tr->num_training_batches < 0 || tr->max_epochs < 0) return max_steps >= 0 ? max_steps : INT64_MAX;
+    int64_t acc = tr->p.accumulate_grad_batches;
+    int64_t per_epoch = (tr->num_training_batches + acc - 1) / acc;
+    int64_t total = per_epoch * (tr->max_epochs > 1 ? tr->max_epochs : 1);
+    return max_steps >= 0 && max_steps < total ? max_steps : total;
+}
+
+/* ---------------------------------------------------------------- stages */
+
+static lit_status setup_hooks(lit_trainer *tr, lit_stage stage) {
+    lit_module *m = tr->module;
+    lit_datamodule *dm = tr->dm;
+    if (m->vt->configure_callbacks) LIT_TRY(lit__hook_fail(m->vt->configure_callbacks(m, tr), "configure_callbacks"));
+    if (dm->prepare_data) LIT_TRY(lit__hook_fail(dm->prepare_data(dm->user), "datamodule.prepare_data"));
+    if (m->vt->prepare_data) LIT_TRY(lit__hook_fail(m->vt->prepare_data(m), "prepare_data"));
+    if (dm->setup) LIT_TRY(lit__hook_fail(dm->setup(dm->user, stage), "datamodule.setup"));
+    LIT__CB_EACH(tr, setup, stage);
+    LIT__MOD_CALL(tr, setup, stage);
+    if (m->params) lit_param_store_zero_grad(m->params, 1); /* module.zero_grad() */
+    return LIT_OK;
+}
+
+static lit_status teardown_hooks(lit_trainer *tr, lit_stage stage) {
+    lit_datamodule *dm = tr->dm;
+    if (dm->teardown) LIT_TRY(lit__hook_fail(dm->teardown(dm->user, stage), "datamodule.teardown"));
+    LIT__CB_EACH(tr, teardown, stage);
+    LIT__MOD_CALL(tr, teardown, stage);
+    return LIT_OK;
+}
+
+static lit_status fetch_eval_loaders(lit_trainer *tr, lit_stage stage, lit_dataloader **dls, int *n) {
+    int (*get)(void *, lit_dataloader **) = stage == LIT_STAGE_VALIDATE ? tr->dm->val_dataloaders
+                                            : stage == LIT_STAGE_TEST   ? tr->dm->test_dataloaders
+                                                                        : tr->dm->predict_dataloaders;
+    *n = get ? get(tr->dm->user, dls) : 0;
+    if (*n < 0 || *n > LIT_MAX_DATALOADERS)
+        return lit_set_error(LIT_ERR_CONFIG, "%s dataloaders: the datamodule returned %d loaders (0..%d)",
+                             lit_stage_name(stage), *n, LIT_MAX_DATALOADERS);
+    for (int i = 0; i < *n; i++)
+        if (!dls[i]) return lit_set_error(LIT_ERR_CONFIG, "%s dataloaders: loader %d is NULL (%s)", lit_stage_name(stage), i, lit_last_error());
+    return LIT_OK;
+}
+
+static lit_status stage_body(lit_trainer *tr, lit_stage stage) {
+    if (stage == LIT_STAGE_FIT) return lit__run_fit(tr);
+    lit_dataloader *dls[LIT_MAX_DATALOADERS];
+    int n = 0;
+    LIT_TRY(fetch_eval_loaders(tr, stage, dls, &n));
+    if (stage == LIT_STAGE_PREDICT) return lit__run_prediction(tr, dls, n);
+    return lit__run_evaluation(tr, stage == LIT_STAGE_TEST ? LIT__EVAL_TEST : LIT__EVAL_VALIDATE, dls, n, -1);
+}
+
+static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, lit_stage stage) {
+    LIT_ASSERT(tr && m && dm, "lit_trainer_%s: trainer, module and datamodule must not be NULL", lit_stage_name(stage));
+    LIT_ASSERT(m->vt, "lit_trainer_%s: the module is not initialised (lit_module_init)", lit_stage_name(stage));
+    if (dm->version != LIT_DATAMODULE_VERSION)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "datamodule version %d, this litc expects %d", dm->version,
+                             LIT_DATAMODULE_VERSION);
+    if (stage == LIT_STAGE_FIT && !m->vt->training_step)
+        return lit_set_error(LIT_ERR_CONFIG, "fit: the module has no training_step");
+    tr->module = m;
+    tr->dm = dm;
+    tr->stage = stage;
+    tr->should_stop = 0;
+    m->trainer = tr;
+    if (stage == LIT_STAGE_FIT && tr->p.seed >= 0) lit_manual_seed((uint64_t)tr->p.seed);
+    lit__results_clear(&tr->train_results);
+    lit__results_clear(&tr->eval_results);
+    lit__metrics_clear(&tr->callback_metrics);
+    lit__metrics_clear(&tr->logged_metrics);
+    lit__metrics_clear(&tr->pbar_metrics);
+    int n_cb = tr->n_callbacks;
+    lit_status st = setup_hooks(tr, stage);
+    if (st >= 0) st = stage_body(tr, stage);
+    tr->sanity_checking = 0;
+    tr->training = 0;
+    tr->log_ctx = LIT__CTX_NONE;
+    tr->cur_batch = NULL;
+    lit_arena_reset(tr->step_arena);
+    if (st < 0) {
+        lit__call_on_exception(tr, st);
+    } else {
+        st = teardown_hooks(tr, stage);
+        if (st < 0) lit__call_on_exception(tr, st);
+    }
+    /* configure_callbacks' callbacks belong to this run only. */
+    free_callbacks_from(tr, n_cb);
+    return st < 0 ? st : LIT_OK;
+}
+
+lit_status lit_trainer_fit(lit_trainer *tr, lit_module *m, lit_datamodule *dm, const char *ckpt_path) {
+    if (ckpt_path)
+        return lit_set_error(LIT_ERR_UNSUPPORTED, "fit(ckpt_path=\"%s\"): resuming from checkpoints is not implemented yet",
+                             ckpt_path);
+    return run_stage(tr, m, dm, LIT_STAGE_FIT);
+}
+lit_status lit_trainer_validate(lit_trainer *tr, lit_module *m, lit_datamodule *dm) {
+    return run_stage(tr, m, dm, LIT_STAGE_VALIDATE);
+}
+lit_status lit_trainer_test(lit_trainer *tr, lit_module *m, lit_datamodule *dm) {
+    return run_stage(tr, m, dm, LIT_STAGE_TEST);
+}
+lit_status lit_trainer_predict(lit_trainer *tr, lit_module *m, lit_datamodule *dm) {
+    return run_stage(tr, m, dm, LIT_STAGE_PREDICT);
+}
