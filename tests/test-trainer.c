@@ -280,6 +280,7 @@ TEST(counts_limit_train_batches_and_accumulation) {
     CHECK_EQ_INT(lit_trainer_current_epoch(tr), 2);
     CHECK_EQ_INT(lit_trainer_estimated_stepping_batches(tr), 6);
     CHECK_EQ_INT(lm.val_steps, 2 * 2); /* one validation per epoch, 2 batches */
+    CHECK_EQ_INT(lit_trainer_num_val_batches(tr), 2);
     lit_trainer_free(tr);
     lin_free(&lm, &m);
     dm_free(&s);
@@ -447,6 +448,43 @@ TEST(optimizer_step_override_warmup) {
     dm_free(&s);
 }
 
+static const char *plateau_monitor;
+static lit_status plateau_opt(lit_module *m, lit_optim_config *cfg) {
+    LIT_TRY(lin_opt(m, cfg));
+    lit_reduce_lr_on_plateau_params rp = lit_reduce_lr_on_plateau_default_params();
+    rp.patience = 0;
+    return lit_optim_config_add_scheduler(
+        cfg, &(lit_lr_scheduler_config){ .scheduler = lit_reduce_lr_on_plateau_new(cfg->optimizers[0], &rp),
+                                         .monitor = plateau_monitor });
+}
+
+TEST(reduce_lr_on_plateau_monitor) {
+    lit_module_vtable vt = LIN_VT;
+    vt.configure_optimizers = plateau_opt;
+    const char *monitors[3] = { "val_loss", "nope", NULL };
+    const lit_status want[3] = { LIT_OK, LIT_ERR_CONFIG, LIT_ERR_CONFIG };
+    for (int k = 0; k < 3; k++) {
+        plateau_monitor = monitors[k];
+        dm_state s = { .n_train = 16, .n_val = 8, .bs_train = 4, .bs_val = 4 };
+        lit_datamodule dm = make_dm(&s);
+        linmodel lm;
+        lit_module m;
+        lin_init(&lm, &m, &vt);
+        lit_trainer_params p = quiet_params();
+        p.max_epochs = 2;
+        lit_trainer *tr;
+        CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+        lit_status st = lit_trainer_fit(tr, &m, &dm, NULL);
+        CHECK_MSG(st == want[k], "monitor %s: %s (%s)", monitors[k] ? monitors[k] : "NULL", lit_status_name(st),
+                  lit_last_error());
+        if (k == 1) CHECK_STR_CONTAINS(lit_last_error(), "\"nope\" which is not available");
+        if (k == 2) CHECK_STR_CONTAINS(lit_last_error(), "monitor");
+        lit_trainer_free(tr);
+        lin_free(&lm, &m);
+        dm_free(&s);
+    }
+}
+
 TEST(hyperparameters) {
     linmodel lm;
     lit_module m;
@@ -477,6 +515,7 @@ int main(void) {
     RUN(epoch_mean_logging_is_batch_weighted);
     RUN(log_errors);
     RUN(optimizer_step_override_warmup);
+    RUN(reduce_lr_on_plateau_monitor);
     RUN(hyperparameters);
     return harness_summary();
 }

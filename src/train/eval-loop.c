@@ -118,6 +118,7 @@ lit_status lit__run_evaluation(lit_trainer *tr, lit__eval_kind kind, lit_dataloa
         if (nbs[d] < 0) unknown = 1;
         else total += nbs[d];
     }
+    if (kind == LIT__EVAL_VALIDATE && !tr->sanity_checking) tr->num_val_batches = unknown ? -1 : total;
     if (!unknown && total == 0) return LIT_OK;
     int prev_grad = lit_set_grad_enabled(p->inference_mode ? 0 : lit_is_grad_enabled());
     lit__log_ctx prev_ctx = tr->log_ctx;

@@ -111,11 +111,6 @@ static void publish_suffixed(lit_trainer *tr, const lit__result *res, const char
     lit__metrics_set(&tr->callback_metrics, res->name, v);
 }
 
-void lit__results_publish_step(lit_trainer *tr, lit__results *r) {
-    (void)tr;
-    (void)r; /* step values are published as they are logged */
-}
-
 static double reduced(const lit__result *res) {
     switch (res->opts.reduce_fx) {
     case LIT_REDUCE_SUM: return res->sum;

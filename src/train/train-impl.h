@@ -110,8 +110,6 @@ void lit__results_free(lit__results *r);
 void lit__metrics_clear(lit__metric_list *l);
 void lit__metrics_free(lit__metric_list *l);
 void lit__metrics_set(lit__metric_list *l, const char *name, double v);
-/* Move per-step values of the batch just finished into the metric lists. */
-void lit__results_publish_step(lit_trainer *tr, lit__results *r);
 /* Reduce the epoch values into the metric lists and clear. */
 void lit__results_publish_epoch(lit_trainer *tr, lit__results *r);
 
