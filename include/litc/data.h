@@ -189,6 +189,10 @@ lit_status lit_dataloader_next(lit_dataloader *dl, lit_batch **out);
  * twice; begin_epoch calls it first. The next begin_epoch starts fresh. */
 void lit_dataloader_end_epoch(lit_dataloader *dl);
 const lit_dataloader_params *lit_dataloader_get_params(const lit_dataloader *dl);
+/* Turn per-epoch shuffling off or on from the next begin_epoch (the
+ * Trainer's overfit_batches turns it off, as Lightning swaps in a
+ * sequential sampler). No effect on iterable datasets. */
+void lit_dataloader_set_shuffle(lit_dataloader *dl, int shuffle);
 
 /* ---------------------------------------------------------------- samplers */
 

@@ -302,19 +302,36 @@ typedef struct {
     lit_reduce_fx reduce_fx; /* default mean (batch-size weighted) */
     int64_t batch_size;  /* 0 = size of the current batch (1 outside batches) */
     int sync_dist;       /* no-op in a single process */
+    int add_dataloader_idx; /* tri-state, default true: with several evaluation loaders the key
+                             * becomes "<name>/dataloader_idx_<i>" */
 } lit_log_opts;
 
 /* Log a one-element tensor (its value is read now; it is not kept).
+ * Where: as Lightning's _FxValidator — steps, batch hooks and the
+ * optimization hooks may log with any on_step/on_epoch; on_train_start,
+ * on_validation_start, on_test_start and the train/validation/test epoch
+ * start/end hooks only with on_step false and on_epoch true; setup,
+ * teardown, configure_*, prepare_data, on_fit_start/end, on_sanity_check_*,
+ * on_train_end, on_validation_end, on_test_end, the model_eval/train hooks
+ * and everything in predict may not log.
  * Errors (returned and in lit_last_error()): LIT_ERR_SHAPE for a tensor of
- * more than one element, LIT_ERR_STATE outside a Trainer run, LIT_ERR_CONFIG
- * when a key is relogged with different on_step/on_epoch/reduce_fx within
- * an epoch, LIT_ERR_NUMERIC never (NaN is logged as NaN). */
+ * more than one element; LIT_ERR_STATE outside a Trainer run or inside a
+ * hook that may not log (the message names it); LIT_ERR_CONFIG for
+ * on_step/on_epoch the hook forbids, or when a key is relogged with
+ * different on_step/on_epoch/reduce_fx within an epoch; never for NaN (NaN
+ * is logged as NaN; use detect_anomaly to stop on it). */
 lit_status lit_module_log_ex(lit_module *m, const char *name, const lit_tensor *value, const lit_log_opts *o);
 lit_status lit_module_log_scalar_ex(lit_module *m, const char *name, double value, const lit_log_opts *o);
 #define lit_module_log(m, name, value, ...) \
     lit_module_log_ex((m), (name), (value), &(lit_log_opts){ .lit__pad = 0, __VA_ARGS__ })
 #define lit_module_log_scalar(m, name, value, ...) \
     lit_module_log_scalar_ex((m), (name), (value), &(lit_log_opts){ .lit__pad = 0, __VA_ARGS__ })
+/* self.log_dict: lit_module_log of each (names[i], values[i]) with the same
+ * options; stops at the first error. */
+lit_status lit_module_log_dict_ex(lit_module *m, int n, const char *const *names, const lit_tensor *const *values,
+                                  const lit_log_opts *o);
+#define lit_module_log_dict(m, n, names, values, ...) \
+    lit_module_log_dict_ex((m), (n), (names), (values), &(lit_log_opts){ .lit__pad = 0, __VA_ARGS__ })
 
 typedef enum {
     LIT_METRICS_CALLBACK = 0, /* trainer.callback_metrics: every key, plain and suffixed */
@@ -410,11 +427,12 @@ typedef enum { LIT_CLIP_NORM = 0, LIT_CLIP_VALUE = 1 } lit_clip_algorithm;
  * pair (both set is an error).
  */
 typedef struct {
-    int64_t max_epochs;        /* -1 = None: 1000 when max_steps is -1, else unlimited */
-    int64_t min_epochs;        /* -1 = None */
+    int64_t max_epochs;        /* -1 = None: 1000 when max_steps is -1 and max_time 0, else unlimited */
+    int64_t min_epochs;        /* -1 = None: 0, or 1 when min_steps is set */
     int64_t max_steps;         /* -1 = no limit (optimizer steps) */
     int64_t min_steps;         /* -1 = None */
-    double max_time;           /* seconds of fitting; 0 = no limit */
+    double max_time;           /* seconds since on_train_start, checked after each training batch (Lightning's
+                                * Timer: sets should_stop, so min_epochs/min_steps still apply); 0 = no limit */
 
     int64_t limit_train_batches;   double limit_train_fraction;   /* -1 / 1.0 */
     int64_t limit_val_batches;     double limit_val_fraction;
@@ -426,19 +444,25 @@ typedef struct {
     int64_t check_val_every_n_epoch; /* default 1 */
     int64_t num_sanity_val_steps;    /* default 2; -1 = all */
     int64_t fast_dev_run;            /* 0 off; n > 0: n batches of everything, one epoch */
-    int64_t overfit_batches;         /* 0 off (count only for now) */
+    int64_t overfit_batches;         /* 0 off; n: train and validate on the first n batches every
+                                      * epoch, training shuffle off (count only) */
 
     int64_t accumulate_grad_batches; /* default 1 */
     double gradient_clip_val;        /* 0 = no clipping (Lightning's None) */
     lit_clip_algorithm gradient_clip_algorithm; /* default LIT_CLIP_NORM ("norm") */
 
-    int64_t log_every_n_steps;       /* default 50 */
+    int64_t log_every_n_steps;       /* default 50; how often loggers write step metrics
+                                      * (loggers come with the metrics/loggers issue) */
     int enable_progress_bar;         /* default 1 */
     int enable_model_summary;        /* default 1 */
     int enable_checkpointing;        /* default 1 */
     const char *default_root_dir;    /* NULL = current directory; not copied */
-    int deterministic;               /* default 0 */
-    int detect_anomaly;              /* default 0: 1 checks the loss is finite every step */
+    int deterministic;               /* default 0; litc's kernels are deterministic for a given
+                                      * thread count either way (backend.h), so this only records
+                                      * the wish (Lightning's torch.use_deterministic_algorithms) */
+    int detect_anomaly;              /* default 0; 1: stop with LIT_ERR_NUMERIC at the first
+                                      * non-finite loss or gradient, naming epoch, batch, global
+                                      * step and parameter */
     int64_t reload_dataloaders_every_n_epochs; /* default 0 */
     int inference_mode;              /* default 1: evaluation runs with grad disabled */
     int64_t seed;                    /* -1 = do not seed; else lit_manual_seed(seed) at fit start */
@@ -499,11 +523,32 @@ lit_stage lit_trainer_stage(const lit_trainer *tr);
  * (honouring min_epochs/min_steps). */
 void lit_trainer_set_should_stop(lit_trainer *tr, int stop);
 int lit_trainer_should_stop(const lit_trainer *tr);
+/* Replace the clock max_time is measured with (default lit_time_now,
+ * monotonic seconds), e.g. a fake clock in tests; now NULL restores the
+ * default. Read at on_train_start and after each training batch. */
+void lit_trainer_set_clock(lit_trainer *tr, double (*now)(void *user), void *user);
 /* Training batches per epoch after limits (-1 = unknown/infinite), known
  * once fit has set up the train dataloader. */
 int64_t lit_trainer_num_training_batches(const lit_trainer *tr);
 /* Validation batches run by each validation (sum over loaders). */
 int64_t lit_trainer_num_val_batches(const lit_trainer *tr);
+/* Batches of the validation (sanity check included), test or predict loop
+ * running now or last, summed over its loaders (-1 when a loader has no
+ * length). Known from on_<x>_start on; the progress bar's total. */
+int64_t lit_trainer_num_eval_batches(const lit_trainer *tr);
+
+/* ---- predictions (trainer.predict's return value) */
+
+/* Off: lit_trainer_predict keeps nothing (return_predictions=False, for
+ * outputs too large to hold). Default on. */
+void lit_trainer_set_return_predictions(lit_trainer *tr, int on);
+/* Loaders of the last predict, and how many outputs loader dl_idx produced
+ * (batches whose predict_step set *out; 0 for an unknown loader). */
+int lit_trainer_num_prediction_loaders(const lit_trainer *tr);
+int64_t lit_trainer_num_predictions(const lit_trainer *tr, int dl_idx);
+/* Output i of loader dl_idx: a copy owned by the trainer, valid until the
+ * next lit_trainer_predict or lit_trainer_free. Asserts the indices. */
+lit_tensor *lit_trainer_prediction(const lit_trainer *tr, int dl_idx, int64_t i);
 /* trainer.estimated_stepping_batches: optimizer steps the fit will make
  * (INT64_MAX when unbounded). Valid once fit set up the train dataloader. */
 int64_t lit_trainer_estimated_stepping_batches(const lit_trainer *tr);

@@ -83,6 +83,8 @@ lit_dataloader_params lit_dataloader_default_params(void) {
     return p;
 }
 
+void lit_dataloader_set_shuffle(lit_dataloader *dl, int shuffle) { dl->p.shuffle = shuffle != 0; }
+
 const lit_dataloader_params *lit_dataloader_get_params(const lit_dataloader *dl) { return &dl->p; }
 
 static void lock(lit_dataloader *dl) {

@@ -1,6 +1,7 @@
 /*
  * src/train/eval-loop.c — the EvaluationLoop: one validation or test run
- * over the loaders (also the sanity check and the validation inside fit).
+ * over the loaders (also the sanity check and the validation inside fit),
+ * and the batch loop it shares with the PredictionLoop (predict-loop.c).
  *
  * Order (tests/fixtures/hook_order_validate.txt): on_<x>_model_eval,
  * on_<x>_start, on_<x>_epoch_start, per batch on_<x>_batch_start, <x>_step,
@@ -8,6 +9,7 @@
  * Nothing runs when there are no batches to evaluate.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "train/train-impl.h"
 
@@ -17,6 +19,17 @@ int64_t lit__limit_batches(int64_t len, int64_t count, double fraction) {
     return (int64_t)((double)len * fraction);
 }
 
+int64_t lit__total_batches(const int64_t *nbs, int n) {
+    int64_t total = 0;
+    for (int d = 0; d < n; d++) {
+        if (nbs[d] < 0) return -1;
+        total += nbs[d];
+    }
+    return total;
+}
+
+/* ---------------------------------------------------------------- the shared batch loop */
+
 typedef lit_status (*mod_batch_start_fn)(lit_module *, lit_batch *, int64_t, int);
 typedef lit_status (*mod_batch_end_fn)(lit_module *, lit_tensor *, lit_batch *, int64_t, int);
 typedef lit_status (*mod_step_fn)(lit_module *, lit_batch *, int64_t, int, lit_tensor **);
@@ -24,53 +37,111 @@ typedef lit_status (*cb_batch_start_fn)(lit_callback *, lit_trainer *, lit_modul
 typedef lit_status (*cb_batch_end_fn)(lit_callback *, lit_trainer *, lit_module *, lit_tensor *, lit_batch *,
                                       int64_t, int);
 
-static lit_status run_batches(lit_trainer *tr, lit__eval_kind kind, lit_dataloader *dl, int dl_idx, int64_t nb) {
+/* The three hooks around a batch of one loop kind, found by offset so the
+ * validation, test and predict loops share one body. */
+typedef struct {
+    const char *start, *step, *end;
+    size_t cb_start, cb_end;     /* offsets in lit_callback */
+    size_t mod_start, mod_step, mod_end; /* offsets in lit_module_vtable */
+} batch_hooks;
+
+#define BATCH_HOOKS(x)                                                                                     \
+    { "on_" #x "_batch_start", #x "_step", "on_" #x "_batch_end", offsetof(lit_callback, on_##x##_batch_start), \
+      offsetof(lit_callback, on_##x##_batch_end), offsetof(lit_module_vtable, on_##x##_batch_start),           \
+      offsetof(lit_module_vtable, x##_step), offsetof(lit_module_vtable, on_##x##_batch_end) }
+
+static const batch_hooks HOOKS[] = {
+    [LIT__EVAL_VALIDATE] = BATCH_HOOKS(validation),
+    [LIT__EVAL_TEST] = BATCH_HOOKS(test),
+    [LIT__EVAL_PREDICT] = BATCH_HOOKS(predict),
+};
+
+#define SLOT(type, base, off) (*(type *)(void *)((char *)(base) + (off)))
+
+/* Keep a copy of a predict_step output beyond the step arena. */
+static lit_status collect(lit_trainer *tr, int dl_idx, const lit_tensor *out) {
+    if (tr->pred_n[dl_idx] == tr->pred_cap[dl_idx]) {
+        int cap = tr->pred_cap[dl_idx] ? 2 * tr->pred_cap[dl_idx] : 64;
+        lit_tensor **g = lit_arena_alloc(tr->pred_arena, (size_t)cap * sizeof *g);
+        if (!g) return lit_set_error(LIT_ERR_NOMEM, "predict: out of memory keeping the predictions");
+        if (tr->pred_n[dl_idx]) memcpy(g, tr->preds[dl_idx], (size_t)tr->pred_n[dl_idx] * sizeof *g);
+        tr->preds[dl_idx] = g;
+        tr->pred_cap[dl_idx] = cap;
+    }
+    lit_tensor *copy = lit_tensor_new(tr->pred_arena, out->dtype, out->ndim, out->shape);
+    if (!copy) return lit_set_error(LIT_ERR_NOMEM, "predict: out of memory keeping the predictions");
+    lit_tensor_copy_(copy, out);
+    tr->preds[dl_idx][tr->pred_n[dl_idx]++] = copy;
+    return LIT_OK;
+}
+
+static lit_status run_one_batch(lit_trainer *tr, const batch_hooks *h, lit_batch *b, int64_t i, int dl_idx,
+                                int keep) {
     lit_module *m = tr->module;
-    const int val = kind == LIT__EVAL_VALIDATE;
-    const char *step_name = val ? "validation_step" : "test_step";
-    mod_step_fn step = val ? m->vt->validation_step : m->vt->test_step;
-    mod_batch_start_fn mstart = val ? m->vt->on_validation_batch_start : m->vt->on_test_batch_start;
-    mod_batch_end_fn mend = val ? m->vt->on_validation_batch_end : m->vt->on_test_batch_end;
-    LIT_TRY(lit_dataloader_begin_epoch(dl, tr->current_epoch, 0));
+    lit_tensor *out = NULL;
+    tr->fx = h->start;
+    for (int c = 0; c < tr->n_callbacks; c++) {
+        lit_callback *cb = &tr->callbacks[c];
+        cb_batch_start_fn f = SLOT(cb_batch_start_fn, cb, h->cb_start);
+        if (f) LIT_TRY(lit__hook_fail(f(cb, tr, m, b, i, dl_idx), h->start));
+    }
+    mod_batch_start_fn ms = SLOT(mod_batch_start_fn, m->vt, h->mod_start);
+    if (ms) LIT_TRY(lit__hook_fail(ms(m, b, i, dl_idx), h->start));
+    tr->fx = h->step;
+    mod_step_fn step = SLOT(mod_step_fn, m->vt, h->mod_step);
+    if (step) LIT_TRY(lit__hook_fail(step(m, b, i, dl_idx, &out), h->step));
+    if (keep && out) LIT_TRY(collect(tr, dl_idx, out));
+    tr->fx = h->end;
+    for (int c = 0; c < tr->n_callbacks; c++) {
+        lit_callback *cb = &tr->callbacks[c];
+        cb_batch_end_fn f = SLOT(cb_batch_end_fn, cb, h->cb_end);
+        if (f) LIT_TRY(lit__hook_fail(f(cb, tr, m, out, b, i, dl_idx), h->end));
+    }
+    mod_batch_end_fn me = SLOT(mod_batch_end_fn, m->vt, h->mod_end);
+    if (me) LIT_TRY(lit__hook_fail(me(m, out, b, i, dl_idx), h->end));
+    return LIT_OK;
+}
+
+lit_status lit__run_eval_batches(lit_trainer *tr, lit__eval_kind kind, lit_dataloader *dl, int dl_idx, int64_t nb,
+                                 int keep) {
+    const batch_hooks *h = &HOOKS[kind];
+    const char *prev_fx = tr->fx;
+    tr->eval_dl_idx = dl_idx;
+    /* Evaluation loaders are not shuffled per epoch in Lightning; the epoch
+     * only matters for a loader the user made with shuffle on. */
+    LIT_TRY(lit_dataloader_begin_epoch(dl, kind == LIT__EVAL_PREDICT ? 0 : tr->current_epoch, 0));
+    lit_status st = LIT_OK;
     for (int64_t i = 0; nb < 0 || i < nb; i++) {
         lit_batch *b = NULL;
-        LIT_TRY(lit_dataloader_next(dl, &b));
-        if (!b) break;
+        st = lit_dataloader_next(dl, &b);
+        if (st < 0 || !b) break;
         tr->batch_idx = i;
         tr->cur_batch = b;
         tr->log_ctx = LIT__CTX_EVAL;
         lit_arena *prev = lit_arena_use(tr->step_arena);
-        lit_status st = LIT_OK;
-        lit_tensor *out = NULL;
-        for (int c = 0; c < tr->n_callbacks && st >= 0; c++) {
-            lit_callback *cb = &tr->callbacks[c];
-            cb_batch_start_fn f = val ? cb->on_validation_batch_start : cb->on_test_batch_start;
-            if (f) st = lit__hook_fail(f(cb, tr, m, b, i, dl_idx), val ? "on_validation_batch_start" : "on_test_batch_start");
-        }
-        if (st >= 0 && mstart) st = lit__hook_fail(mstart(m, b, i, dl_idx), val ? "on_validation_batch_start" : "on_test_batch_start");
-        if (st >= 0 && step) st = lit__hook_fail(step(m, b, i, dl_idx, &out), step_name);
-        for (int c = 0; c < tr->n_callbacks && st >= 0; c++) {
-            lit_callback *cb = &tr->callbacks[c];
-            cb_batch_end_fn f = val ? cb->on_validation_batch_end : cb->on_test_batch_end;
-            if (f) st = lit__hook_fail(f(cb, tr, m, out, b, i, dl_idx), val ? "on_validation_batch_end" : "on_test_batch_end");
-        }
-        if (st >= 0 && mend) st = lit__hook_fail(mend(m, out, b, i, dl_idx), val ? "on_validation_batch_end" : "on_test_batch_end");
+        st = run_one_batch(tr, h, b, i, dl_idx, keep);
         lit_arena_use(prev);
         lit_arena_reset(tr->step_arena);
         tr->cur_batch = NULL;
-        if (st < 0) {
-            lit_dataloader_end_epoch(dl);
-            return st;
-        }
+        if (st < 0) break;
     }
     lit_dataloader_end_epoch(dl);
-    return LIT_OK;
+    tr->fx = prev_fx;
+    return st;
 }
 
+/* ---------------------------------------------------------------- validation / test */
+
 static lit_status set_mode(lit_trainer *tr, lit_status (*hook)(lit_module *), const char *name, int training) {
-    if (hook) return lit__hook_fail(hook(tr->module), name);
-    if (tr->module->params) lit_param_store_train(tr->module->params, training);
-    return LIT_OK;
+    if (!hook) {
+        if (tr->module->params) lit_param_store_train(tr->module->params, training);
+        return LIT_OK;
+    }
+    const char *prev_fx = tr->fx;
+    tr->fx = name;
+    lit_status st = lit__hook_fail(hook(tr->module), name);
+    tr->fx = prev_fx;
+    return st;
 }
 
 static lit_status run_eval(lit_trainer *tr, lit__eval_kind kind, lit_dataloader **dls, int n_dls,
@@ -89,7 +160,7 @@ static lit_status run_eval(lit_trainer *tr, lit__eval_kind kind, lit_dataloader 
         LIT_TRY(LIT__STAGE_HOOK(tr, on_test_epoch_start));
     }
     for (int d = 0; d < n_dls; d++)
-        if (nbs[d] != 0) LIT_TRY(run_batches(tr, kind, dls[d], d, nbs[d]));
+        if (nbs[d] != 0) LIT_TRY(lit__run_eval_batches(tr, kind, dls[d], d, nbs[d], 0));
     tr->log_ctx = LIT__CTX_EVAL;
     if (val) LIT_TRY(LIT__STAGE_HOOK(tr, on_validation_epoch_end));
     else LIT_TRY(LIT__STAGE_HOOK(tr, on_test_epoch_end));
@@ -107,25 +178,25 @@ static lit_status run_eval(lit_trainer *tr, lit__eval_kind kind, lit_dataloader 
 lit_status lit__run_evaluation(lit_trainer *tr, lit__eval_kind kind, lit_dataloader **dls, int n_dls,
                                int64_t max_batches) {
     const lit_trainer_params *p = &tr->p;
-    int64_t nbs[LIT_MAX_DATALOADERS];
-    int64_t total = 0;
-    int unknown = 0;
+    int64_t nbs[LIT_MAX_DATALOADERS] = { 0 };
     for (int d = 0; d < n_dls; d++) {
         int64_t len = lit_dataloader_len(dls[d]);
         nbs[d] = kind == LIT__EVAL_VALIDATE ? lit__limit_batches(len, p->limit_val_batches, p->limit_val_fraction)
                                             : lit__limit_batches(len, p->limit_test_batches, p->limit_test_fraction);
         if (max_batches >= 0 && (nbs[d] < 0 || nbs[d] > max_batches)) nbs[d] = max_batches;
-        if (nbs[d] < 0) unknown = 1;
-        else total += nbs[d];
     }
-    if (kind == LIT__EVAL_VALIDATE && !tr->sanity_checking) tr->num_val_batches = unknown ? -1 : total;
-    if (!unknown && total == 0) return LIT_OK;
+    int64_t total = lit__total_batches(nbs, n_dls);
+    if (kind == LIT__EVAL_VALIDATE && !tr->sanity_checking) tr->num_val_batches = total;
+    if (total == 0) return LIT_OK;
+    tr->num_eval_batches = total;
+    tr->n_eval_dls = n_dls;
     int prev_grad = lit_set_grad_enabled(p->inference_mode ? 0 : lit_is_grad_enabled());
     lit__log_ctx prev_ctx = tr->log_ctx;
     int64_t prev_batch = tr->batch_idx;
     lit_status st = run_eval(tr, kind, dls, n_dls, nbs);
     tr->log_ctx = prev_ctx;
     tr->batch_idx = prev_batch;
+    tr->n_eval_dls = 0;
     lit_set_grad_enabled(prev_grad);
     return st;
 }

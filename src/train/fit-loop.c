@@ -9,6 +9,11 @@
  * validation when (batch_idx + 1) % val_check_batch == 0 (so the last
  * validation of an epoch runs before on_train_epoch_end, as in Lightning);
  * finally on_train_epoch_end and the epoch's logged means.
+ *
+ * Stopping (training_epoch_loop.py `done`, fit_loop.py `_can_stop_early`):
+ * trainer.should_stop ends the epoch and the fit only once min_epochs and
+ * min_steps are met; max_time is Lightning's Timer callback, which sets
+ * should_stop after a training batch, so it obeys the same minimums.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,7 +25,18 @@ typedef struct {
     lit_dataloader *val[LIT_MAX_DATALOADERS];
     int n_val;     /* -1: not fetched yet */
     int val_enabled;
+    /* Epoch of the last train / val loader request, -1 = never
+     * (reload_dataloaders_every_n_epochs). */
+    int64_t train_loaded_epoch, val_loaded_epoch;
+    int epoch_complete; /* the epoch reached its last batch (_num_ready_batches_reached) */
 } fit_data;
+
+/* Lightning's _should_reload_{train,val}_dl: n > 0 and current_epoch - last
+ * load >= n, where "never loaded" is -inf. */
+static int should_reload(const lit_trainer *tr, int64_t last) {
+    int64_t n = tr->p.reload_dataloaders_every_n_epochs;
+    return n > 0 && (last < 0 || tr->current_epoch - last >= n);
+}
 
 static int val_enabled(const lit_trainer *tr) {
     const lit_trainer_params *p = &tr->p;
@@ -29,7 +45,12 @@ static int val_enabled(const lit_trainer *tr) {
 }
 
 static lit_status fetch_val(lit_trainer *tr, fit_data *fd) {
-    if (fd->n_val >= 0) return LIT_OK;
+    if (fd->n_val >= 0 && !should_reload(tr, fd->val_loaded_epoch)) return LIT_OK;
+    /* The sanity check's load counts for this epoch only when this epoch
+     * validates (evaluation_loop.py setup_data), else the first real
+     * validation loads again. */
+    if (!tr->sanity_checking || (tr->current_epoch + 1) % tr->p.check_val_every_n_epoch == 0)
+        fd->val_loaded_epoch = tr->current_epoch;
     fd->n_val = tr->dm->val_dataloaders(tr->dm->user, fd->val);
     if (fd->n_val < 0 || fd->n_val > LIT_MAX_DATALOADERS)
         return lit_set_error(LIT_ERR_CONFIG, "val_dataloaders returned %d loaders (0..%d)", fd->n_val,
@@ -46,16 +67,34 @@ static lit_status fetch_train(lit_trainer *tr, fit_data *fd) {
                              tr->dm->train_dataloader ? "returned NULL" : "is not set");
     const lit_trainer_params *p = &tr->p;
     int64_t len = lit_dataloader_len(fd->train);
+    fd->train_loaded_epoch = tr->current_epoch;
+    /* Lightning only logs "No training batches" and trains nothing; an empty
+     * loader is almost always a data bug, so say so before any epoch runs. */
+    if (len == 0)
+        return lit_set_error(LIT_ERR_CONFIG,
+                             "fit: the training dataloader has length 0 (an empty dataset, or drop_last with fewer "
+                             "samples than batch_size): there is nothing to train on");
     tr->num_training_batches = lit__limit_batches(len, p->limit_train_batches, p->limit_train_fraction);
-    if (p->overfit_batches > 0 && (tr->num_training_batches < 0 || tr->num_training_batches > p->overfit_batches))
-        tr->num_training_batches = p->overfit_batches;
+    if (tr->num_training_batches == 0 && p->limit_train_batches < 0 && p->limit_train_fraction > 0)
+        return lit_set_error(LIT_ERR_CONFIG,
+                             "Trainer(limit_train_fraction=%g) of %lld training batches is 0 batches; use at least "
+                             "limit_train_fraction=%g",
+                             p->limit_train_fraction, (long long)len, 1.0 / (double)len);
+    if (p->overfit_batches > 0 && lit_dataloader_get_params(fd->train)->shuffle) {
+        /* Overfitting means the same batches every epoch. */
+        lit_logf(LIT_LOG_WARN, "overfit_batches=%lld: turning off shuffling of the training dataloader",
+                 (long long)p->overfit_batches);
+        lit_dataloader_set_shuffle(fd->train, 0);
+    }
     if (p->limit_train_fraction > 0 && p->limit_train_fraction < 1.0 && len < 0)
         return lit_set_error(LIT_ERR_CONFIG, "Trainer(limit_train_fraction=%g) needs a training dataloader with a "
                              "length; use limit_train_batches", p->limit_train_fraction);
     /* val_check_batch (Lightning's _configure_val_check_batch) */
     tr->val_check_batch = INT64_MAX;
     if (p->val_check_batches >= 1) {
-        if (tr->num_training_batches >= 0 && p->val_check_batches > tr->num_training_batches)
+        /* Lightning raises only while validation can run (limit_val_batches > 0). */
+        int val_limited_off = p->limit_val_batches == 0 || p->limit_val_fraction == 0.0;
+        if (tr->num_training_batches >= 0 && p->val_check_batches > tr->num_training_batches && !val_limited_off)
             return lit_set_error(LIT_ERR_CONFIG,
                                  "Trainer(val_check_batches=%lld) must be <= the number of training batches (%lld); "
                                  "lower it or use val_check_interval as a fraction",
@@ -81,9 +120,10 @@ static int max_steps_reached(const lit_trainer *tr) {
     return tr->p.max_steps >= 0 && tr->global_step >= tr->p.max_steps;
 }
 
-static int time_up(const lit_trainer *tr) {
-    return tr->p.max_time > 0 && lit_time_now() - tr->fit_start_time >= tr->p.max_time;
-}
+static double now(const lit_trainer *tr) { return tr->clock ? tr->clock(tr->clock_user) : lit_time_now(); }
+
+/* Timer(duration=max_time, interval="step"): elapsed since on_train_start. */
+static int time_up(const lit_trainer *tr) { return tr->p.max_time > 0 && now(tr) - tr->fit_start_time >= tr->p.max_time; }
 
 static lit_status run_validation(lit_trainer *tr, fit_data *fd) {
     LIT_TRY(fetch_val(tr, fd));
@@ -102,6 +142,9 @@ static lit_status train_batch(lit_trainer *tr, fit_data *fd, lit_batch *b, int64
     tr->batch_idx = i;
     tr->cur_batch = b;
     tr->log_ctx = LIT__CTX_TRAIN_STEP;
+    /* The batch hooks, training_step and the optimization hooks inside it
+     * share training_step's logging rules. */
+    tr->fx = "training_step";
     lit_arena *prev = lit_arena_use(tr->step_arena);
     lit_status st = LIT_OK;
     lit_tensor *loss = NULL;
@@ -122,12 +165,17 @@ static lit_status train_batch(lit_trainer *tr, fit_data *fd, lit_batch *b, int64
         lit_callback *cb = &tr->callbacks[c];
         if (cb->on_train_batch_end) st = lit__hook_fail(cb->on_train_batch_end(cb, tr, m, loss, b, i), "on_train_batch_end");
     }
+    /* The Timer is appended after the Trainer's callbacks, so its check comes
+     * after theirs and before the module's hook; a stop here also triggers
+     * the validation below, as in Lightning. */
+    if (st >= 0 && !skip && time_up(tr)) tr->should_stop = 1;
     if (st >= 0 && !skip && m->vt->on_train_batch_end)
         st = lit__hook_fail(m->vt->on_train_batch_end(m, loss, b, i), "on_train_batch_end");
     lit_arena_use(prev);
     lit_arena_reset(tr->step_arena);
     tr->cur_batch = NULL;
     if (st < 0) return st;
+    if (skip || is_last) fd->epoch_complete = 1;
     if (skip) { *end_epoch = 1; return LIT_OK; }
 
     /* on_advance_end: validation, then plateau schedulers on the step interval. */
@@ -137,7 +185,6 @@ static lit_status train_batch(lit_trainer *tr, fit_data *fd, lit_batch *b, int64
         LIT_TRY(run_validation(tr, fd));
     if (should_step) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_STEP, 1));
     if (max_steps_reached(tr) || (tr->should_stop && can_stop_early(tr)) || is_last) *end_epoch = 1;
-    if (time_up(tr)) { tr->should_stop = 1; *end_epoch = 1; }
     return LIT_OK;
 }
 
@@ -148,9 +195,14 @@ static lit_status train_epoch(lit_trainer *tr, fit_data *fd) {
     LIT_TRY(lit_dataloader_begin_epoch(fd->train, tr->current_epoch, 0));
     int end_epoch = 0;
     lit_status st = LIT_OK;
+    fd->epoch_complete = 0;
     for (int64_t i = 0; !end_epoch && (tr->num_training_batches < 0 || i < tr->num_training_batches); i++) {
+        /* The epoch loop's `done` is checked before every batch too: a stop
+         * requested in on_train_epoch_start runs no batch. */
+        if (tr->should_stop && can_stop_early(tr)) break;
         lit_batch *b = NULL;
         st = lit_dataloader_next(fd->train, &b);
+        if (st >= 0 && !b) fd->epoch_complete = 1; /* a loader of unknown length ran out */
         if (st < 0 || !b) break;
         st = train_batch(tr, fd, b, i, &end_epoch);
         if (st < 0) break;
@@ -160,7 +212,8 @@ static lit_status train_epoch(lit_trainer *tr, fit_data *fd) {
     tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
     LIT_TRY(LIT__STAGE_HOOK(tr, on_train_epoch_end));
     lit__results_publish_epoch(tr, &tr->train_results);
-    LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_EPOCH, 1));
+    /* fit_loop.py on_advance_end: plateau schedulers only after a whole epoch. */
+    if (fd->epoch_complete) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_EPOCH, 1));
     tr->current_epoch++;
     return LIT_OK;
 }
@@ -169,15 +222,15 @@ static int fit_done(const lit_trainer *tr) {
     if (max_steps_reached(tr)) return 1;
     if (tr->max_epochs >= 0 && tr->current_epoch >= tr->max_epochs) return 1;
     if (tr->should_stop && can_stop_early(tr)) return 1;
-    if (time_up(tr)) return 1;
     return 0;
 }
 
 lit_status lit__run_fit(lit_trainer *tr) {
-    fit_data fd = { .n_val = -1 };
+    fit_data fd = { .n_val = -1, .train_loaded_epoch = -1, .val_loaded_epoch = -1 };
     const lit_trainer_params *p = &tr->p;
-    tr->fit_start_time = lit_time_now();
+    tr->fx = "configure_optimizers";
     LIT_TRY(lit__configure_optimizers(tr));
+    tr->fx = NULL;
     tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
     LIT_TRY(LIT__STAGE_HOOK(tr, on_fit_start));
     fd.val_enabled = val_enabled(tr);
@@ -192,15 +245,15 @@ lit_status lit__run_fit(lit_trainer *tr) {
         LIT_TRY(st);
     }
     LIT_TRY(fetch_train(tr, &fd));
+    /* limit_train_batches=0 is FitLoop.skip: no training hooks at all. */
+    if (tr->num_training_batches == 0) return LIT__STAGE_HOOK(tr, on_fit_end);
     tr->training = 1;
     tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
+    tr->fit_start_time = now(tr); /* Timer.on_train_start */
     LIT_TRY(LIT__STAGE_HOOK(tr, on_train_start));
     while (!fit_done(tr)) {
-        int64_t n = p->reload_dataloaders_every_n_epochs;
-        if (n > 0 && tr->current_epoch > 0 && tr->current_epoch % n == 0) {
-            LIT_TRY(fetch_train(tr, &fd));
-            fd.n_val = -1;
-        }
+        /* fit_loop.py on_advance_start -> setup_data; val loaders reload in fetch_val. */
+        if (should_reload(tr, fd.train_loaded_epoch)) LIT_TRY(fetch_train(tr, &fd));
         LIT_TRY(train_epoch(tr, &fd));
     }
     tr->training = 0;

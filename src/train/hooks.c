@@ -23,6 +23,8 @@ lit_status lit__hook_fail(lit_status st, const char *hook) {
 
 /* monitoring_pass: 0 = non-monitoring callbacks, 1 = monitoring ones, 2 = all. */
 lit_status lit__cb_simple(lit_trainer *tr, size_t offset, const char *hook, int monitoring_pass) {
+    const char *prev_fx = tr->fx;
+    tr->fx = hook;
     for (int i = 0; i < tr->n_callbacks; i++) {
         lit_callback *cb = &tr->callbacks[i];
         if (monitoring_pass != 2 && (cb->monitoring != 0) != (monitoring_pass == 1)) continue;
@@ -31,11 +33,13 @@ lit_status lit__cb_simple(lit_trainer *tr, size_t offset, const char *hook, int 
         if (!fn) continue;
         lit_status st = fn(cb, tr, tr->module);
         if (st < 0) {
+            tr->fx = prev_fx;
             char where[160];
             snprintf(where, sizeof where, "%s.%s", cb->name ? cb->name : "callback", hook);
             return lit__hook_fail(st, where);
         }
     }
+    tr->fx = prev_fx;
     return LIT_OK;
 }
 
@@ -47,7 +51,11 @@ lit_status lit__call_stage_hook(lit_trainer *tr, size_t cb_offset, size_t mod_of
     mod_simple_fn fn;
     memcpy(&fn, (const char *)tr->module->vt + mod_offset, sizeof fn);
     if (fn) {
+        /* The hook decides what lit_module_log allows (Lightning's _FxValidator). */
+        const char *prev_fx = tr->fx;
+        tr->fx = hook;
         lit_status st = fn(tr->module);
+        tr->fx = prev_fx;
         if (st < 0) return lit__hook_fail(st, hook);
     }
     if (split) LIT_TRY(lit__cb_simple(tr, cb_offset, hook, 1));

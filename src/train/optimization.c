@@ -28,6 +28,8 @@ static lit_status before_backward(lit_trainer *tr, lit_tensor *loss) {
     if (m->vt->on_before_backward) LIT_TRY(lit__hook_fail(m->vt->on_before_backward(m, loss), "on_before_backward"));
     if (m->vt->backward) LIT_TRY(lit__hook_fail(m->vt->backward(m, loss), "backward"));
     else lit_backward(loss);
+    /* Before on_after_backward, as torch's anomaly mode raises inside backward. */
+    if (tr->p.detect_anomaly) LIT_TRY(lit__check_grads_finite(tr, tr->batch_idx));
     LIT_TRY(LIT__STAGE_HOOK(tr, on_after_backward));
     return LIT_OK;
 }
@@ -79,9 +81,7 @@ lit_status lit__run_training_batch(lit_trainer *tr, lit_batch *b, int64_t batch_
         return lit_set_error(LIT_ERR_SHAPE, "training_step: the loss must be a scalar, got shape %s",
                              lit_shape_str(loss, shape, sizeof shape));
     }
-    if (tr->p.detect_anomaly && !isfinite(lit_item(loss)))
-        return lit_set_error(LIT_ERR_NUMERIC, "training_step: loss is %g at epoch %lld batch %lld (detect_anomaly)",
-                             lit_item(loss), (long long)tr->current_epoch, (long long)batch_idx);
+    if (tr->p.detect_anomaly) LIT_TRY(lit__check_loss_finite(tr, loss, batch_idx));
 
     lit_optimizer *opt = tr->optim.n_optimizers ? tr->optim.optimizers[0] : NULL;
     int64_t acc = tr->p.accumulate_grad_batches;
@@ -222,8 +222,9 @@ lit_status lit_manual_zero_grad(lit_module *m, int opt_idx) {
     lit_trainer *tr = need_trainer(m, "lit_manual_zero_grad");
     LIT_ASSERT(opt_idx >= 0 && opt_idx < tr->optim.n_optimizers,
                "lit_manual_zero_grad: optimizer %d of %d (configure_optimizers)", opt_idx, tr->optim.n_optimizers);
-    lit_optimizer *opt = tr->optim.optimizers[opt_idx];
-    LIT_TRY(before_zero_grad(tr, opt));
-    lit_optimizer_zero_grad(opt, 1);
+    /* No on_before_zero_grad: Lightning's opt.zero_grad() in manual mode is
+     * the torch optimizer's own and calls no hook (test_hooks.py
+     * _manual_train_batch; tests/fixtures/hook_order_fit_manual.txt). */
+    lit_optimizer_zero_grad(tr->optim.optimizers[opt_idx], 1);
     return LIT_OK;
 }

@@ -202,9 +202,11 @@ lit_status lit_trainer_params_validate(const lit_trainer_params *p) {
     return LIT_OK;
 }
 
-/* Lightning resolves None arguments when the Trainer is built: max_epochs
- * defaults to 1000 only when max_steps is unset too, and fast_dev_run turns
- * every limit into n batches, one epoch, no sanity check. */
+/* Lightning resolves None arguments (loops/utilities.py _parse_loop_limits):
+ * max_epochs defaults to 1000 only when neither max_steps nor max_time (its
+ * Timer) bounds the fit, else unlimited; min_epochs defaults to 0, or 1 when
+ * min_steps is set. fast_dev_run turns every limit into n batches, one
+ * epoch, no sanity check. */
 void lit__resolve_params(lit_trainer *tr) {
     lit_trainer_params *p = &tr->p;
     if (p->fast_dev_run > 0) {
@@ -219,10 +221,15 @@ void lit__resolve_params(lit_trainer *tr) {
         p->check_val_every_n_epoch = 1;
         p->enable_checkpointing = 0;
     }
+    if (p->overfit_batches > 0) {
+        /* Lightning: the first overfit_batches batches of training and of
+         * validation, every epoch (shuffling is turned off in fit). */
+        p->limit_train_batches = p->limit_val_batches = p->overfit_batches;
+        p->limit_train_fraction = p->limit_val_fraction = 1.0;
+    }
     tr->max_epochs = p->max_epochs;
-    if (p->max_epochs == -1) tr->max_epochs = p->max_steps == -1 ? 1000 : -1;
+    if (p->max_epochs == -1) tr->max_epochs = p->max_steps == -1 && p->max_time == 0 ? 1000 : -1;
     tr->min_epochs = p->min_epochs;
     tr->min_steps = p->min_steps;
-    /* Lightning: min_epochs = 1 when nothing else bounds the minimum. */
-    if (p->min_epochs == -1 && p->min_steps == -1 && p->max_time == 0) tr->min_epochs = 1;
+    if (p->min_epochs == -1) tr->min_epochs = p->min_steps != -1 ? 1 : 0;
 }

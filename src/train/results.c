@@ -129,27 +129,83 @@ void lit__results_publish_epoch(lit_trainer *tr, lit__results *r) {
 
 static int tri(int v, int dflt) { return v == 0 ? (dflt ? 1 : -1) : (v > 0 ? 1 : -1); }
 
+/* ---------------------------------------------------------------- where logging is allowed */
+
+/* What self.log may do in a hook (Lightning 2.x's _FxValidator table):
+ * STEP: on_step by default, either allowed; EVAL_STEP: on_epoch by default,
+ * either allowed; EPOCH: only on_step=False, on_epoch=True; hooks not
+ * listed may not log. */
+typedef enum { FX_FORBIDDEN = 0, FX_STEP, FX_EVAL_STEP, FX_EPOCH } fx_rule;
+
+static const struct {
+    const char *name;
+    fx_rule rule;
+} FX_RULES[] = {
+    { "training_step", FX_STEP },          { "on_train_batch_start", FX_STEP },
+    { "on_train_batch_end", FX_STEP },     { "on_before_backward", FX_STEP },
+    { "backward", FX_STEP },               { "on_after_backward", FX_STEP },
+    { "on_before_optimizer_step", FX_STEP }, { "optimizer_step", FX_STEP },
+    { "on_before_zero_grad", FX_STEP },    { "optimizer_zero_grad", FX_STEP },
+    { "validation_step", FX_EVAL_STEP },   { "on_validation_batch_start", FX_EVAL_STEP },
+    { "on_validation_batch_end", FX_EVAL_STEP }, { "test_step", FX_EVAL_STEP },
+    { "on_test_batch_start", FX_EVAL_STEP }, { "on_test_batch_end", FX_EVAL_STEP },
+    { "on_train_start", FX_EPOCH },        { "on_validation_start", FX_EPOCH },
+    { "on_test_start", FX_EPOCH },         { "on_train_epoch_start", FX_EPOCH },
+    { "on_train_epoch_end", FX_EPOCH },    { "on_validation_epoch_start", FX_EPOCH },
+    { "on_validation_epoch_end", FX_EPOCH }, { "on_test_epoch_start", FX_EPOCH },
+    { "on_test_epoch_end", FX_EPOCH },
+};
+
+static fx_rule rule_of(const char *fx) {
+    for (size_t i = 0; i < sizeof FX_RULES / sizeof *FX_RULES; i++)
+        if (!strcmp(FX_RULES[i].name, fx)) return FX_RULES[i].rule;
+    return FX_FORBIDDEN;
+}
+
+/* Resolve on_step/on_epoch for the running hook, or refuse as Lightning does. */
+static lit_status resolve_levels(const lit_trainer *tr, const char *name, const lit_log_opts *o, lit_log_opts *r) {
+    if (!tr->fx || tr->log_ctx == LIT__CTX_NONE)
+        return lit_set_error(LIT_ERR_STATE, "log(\"%s\"): called outside a Trainer hook or step", name);
+    fx_rule rule = rule_of(tr->fx);
+    if (rule == FX_FORBIDDEN)
+        return lit_set_error(LIT_ERR_STATE,
+                             "log(\"%s\"): you can't log inside %s (Lightning allows it only in steps, batch hooks, "
+                             "optimization hooks and the epoch/stage-start hooks); log from training_step or an "
+                             "epoch-end hook instead",
+                             name, tr->fx);
+    r->on_step = tri(o->on_step, rule == FX_STEP);
+    r->on_epoch = tri(o->on_epoch, rule != FX_STEP);
+    if (rule == FX_EPOCH && (r->on_step > 0 || r->on_epoch < 0))
+        return lit_set_error(LIT_ERR_CONFIG, "log(\"%s\", on_step=%s, on_epoch=%s): inside %s only on_step=false, "
+                             "on_epoch=true is allowed",
+                             name, r->on_step > 0 ? "true" : "false", r->on_epoch > 0 ? "true" : "false", tr->fx);
+    return LIT_OK;
+}
+
 lit_status lit_module_log_scalar_ex(lit_module *m, const char *name, double value, const lit_log_opts *o) {
     LIT_ASSERT(m && name && o, "lit_module_log: module, name and options must not be NULL");
     lit_trainer *tr = m->trainer;
-    if (!tr || tr->log_ctx == LIT__CTX_NONE)
-        return lit_set_error(LIT_ERR_STATE, "log(\"%s\"): called outside a Trainer hook or step", name);
-    if (strlen(name) >= LIT_NAME_MAX)
-        return lit_set_error(LIT_ERR_INVALID_ARG, "log: name longer than %d characters", LIT_NAME_MAX - 1);
+    if (!tr) return lit_set_error(LIT_ERR_STATE, "log(\"%s\"): called outside a Trainer hook or step", name);
+    if (strlen(name) >= LIT_NAME_MAX - 24)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "log: name longer than %d characters", LIT_NAME_MAX - 25);
     if ((unsigned)o->reduce_fx > LIT_REDUCE_MIN)
         return lit_set_error(LIT_ERR_INVALID_ARG, "log(\"%s\"): unknown reduce_fx %d", name, (int)o->reduce_fx);
     if (o->batch_size < 0)
         return lit_set_error(LIT_ERR_INVALID_ARG, "log(\"%s\"): batch_size %lld must be > 0 (0 = the batch's size)",
                              name, (long long)o->batch_size);
-    if (tr->sanity_checking) return LIT_OK; /* Lightning discards what the sanity check logs */
-
-    int step_ctx = tr->log_ctx == LIT__CTX_TRAIN_STEP;
     lit_log_opts r = *o;
-    r.on_step = tri(o->on_step, step_ctx);
-    r.on_epoch = tri(o->on_epoch, !step_ctx);
+    LIT_TRY(resolve_levels(tr, name, o, &r));
+    if (tr->sanity_checking) return LIT_OK; /* Lightning discards what the sanity check logs */
     r.logger = tri(o->logger, 1);
     r.prog_bar = o->prog_bar ? 1 : -1;
     int64_t bs = o->batch_size ? o->batch_size : (tr->cur_batch ? tr->cur_batch->size : 1);
+
+    /* Several evaluation loaders keep their values apart (add_dataloader_idx). */
+    char keyed[LIT_NAME_MAX];
+    if (tr->log_ctx == LIT__CTX_EVAL && tr->cur_batch && tr->n_eval_dls > 1 && o->add_dataloader_idx >= 0) {
+        snprintf(keyed, sizeof keyed, "%s/dataloader_idx_%d", name, tr->eval_dl_idx);
+        name = keyed;
+    }
 
     lit__results *res = tr->log_ctx == LIT__CTX_EVAL ? &tr->eval_results : &tr->train_results;
     lit__result *it = NULL;
@@ -199,4 +255,11 @@ lit_status lit_module_log_ex(lit_module *m, const char *name, const lit_tensor *
                              lit_shape_str(value, shape, sizeof shape));
     }
     return lit_module_log_scalar_ex(m, name, lit_item(value), o);
+}
+
+lit_status lit_module_log_dict_ex(lit_module *m, int n, const char *const *names, const lit_tensor *const *values,
+                                  const lit_log_opts *o) {
+    LIT_ASSERT(n == 0 || (names && values), "lit_module_log_dict: names and values must not be NULL");
+    for (int i = 0; i < n; i++) LIT_TRY(lit_module_log_ex(m, names[i], values[i], o));
+    return LIT_OK;
 }

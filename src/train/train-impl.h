@@ -65,7 +65,9 @@ struct lit_trainer {
     int64_t num_training_batches;
     int64_t num_val_batches;
     int64_t val_check_batch;   /* validate after every this many train batches (INT64_MAX: never) */
-    double fit_start_time;
+    double fit_start_time;     /* clock at on_train_start (max_time, as Lightning's Timer) */
+    double (*clock)(void *user); /* lit_trainer_set_clock; NULL = lit_time_now */
+    void *clock_user;
 
     lit_optim_config optim;    /* owned optimizers and schedulers */
     lit_tensor **opt_params;   /* optimizer 0's parameters (for clipping), malloc'd */
@@ -74,6 +76,16 @@ struct lit_trainer {
     lit_arena *step_arena;
     lit_batch *cur_batch;
     lit__log_ctx log_ctx;
+    const char *fx;            /* the hook or step running now (Lightning's _current_fx_name); NULL outside */
+    int n_eval_dls, eval_dl_idx; /* loaders of the running evaluation and the current one */
+    int64_t num_eval_batches;  /* batches the running validation/test/predict loop runs (-1 unknown) */
+
+    /* predict's outputs (trainer.predict's return value), copied out of the step arena */
+    lit_arena *pred_arena;
+    int return_predictions;    /* default 1 */
+    int n_pred_dls;
+    int pred_n[LIT_MAX_DATALOADERS], pred_cap[LIT_MAX_DATALOADERS];
+    lit_tensor **preds[LIT_MAX_DATALOADERS];
     lit__results train_results, eval_results;
     lit__metric_list callback_metrics, logged_metrics, pbar_metrics;
 };
@@ -93,6 +105,7 @@ void lit__call_on_exception(lit_trainer *tr, lit_status st);
  * slot `field`, with extra arguments; return the first failure. */
 #define LIT__CB_EACH(tr, field, ...)                                                            \
     do {                                                                                        \
+        (tr)->fx = #field;                                                                      \
         for (int cbi_ = 0; cbi_ < (tr)->n_callbacks; cbi_++) {                                  \
             lit_callback *cb_ = &(tr)->callbacks[cbi_];                                         \
             if (cb_->field) LIT_TRY(lit__hook_fail(cb_->field(cb_, (tr), (tr)->module, __VA_ARGS__), #field)); \
@@ -100,6 +113,7 @@ void lit__call_on_exception(lit_trainer *tr, lit_status st);
     } while (0)
 #define LIT__MOD_CALL(tr, field, ...)                                                           \
     do {                                                                                        \
+        (tr)->fx = #field;                                                                      \
         if ((tr)->module->vt->field)                                                            \
             LIT_TRY(lit__hook_fail((tr)->module->vt->field((tr)->module, __VA_ARGS__), #field)); \
     } while (0)
@@ -124,15 +138,29 @@ void lit__free_optimizers(lit_trainer *tr);
 lit_status lit__update_schedulers(lit_trainer *tr, lit_interval interval, int plateau);
 
 /* ---- eval-loop.c / predict-loop.c */
-typedef enum { LIT__EVAL_VALIDATE = 0, LIT__EVAL_TEST } lit__eval_kind;
+typedef enum { LIT__EVAL_VALIDATE = 0, LIT__EVAL_TEST, LIT__EVAL_PREDICT } lit__eval_kind;
+/* The batch loop shared by validation, test and predict: for each batch the
+ * callbacks' then the module's on_<x>_batch_start, the step, then the
+ * batch_end hooks, in the step arena; `collect` copies each step output into
+ * the predictions. Runs `nb` batches (-1: until the loader ends). */
+lit_status lit__run_eval_batches(lit_trainer *tr, lit__eval_kind kind, lit_dataloader *dl, int dl_idx, int64_t nb,
+                                 int collect);
+/* Sum of the batch counts (-1 when one is unknown); 0 means nothing to run. */
+int64_t lit__total_batches(const int64_t *nbs, int n);
 /* One full validation or test run over the loaders (limited to
  * `max_batches` per loader, -1 = the configured limit). */
 lit_status lit__run_evaluation(lit_trainer *tr, lit__eval_kind kind, lit_dataloader **dls, int n_dls,
                                int64_t max_batches);
 lit_status lit__run_prediction(lit_trainer *tr, lit_dataloader **dls, int n_dls);
+void lit__clear_predictions(lit_trainer *tr);
 /* Batches to run of a loader with `len` batches under a count/fraction limit
  * (-1 = unknown and unlimited). */
 int64_t lit__limit_batches(int64_t len, int64_t count, double fraction);
+
+/* ---- anomaly.c (detect_anomaly): LIT_ERR_NUMERIC naming the step (and parameter) */
+lit_status lit__check_loss_finite(const lit_trainer *tr, const lit_tensor *loss, int64_t batch_idx);
+/* Every trainable parameter of the module's store (else optimizer 0's). */
+lit_status lit__check_grads_finite(const lit_trainer *tr, int64_t batch_idx);
 
 /* ---- fit-loop.c */
 lit_status lit__run_fit(lit_trainer *tr);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "litc/callbacks.h"
 #include "train/train-impl.h"
 
 lit_status lit_trainer_new(lit_trainer **out, const lit_trainer_params *p) {
@@ -21,11 +22,16 @@ lit_status lit_trainer_new(lit_trainer **out, const lit_trainer_params *p) {
     tr->p = *p;
     lit__resolve_params(tr);
     tr->step_arena = lit_arena_new("trainer-step", 0);
-    if (!tr->step_arena) {
+    tr->pred_arena = lit_arena_new("trainer-predictions", 0);
+    if (!tr->step_arena || !tr->pred_arena) {
+        lit_arena_free(tr->step_arena);
+        lit_arena_free(tr->pred_arena);
         free(tr);
-        return lit_set_error(LIT_ERR_NOMEM, "lit_trainer_new: out of memory (step arena)");
+        return lit_set_error(LIT_ERR_NOMEM, "lit_trainer_new: out of memory (arenas)");
     }
     tr->num_training_batches = -1;
+    tr->num_eval_batches = -1;
+    tr->return_predictions = 1;
     *out = tr;
     return LIT_OK;
 }
@@ -48,6 +54,7 @@ void lit_trainer_free(lit_trainer *tr) {
     lit__metrics_free(&tr->pbar_metrics);
     if (tr->module && tr->module->trainer == tr) tr->module->trainer = NULL;
     lit_arena_free(tr->step_arena);
+    lit_arena_free(tr->pred_arena);
     free(tr);
 }
 
@@ -80,8 +87,13 @@ int lit_trainer_sanity_checking(const lit_trainer *tr) { return tr->sanity_check
 lit_stage lit_trainer_stage(const lit_trainer *tr) { return tr->stage; }
 void lit_trainer_set_should_stop(lit_trainer *tr, int stop) { tr->should_stop = stop != 0; }
 int lit_trainer_should_stop(const lit_trainer *tr) { return tr->should_stop; }
+void lit_trainer_set_clock(lit_trainer *tr, double (*now)(void *user), void *user) {
+    tr->clock = now;
+    tr->clock_user = now ? user : NULL;
+}
 int64_t lit_trainer_num_training_batches(const lit_trainer *tr) { return tr->num_training_batches; }
 int64_t lit_trainer_num_val_batches(const lit_trainer *tr) { return tr->num_val_batches; }
+int64_t lit_trainer_num_eval_batches(const lit_trainer *tr) { return tr->num_eval_batches; }
 
 int64_t lit_trainer_estimated_stepping_batches(const lit_trainer *tr) {
     /* Lightning: ceil(batches / accumulate) * max_epochs, capped by max_steps. */
@@ -95,16 +107,46 @@ int64_t lit_trainer_estimated_stepping_batches(const lit_trainer *tr) {
 
 /* ---------------------------------------------------------------- stages */
 
+static int find_callback(const lit_trainer *tr, const char *name) {
+    for (int i = 0; i < tr->n_callbacks; i++)
+        if (tr->callbacks[i].name && !strcmp(tr->callbacks[i].name, name)) return i;
+    return -1;
+}
+
+/* Lightning's callback connector: the progress bar and model summary are
+ * added unless the user gave their own; giving one while the flag is off is
+ * a contradiction Lightning refuses too. */
+static lit_status add_default_callback(lit_trainer *tr, int enabled, const char *name, const char *flag) {
+    int have = find_callback(tr, name) >= 0;
+    if (!enabled && have)
+        return lit_set_error(LIT_ERR_CONFIG, "Trainer(%s=0) but a %s callback was added; remove it or set %s=1",
+                             flag, name, flag);
+    if (!enabled || have) return LIT_OK;
+    lit_callback cb;
+    if (!strcmp(name, LIT_PROGRESS_BAR_NAME)) LIT_TRY(lit_progress_bar_callback(&cb, NULL));
+    else LIT_TRY(lit_model_summary_callback(&cb, NULL));
+    lit_status st = lit_trainer_add_callback(tr, &cb);
+    if (st < 0 && cb.free) cb.free(&cb);
+    return st;
+}
+
 static lit_status setup_hooks(lit_trainer *tr, lit_stage stage) {
     lit_module *m = tr->module;
     lit_datamodule *dm = tr->dm;
+    tr->fx = "configure_callbacks";
     if (m->vt->configure_callbacks) LIT_TRY(lit__hook_fail(m->vt->configure_callbacks(m, tr), "configure_callbacks"));
+    LIT_TRY(add_default_callback(tr, tr->p.enable_progress_bar, LIT_PROGRESS_BAR_NAME, "enable_progress_bar"));
+    if (stage == LIT_STAGE_FIT)
+        LIT_TRY(add_default_callback(tr, tr->p.enable_model_summary, LIT_MODEL_SUMMARY_NAME, "enable_model_summary"));
+    tr->fx = "prepare_data";
     if (dm->prepare_data) LIT_TRY(lit__hook_fail(dm->prepare_data(dm->user), "datamodule.prepare_data"));
     if (m->vt->prepare_data) LIT_TRY(lit__hook_fail(m->vt->prepare_data(m), "prepare_data"));
+    tr->fx = "setup";
     if (dm->setup) LIT_TRY(lit__hook_fail(dm->setup(dm->user, stage), "datamodule.setup"));
     LIT__CB_EACH(tr, setup, stage);
     LIT__MOD_CALL(tr, setup, stage);
     if (m->params) lit_param_store_zero_grad(m->params, 1); /* module.zero_grad() */
+    tr->fx = NULL;
     return LIT_OK;
 }
 
@@ -163,6 +205,7 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
     tr->sanity_checking = 0;
     tr->training = 0;
     tr->log_ctx = LIT__CTX_NONE;
+    tr->fx = NULL;
     tr->cur_batch = NULL;
     lit_arena_reset(tr->step_arena);
     if (st < 0) {
