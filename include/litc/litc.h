@@ -16,5 +16,6 @@
 #include "progress.h"
 #include "summary.h"
 #include "train.h"
+#include "callbacks.h"
 
 #endif

@@ -164,8 +164,7 @@ static fx_rule rule_of(const char *fx) {
 
 /* Resolve on_step/on_epoch for the running hook, or refuse as Lightning does. */
 static lit_status resolve_levels(const lit_trainer *tr, const char *name, const lit_log_opts *o, lit_log_opts *r) {
-    if (!tr->fx || tr->log_ctx == LIT__CTX_NONE)
-        return lit_set_error(LIT_ERR_STATE, "log(\"%s\"): called outside a Trainer hook or step", name);
+    if (!tr->fx) return lit_set_error(LIT_ERR_STATE, "log(\"%s\"): called outside a Trainer hook or step", name);
     fx_rule rule = rule_of(tr->fx);
     if (rule == FX_FORBIDDEN)
         return lit_set_error(LIT_ERR_STATE,
