@@ -529,6 +529,64 @@ TEST(a_progress_bar_with_the_flag_off_is_an_error) {
     dm_free(&s);
 }
 
+static lit_optimizer *stray_opt; /* an optimizer the config does not own (freed by the test) */
+
+static lit_status bad_sched_config(lit_module *m, lit_optim_config *cfg) {
+    model *md = m->user;
+    int n;
+    lit_tensor **p = lit_param_store_trainable(m->params, &n);
+    lit_optimizer *opt = lit_sgd_new(&(lit_sgd_params){ .lr = 0.1 }, p, n);
+    lit_constant_lr_params cp = lit_constant_lr_default_params();
+    lit_lr_scheduler_config sc = { .scheduler = lit_constant_lr_new(opt, &cp) };
+    if (md->probe_on_step == 0) {
+        LIT_TRY(lit_optim_config_add(cfg, opt));
+        sc.opt_idx = 1;
+    } else {
+        stray_opt = opt;
+    }
+    return lit_optim_config_add_scheduler(cfg, &sc);
+}
+
+TEST(missing_steps_and_bad_optimizer_configs_are_refused) {
+    dm_state s;
+    lit_datamodule dm = dm_make(&s, 4, 0, 1);
+    model md;
+    lit_module m;
+    model_init(&md, &m, &s);
+    lit_trainer_params p = quiet();
+    lit_trainer *tr;
+    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    static const struct { size_t slot; lit_status (*run)(lit_trainer *, lit_module *, lit_datamodule *); const char *msg; } cases[] = {
+        { offsetof(lit_module_vtable, validation_step), lit_trainer_validate, "no validation_step" },
+        { offsetof(lit_module_vtable, test_step), lit_trainer_test, "no test_step" },
+        { offsetof(lit_module_vtable, predict_step), lit_trainer_predict, "no predict_step" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        lit_module_vtable vt = VT;
+        memset((char *)&vt + cases[i].slot, 0, sizeof(void *));
+        m.vt = &vt;
+        CHECK_EQ_INT(cases[i].run(tr, &m, &dm), LIT_ERR_CONFIG);
+        CHECK_STR_CONTAINS(lit_last_error(), cases[i].msg);
+    }
+    lit_module_vtable vt = VT;
+    vt.configure_optimizers = bad_sched_config;
+    m.vt = &vt;
+    md.probe_on_step = 0; /* one optimizer, a scheduler for optimizer 1 */
+    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "scheduler 0 has opt_idx 1, but there is 1 optimizer");
+    md.probe_on_step = 1; /* a scheduler and no optimizer */
+    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "but no optimizer");
+    lit_trainer_free(tr); /* frees the scheduler before the optimizer it points to */
+    tr = NULL;
+    lit_optimizer_free(stray_opt);
+    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_global_step(tr), 0);
+    lit_trainer_free(tr);
+    model_free(&md, &m);
+    dm_free(&s);
+}
+
 int main(void) {
     RUN(logging_is_refused_where_lightning_refuses_it);
     RUN(epoch_hooks_refuse_on_step);
@@ -540,5 +598,6 @@ int main(void) {
     RUN(overfit_batches_repeats_the_first_batches_unshuffled);
     RUN(trainer_adds_progress_bar_and_summary_for_the_run);
     RUN(a_progress_bar_with_the_flag_off_is_an_error);
+    RUN(missing_steps_and_bad_optimizer_configs_are_refused);
     return harness_summary();
 }

@@ -86,7 +86,7 @@ typedef struct {
     const char *monitor;      /* metric for ReduceLROnPlateau (required for it); not copied: static */
     int strict;               /* 0 = Lightning's default True; -1 = warn and skip when the metric is missing */
     const char *name;         /* for LearningRateMonitor; NULL = "lr-<SchedulerName>" */
-    int opt_idx;              /* which optimizer it drives (informational) */
+    int opt_idx;              /* which optimizer it drives: 0 .. n_optimizers - 1 (checked) */
 } lit_lr_scheduler_config;
 
 typedef struct {
@@ -503,10 +503,13 @@ lit_callback *lit_trainer_callback(lit_trainer *tr, int i);
  * datamodule's prepare_data/setup/teardown are called in Lightning's order.
  * ckpt_path: must be NULL for now (resume is a later issue: LIT_ERR_UNSUPPORTED).
  * Errors: bad params (LIT_ERR_CONFIG, before any hook runs, except the
- * data-dependent ones, checked after setup), a failing hook (its status,
+ * data-dependent ones, checked after setup), the stage's step missing from
+ * the vtable (training_step for fit, validation_step for validate, ...:
+ * LIT_ERR_CONFIG before any hook runs), a failing hook (its status,
  * message prefixed with the hook), a dataloader error, LIT_ERR_CONFIG for
  * configure_optimizers problems (several optimizers with automatic
- * optimization; ReduceLROnPlateau without monitor; monitor never logged).
+ * optimization; schedulers without an optimizer or with an opt_idx out of
+ * range; ReduceLROnPlateau without monitor; monitor never logged).
  */
 lit_status lit_trainer_fit(lit_trainer *tr, lit_module *m, lit_datamodule *dm, const char *ckpt_path);
 lit_status lit_trainer_validate(lit_trainer *tr, lit_module *m, lit_datamodule *dm);

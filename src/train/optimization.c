@@ -133,8 +133,15 @@ lit_status lit__configure_optimizers(lit_trainer *tr) {
                              "configure_optimizers returned %d optimizers: automatic optimization supports one; set "
                              "module->automatic_optimization = 0 and step them in training_step",
                              tr->optim.n_optimizers);
+    if (tr->optim.n_schedulers && !tr->optim.n_optimizers)
+        return lit_set_error(LIT_ERR_CONFIG, "configure_optimizers returned %d scheduler(s) but no optimizer; add the "
+                             "optimizer they drive with lit_optim_config_add", tr->optim.n_schedulers);
     for (int i = 0; i < tr->optim.n_schedulers; i++) {
         lit_lr_scheduler_config *c = &tr->optim.schedulers[i];
+        if (c->opt_idx < 0 || c->opt_idx >= tr->optim.n_optimizers)
+            return lit_set_error(LIT_ERR_CONFIG, "configure_optimizers: scheduler %d has opt_idx %d, but there %s %d "
+                                 "optimizer%s", i, c->opt_idx, tr->optim.n_optimizers == 1 ? "is" : "are",
+                                 tr->optim.n_optimizers, tr->optim.n_optimizers == 1 ? "" : "s");
         if (c->frequency == 0) c->frequency = 1;
         if (c->frequency < 0)
             return lit_set_error(LIT_ERR_CONFIG, "configure_optimizers: scheduler %d has frequency %d; must be >= 1", i,

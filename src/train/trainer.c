@@ -186,8 +186,16 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
     if (dm->version != LIT_DATAMODULE_VERSION)
         return lit_set_error(LIT_ERR_INVALID_ARG, "datamodule version %d, this litc expects %d", dm->version,
                              LIT_DATAMODULE_VERSION);
+    /* Lightning refuses a stage whose step is missing before any hook runs. */
     if (stage == LIT_STAGE_FIT && !m->vt->training_step)
-        return lit_set_error(LIT_ERR_CONFIG, "fit: the module has no training_step");
+        return lit_set_error(LIT_ERR_CONFIG, "fit: the module has no training_step; set .training_step in its vtable");
+    if (stage == LIT_STAGE_VALIDATE && !m->vt->validation_step)
+        return lit_set_error(LIT_ERR_CONFIG,
+                             "validate: the module has no validation_step; set .validation_step in its vtable");
+    if (stage == LIT_STAGE_TEST && !m->vt->test_step)
+        return lit_set_error(LIT_ERR_CONFIG, "test: the module has no test_step; set .test_step in its vtable");
+    if (stage == LIT_STAGE_PREDICT && !m->vt->predict_step)
+        return lit_set_error(LIT_ERR_CONFIG, "predict: the module has no predict_step; set .predict_step in its vtable");
     tr->module = m;
     tr->dm = dm;
     tr->stage = stage;
