@@ -3,12 +3,16 @@
  * stable BCE-with-logits matches a double reference (also at huge logits),
  * the manual-optimization step keeps the two optimizers apart, a short plain
  * loop learns the ring (most modes, mostly high-quality samples), and a seed
- * reproduces the same bits. The example's sources are compiled in.
+ * reproduces the same bits. The Trainer-driven fit (module.c: manual
+ * optimization, two optimizers) learns as well, counts two global steps per
+ * batch, and reproduces the plain loop bit for bit. The example's sources
+ * are compiled in.
  */
 #include "harness.h"
 
 #include "../examples/gan/ring.c"
 #include "../examples/gan/gan.c"
+#include "../examples/gan/module.c"
 
 /* ---------------------------------------------------------------- ring */
 
@@ -317,6 +321,9 @@ TEST(bad_config_is_a_runtime_error) {
  * modes covered (>= 2% of the samples each), D loss 0.61..0.68; seed 0:
  * 0.79, 8 modes, ~2 s. The bars (>= 6 modes, >= 60%) leave room for a
  * changed rounding somewhere in a kernel. */
+static gan_fit_result plain_seed0; /* learns_the_ring's result, for the Trainer test */
+static int have_plain_seed0;
+
 TEST(learns_the_ring) {
     gan_fit_config c = gan_fit_default_config();
     c.seed = 0;
@@ -339,6 +346,8 @@ TEST(learns_the_ring) {
     /* Neither network wins outright: D's loss stays near its equilibrium ln 2. */
     CHECK_MSG(r.d_loss_avg > 0.45 && r.d_loss_avg < 0.75, "final d_loss %.3f", r.d_loss_avg);
     CHECK_MSG(r.step_arena_mallocs <= 4, "step arena made %zu chunk mallocs", r.step_arena_mallocs);
+    plain_seed0 = r;
+    have_plain_seed0 = 1;
 }
 
 TEST(same_seed_same_bits) {
@@ -359,6 +368,111 @@ TEST(same_seed_same_bits) {
     CHECK(other.weights_hash != a.weights_hash);
 }
 
+/* ---------------------------------------------------------------- through the Trainer */
+
+static lit_trainer_params quiet_trainer(void) {
+    lit_trainer_params p = lit_trainer_default_params();
+    p.enable_progress_bar = 0;
+    p.enable_model_summary = 0;
+    p.enable_checkpointing = 0;
+    return p;
+}
+
+/* The stream dataset is the plain loop's data: sample i is the i-th point
+ * gan_ring_batch draws from gan_rng(seed, GAN_RNG_DATA). */
+TEST(stream_dataset_is_the_plain_loops_data) {
+    gan_ring r;
+    gan_ring_init(&r, NULL);
+    gan_stream s = {.ring = &r, .seed = 7, .n = 300};
+    lit_dataset ds = gan_stream_dataset(&s);
+    CHECK_EQ_INT(ds.len(ds.user), 300);
+    lit_rng data = gan_rng(7, GAN_RNG_DATA);
+    int32_t modes[300];
+    lit_tensor *x = gan_ring_batch(&r, 300, &data, modes);
+    lit_arena *a = lit_arena_new("stream-test", 0);
+    for (int64_t i = 0; i < 300; i++) {
+        lit_sample smp;
+        CHECK_EQ_INT(ds.get(ds.user, i, &smp, a), LIT_OK);
+        const float *p = lit_f32(smp.fields[0].tensor);
+        CHECK(p[0] == lit_f32(x)[2 * i] && p[1] == lit_f32(x)[2 * i + 1]);
+        CHECK_EQ_INT(smp.fields[1].i, modes[i]);
+    }
+    lit_sample smp;
+    CHECK_EQ_INT(ds.get(ds.user, 300, &smp, a), LIT_ERR_INVALID_ARG);
+    lit_arena_free(a);
+}
+
+/* Seed 0, 3000 steps, one thread, as learns_the_ring: the same quality bars,
+ * two optimizer steps per batch in global_step (Lightning 2.x counts every
+ * optimizer step in manual optimization), max_steps = 2 * steps ending the
+ * fit exactly after the one epoch of `steps` batches, the losses logged to
+ * the progress bar, and the very same weights as the plain loop. */
+TEST(learns_the_ring_through_the_trainer) {
+    gan_fit_config c = gan_fit_default_config();
+    c.seed = 0;
+    c.threads = 1;
+    lit_trainer_params p = quiet_trainer();
+    gan_trainer_result r;
+    lit_status st = gan_fit_trainer(&c, &p, &r);
+    CHECK_MSG(st == LIT_OK, "gan_fit_trainer: %s: %s", lit_status_str(st), lit_last_error());
+    if (st < 0) return;
+    printf("  seed 0 via the Trainer: %lld batches, global_step %lld in %.2fs, high quality %.3f, %d/8 modes, "
+           "d_loss %.3f\n",
+           (long long)r.batches, (long long)r.global_step, r.fit.seconds, r.fit.quality.high_quality_fraction,
+           r.fit.quality.modes_covered, r.fit.d_loss_avg);
+    CHECK_EQ_INT(r.batches, 3000);
+    CHECK_EQ_INT(r.fit.steps, 3000);
+    CHECK_EQ_INT(r.global_step, 2 * 3000);
+    CHECK_EQ_INT(r.epochs, 1);
+    CHECK_EQ_INT(r.fit.quality.n, 2500);
+    CHECK_MSG(r.fit.quality.modes_covered >= 6, "%d modes covered < 6", r.fit.quality.modes_covered);
+    CHECK_MSG(r.fit.quality.high_quality_fraction >= 0.6, "high-quality fraction %.3f < 0.6",
+              r.fit.quality.high_quality_fraction);
+    CHECK_MSG(r.fit.d_loss_avg > 0.45 && r.fit.d_loss_avg < 0.75, "final d_loss %.3f", r.fit.d_loss_avg);
+    /* The logged values are the last step's losses (on_step, float -> double). */
+    CHECK(r.logged_d_loss == (double)r.fit.last.d_loss);
+    CHECK(r.logged_g_loss == (double)r.fit.last.g_loss);
+    CHECK(r.on_prog_bar);
+    CHECK_MSG(have_plain_seed0, "learns_the_ring did not run first");
+    if (!have_plain_seed0) return;
+    CHECK_MSG(r.fit.weights_hash == plain_seed0.weights_hash, "weights differ from the plain loop's");
+    CHECK(memcmp(&r.fit.last, &plain_seed0.last, sizeof r.fit.last) == 0);
+    CHECK(r.fit.d_loss_avg == plain_seed0.d_loss_avg && r.fit.g_loss_avg == plain_seed0.g_loss_avg);
+    CHECK(memcmp(r.fit.quality.per_mode, plain_seed0.quality.per_mode, sizeof r.fit.quality.per_mode) == 0);
+}
+
+/* Two Trainer runs of a seed agree bit for bit, and with the plain loop;
+ * another seed differs. */
+TEST(trainer_same_seed_same_bits_as_plain_loop) {
+    gan_fit_config c = gan_fit_default_config();
+    c.steps = 300;
+    c.seed = 5;
+    c.threads = 1;
+    lit_trainer_params p = quiet_trainer();
+    gan_trainer_result a, b, other;
+    gan_fit_result plain;
+    CHECK_EQ_INT(gan_fit_trainer(&c, &p, &a), LIT_OK);
+    CHECK_EQ_INT(gan_fit_trainer(&c, &p, &b), LIT_OK);
+    CHECK_EQ_INT(gan_fit_plain(&c, &plain), LIT_OK);
+    CHECK_EQ_INT(a.global_step, 600);
+    CHECK_MSG(memcmp(&a.fit.last, &b.fit.last, sizeof a.fit.last) == 0, "last losses d %.9g/%.9g g %.9g/%.9g",
+              a.fit.last.d_loss, b.fit.last.d_loss, a.fit.last.g_loss, b.fit.last.g_loss);
+    CHECK(a.fit.weights_hash == b.fit.weights_hash);
+    CHECK(a.fit.d_loss_avg == b.fit.d_loss_avg && a.fit.g_loss_avg == b.fit.g_loss_avg);
+    CHECK_EQ_INT(a.fit.quality.high_quality, b.fit.quality.high_quality);
+    CHECK_MSG(a.fit.weights_hash == plain.weights_hash, "Trainer and plain loop weights differ");
+    CHECK(memcmp(&a.fit.last, &plain.last, sizeof a.fit.last) == 0);
+    CHECK_EQ_INT(a.fit.quality.high_quality, plain.quality.high_quality);
+    c.seed = 6;
+    CHECK_EQ_INT(gan_fit_trainer(&c, &p, &other), LIT_OK);
+    CHECK(other.fit.weights_hash != a.fit.weights_hash);
+
+    /* Config errors come back before the Trainer starts. */
+    c.steps = 0;
+    CHECK_EQ_INT(gan_fit_trainer(&c, &p, &a), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "steps");
+}
+
 int main(void) {
     RUN(ring_modes_lie_on_the_circle);
     RUN(ring_dataset_statistics);
@@ -369,5 +483,8 @@ int main(void) {
     RUN(bad_config_is_a_runtime_error);
     RUN(learns_the_ring);
     RUN(same_seed_same_bits);
+    RUN(stream_dataset_is_the_plain_loops_data);
+    RUN(learns_the_ring_through_the_trainer);
+    RUN(trainer_same_seed_same_bits_as_plain_loop);
     return harness_summary();
 }
