@@ -502,8 +502,34 @@ TEST(hyperparameters) {
     lin_free(&lm, &m);
 }
 
+TEST(seed_everything_seeds_the_global_stream) {
+    uint64_t used = 99;
+    CHECK_EQ_INT(lit_seed_everything(42, &used), LIT_OK);
+    CHECK_EQ_INT((int64_t)used, 42);
+    CHECK_STR_EQ(getenv("LIT_GLOBAL_SEED"), "42");
+    lit_rng expect = lit_rng_new(42);
+    CHECK_EQ_INT(lit_rng_u32(lit_rng_global()), lit_rng_u32(&expect));
+    /* seed < 0 takes the environment's (child processes see the parent's). */
+    setenv("LIT_GLOBAL_SEED", "7", 1);
+    CHECK_EQ_INT(lit_seed_everything(-1, &used), LIT_OK);
+    CHECK_EQ_INT((int64_t)used, 7);
+    expect = lit_rng_new(7);
+    CHECK_EQ_INT(lit_rng_u32(lit_rng_global()), lit_rng_u32(&expect));
+    setenv("LIT_GLOBAL_SEED", "-3", 1);
+    CHECK_EQ_INT(lit_seed_everything(-1, &used), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "LIT_GLOBAL_SEED=\"-3\"");
+    unsetenv("LIT_GLOBAL_SEED");
+    lit_log_level lv = lit_log_get_level();
+    lit_log_set_level(LIT_LOG_ERROR); /* the "using 0" warning is expected */
+    CHECK_EQ_INT(lit_seed_everything(-1, &used), LIT_OK);
+    lit_log_set_level(lv);
+    CHECK_EQ_INT((int64_t)used, 0);
+    unsetenv("LIT_GLOBAL_SEED");
+}
+
 int main(void) {
     lit_set_num_threads(1);
+    RUN(seed_everything_seeds_the_global_stream);
     RUN(defaults_and_resolution);
     RUN(env_overrides_defaults_only);
     RUN(bad_params_are_errors);

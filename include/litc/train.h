@@ -465,7 +465,7 @@ typedef struct {
                                       * step and parameter */
     int64_t reload_dataloaders_every_n_epochs; /* default 0 */
     int inference_mode;              /* default 1: evaluation runs with grad disabled */
-    int64_t seed;                    /* -1 = do not seed; else lit_manual_seed(seed) at fit start */
+    int64_t seed;                    /* -1 = do not seed; else lit_seed_everything(seed) at fit start */
 } lit_trainer_params;
 
 lit_trainer_params lit_trainer_default_params(void);
@@ -485,6 +485,21 @@ lit_status lit_trainer_params_from_env(lit_trainer_params *p);
  * value and the valid range. Run by lit_trainer_new; the data-dependent
  * checks (val_check_batches larger than the epoch) run when fit starts. */
 lit_status lit_trainer_params_validate(const lit_trainer_params *p);
+
+/* ================================================================ seeding */
+
+/*
+ * Lightning's seed_everything: seed the global generator (lit_manual_seed:
+ * initialisers, dropout, anything without its own lit_rng) and export the
+ * seed as LIT_GLOBAL_SEED for child processes. seed < 0 takes
+ * LIT_GLOBAL_SEED from the environment, else 0 (with a warning, as
+ * Lightning 2.x). Data order is seeded separately by each DataLoader's
+ * `seed`. *used (may be NULL) gets the seed. The Trainer calls it at fit
+ * start when params.seed >= 0.
+ * Errors: LIT_ERR_CONFIG for a LIT_GLOBAL_SEED that is not a non-negative
+ * integer; LIT_ERR_IO when the environment cannot be set.
+ */
+lit_status lit_seed_everything(int64_t seed, uint64_t *used);
 
 /* ================================================================ trainer */
 

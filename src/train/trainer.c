@@ -201,7 +201,7 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
     tr->stage = stage;
     tr->should_stop = 0;
     m->trainer = tr;
-    if (stage == LIT_STAGE_FIT && tr->p.seed >= 0) lit_manual_seed((uint64_t)tr->p.seed);
+    if (stage == LIT_STAGE_FIT && tr->p.seed >= 0) LIT_TRY(lit_seed_everything(tr->p.seed, NULL));
     lit__results_clear(&tr->train_results);
     lit__results_clear(&tr->eval_results);
     lit__metrics_clear(&tr->callback_metrics);
