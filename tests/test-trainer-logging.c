@@ -583,6 +583,15 @@ TEST(missing_steps_and_bad_optimizer_configs_are_refused) {
     CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
     CHECK_EQ_INT(lit_trainer_global_step(tr), 0);
     lit_trainer_free(tr);
+
+    /* A validation fraction that leaves no batch (2 batches * 0.25). */
+    p.limit_val_fraction = 0.25;
+    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    m.vt = &VT;
+    CHECK_EQ_INT(lit_trainer_validate(tr, &m, &dm), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "limit_val_fraction=0.25) leaves 0 of the 2 batches");
+    CHECK_STR_CONTAINS(lit_last_error(), "use at least 0.5");
+    lit_trainer_free(tr);
     model_free(&md, &m);
     dm_free(&s);
 }

@@ -179,10 +179,20 @@ lit_status lit__run_evaluation(lit_trainer *tr, lit__eval_kind kind, lit_dataloa
                                int64_t max_batches) {
     const lit_trainer_params *p = &tr->p;
     int64_t nbs[LIT_MAX_DATALOADERS] = { 0 };
+    const int val = kind == LIT__EVAL_VALIDATE;
+    const double frac = val ? p->limit_val_fraction : p->limit_test_fraction;
     for (int d = 0; d < n_dls; d++) {
         int64_t len = lit_dataloader_len(dls[d]);
-        nbs[d] = kind == LIT__EVAL_VALIDATE ? lit__limit_batches(len, p->limit_val_batches, p->limit_val_fraction)
-                                            : lit__limit_batches(len, p->limit_test_batches, p->limit_test_fraction);
+        nbs[d] = val ? lit__limit_batches(len, p->limit_val_batches, frac)
+                     : lit__limit_batches(len, p->limit_test_batches, frac);
+        /* Lightning: a fraction that leaves no batch of a non-empty loader is a mistake. */
+        if (nbs[d] == 0 && len > 0 && frac > 0 && frac < 1.0)
+            return lit_set_error(LIT_ERR_CONFIG,
+                                 "Trainer(%s=%g) leaves 0 of the %lld batches of %s dataloader %d; use at least %g "
+                                 "or a count (%s)",
+                                 val ? "limit_val_fraction" : "limit_test_fraction", frac, (long long)len,
+                                 val ? "validation" : "test", d, 1.0 / (double)len,
+                                 val ? "limit_val_batches" : "limit_test_batches");
         if (max_batches >= 0 && (nbs[d] < 0 || nbs[d] > max_batches)) nbs[d] = max_batches;
     }
     int64_t total = lit__total_batches(nbs, n_dls);
