@@ -49,7 +49,6 @@ static int fit_run(digits_run *r, uint64_t seed, int64_t epochs, int workers) {
     st = digits_module_init(&r->mod, &mc);
     CHECK_MSG(st == LIT_OK, "module init: %s", lit_last_error());
     if (st < 0) return -1;
-    r->mod.datamodule = &r->dm.base;
     lit_trainer_params p = quiet_params(epochs);
     st = lit_trainer_new(&r->tr, &p);
     if (st >= 0) st = lit_trainer_fit(r->tr, &r->mod.base, &r->dm.base, NULL);
@@ -367,7 +366,6 @@ TEST(bad_config_is_a_runtime_error) {
     dc.data_path = "/nonexistent/y.csv";
     CHECK(digits_datamodule_init(&dm, &dc) == LIT_OK);
     CHECK(digits_module_init(&m, NULL) == LIT_OK);
-    m.datamodule = &dm.base;
     lit_trainer_params p = quiet_params(1);
     lit_trainer *tr = NULL;
     CHECK(lit_trainer_new(&tr, &p) == LIT_OK);

@@ -404,9 +404,10 @@ static const lit_module_vtable CLIP_VT = {.version = LIT_MODULE_VERSION,
                                           .on_before_optimizer_step = clip_before_step};
 
 /* Batch {0, 1}: dL/dw = (1, 2), norm sqrt(5). gradient_clip_val = 0.1 would
- * scale it to norm 0.1; lit_manual_optimizer_step leaves it alone (Lightning's
- * manual mode: the user clips, e.g. with self.clip_gradients). The same run
- * with automatic optimization does clip, so the check can tell them apart. */
+ * scale it to norm 0.1. With manual optimization Lightning refuses the
+ * Trainer's clipping (the user clips, e.g. with self.clip_gradients) and
+ * lit_manual_optimizer_step applies the gradient unchanged; the same run with
+ * automatic optimization does clip, so the check can tell them apart. */
 TEST(manual_optimizer_step_does_not_clip) {
     for (int automatic = 0; automatic <= 1; automatic++) {
         for (int algo = 0; algo <= 1; algo++) {
@@ -420,6 +421,18 @@ TEST(manual_optimizer_step_does_not_clip) {
             lit_trainer *tr = new_trainer(&p, &vt, 0);
             mod.automatic_optimization = automatic;
             lit_status st = lit_trainer_fit(tr, &mod, &DM_TRAIN_ONLY, NULL);
+            if (!automatic) {
+                /* Lightning refuses Trainer clipping with manual optimization... */
+                CHECK_EQ_INT(st, LIT_ERR_CONFIG);
+                CHECK_STR_CONTAINS(lit_last_error(), "not supported for manual optimization");
+                CHECK_EQ_INT(lit_trainer_global_step(tr), 0);
+                done(tr);
+                /* ...and its optimizer step applies the gradient as it is. */
+                p.gradient_clip_val = 0;
+                tr = new_trainer(&p, &vt, 0);
+                mod.automatic_optimization = 0;
+                st = lit_trainer_fit(tr, &mod, &DM_TRAIN_ONLY, NULL);
+            }
             CHECK_MSG(st == LIT_OK, "fit (automatic %d): %s", automatic, lit_last_error());
             CHECK(grad_at_step[0] == 1.0f && grad_at_step[1] == 2.0f); /* before clipping in both modes */
             double d0 = 0.5 - lit_f32(md.w)[0], d1 = -0.25 - lit_f32(md.w)[1]; /* lr 1: the applied gradient */
@@ -437,6 +450,14 @@ TEST(manual_optimizer_step_does_not_clip) {
             done(tr);
         }
     }
+    /* Trainer accumulation is refused with manual optimization too. */
+    lit_trainer_params p = base_params();
+    p.accumulate_grad_batches = 2;
+    lit_trainer *tr = new_trainer(&p, &CLIP_VT, 0);
+    mod.automatic_optimization = 0;
+    CHECK_EQ_INT(lit_trainer_fit(tr, &mod, &DM_TRAIN_ONLY, NULL), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "accumulate_grad_batches=2): automatic gradient accumulation");
+    done(tr);
 }
 
 /* ---------------------------------------------------------------- schedulers */

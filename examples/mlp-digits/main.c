@@ -232,7 +232,6 @@ static lit_status run_trainer(const options *o) {
         digits_datamodule_free(&dm);
         return st;
     }
-    mod.datamodule = &dm.base; /* T_max before fit knows the epoch (module.h) */
     /* max_epochs stays None when LIT_TRAINER_MAX_STEPS bounds the fit instead. */
     int by_epochs = p.max_epochs >= 0;
     printf("mlp-digits: MLP 64-%lld-%lld-10 (ReLU), Adam lr %g (cosine decay), batch %d, %lld %s, seed %llu, "

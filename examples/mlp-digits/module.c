@@ -118,32 +118,6 @@ static lit_status digits_module_predict_step(lit_module *lm, lit_batch *b, int64
 
 /* ---------------------------------------------------------------- optimizers */
 
-/* Optimizer steps of the fit counted from the datamodule's train loader, as
- * Lightning's estimated_stepping_batches does: limits, accumulation (the
- * partial last group steps too), epochs, max_steps. Only used while the
- * Trainer cannot tell yet (module.h); -1 when it cannot be known. */
-static int64_t digits_module_count_steps(const digits_module *m) {
-    const lit_trainer_params *p = lit_trainer_get_params(m->base.trainer);
-    lit_dataloader *dl = m->datamodule->train_dataloader(m->datamodule->user);
-    int64_t nb = dl ? lit_dataloader_len(dl) : -1;
-    if (nb < 0) return -1;
-    if (p->limit_train_batches >= 0) nb = p->limit_train_batches < nb ? p->limit_train_batches : nb;
-    else nb = (int64_t)((double)nb * p->limit_train_fraction);
-    if (p->overfit_batches > 0 && nb > p->overfit_batches) nb = p->overfit_batches;
-    int64_t per_epoch = (nb + p->accumulate_grad_batches - 1) / p->accumulate_grad_batches;
-    /* max_epochs None: 1000, unless max_steps or max_time bound the fit instead. */
-    int64_t epochs = p->max_epochs >= 0 ? p->max_epochs : (p->max_steps >= 0 || p->max_time > 0 ? -1 : 1000);
-    if (epochs < 0) return p->max_steps;
-    int64_t total = per_epoch * (epochs > 1 ? epochs : 1);
-    return p->max_steps >= 0 && p->max_steps < total ? p->max_steps : total;
-}
-
-static int64_t digits_module_total_steps(const digits_module *m) {
-    lit_trainer *tr = m->base.trainer;
-    if (lit_trainer_num_training_batches(tr) >= 0 || !m->datamodule) return lit_trainer_estimated_stepping_batches(tr);
-    return digits_module_count_steps(m);
-}
-
 static lit_status digits_module_configure_optimizers(lit_module *lm, lit_optim_config *cfg) {
     digits_module *m = lm->user;
     int n;
@@ -153,11 +127,11 @@ static lit_status digits_module_configure_optimizers(lit_module *lm, lit_optim_c
     lit_optimizer *opt = lit_adam_new(&ap, params, n);
     LIT_TRY(lit_optim_config_add(cfg, opt));
 
-    int64_t steps = digits_module_total_steps(m);
+    /* As Lightning users do: the Trainer loads the train loader to count. */
+    int64_t steps = lit_trainer_estimated_stepping_batches(lm->trainer);
     if (steps < 1 || steps == INT64_MAX)
         return lit_set_error(LIT_ERR_CONFIG, "digits module: the cosine schedule needs the number of optimizer steps "
-                             "(got %lld); set max_epochs or max_steps, and digits_module.datamodule",
-                             (long long)steps);
+                             "(got %lld); set max_epochs or max_steps", (long long)steps);
     /* Cosine decay to 0 over every step of the fit (train.c's schedule): the
      * last epochs average out Adam's noise. */
     lit_cosine_lr_params cp = lit_cosine_lr_default_params();

@@ -27,18 +27,13 @@
  *     digits_module_config mc = digits_module_default_config();
  *     mc.seed = 3;
  *     LIT_TRY(digits_module_init(&mod, &mc));
- *     mod.datamodule = &dm.base;                 // see configure_optimizers below
  *     LIT_TRY(lit_trainer_fit(tr, &mod.base, &dm.base, NULL));
  *     LIT_TRY(lit_trainer_test(tr, &mod.base, &dm.base));
  *     digits_module_free(&mod);
  *
- * T_max. Lightning's trainer.estimated_stepping_batches loads the train
- * dataloader when configure_optimizers asks for it before fit did; litc's
- * lit_trainer_estimated_stepping_batches does not yet (it is INT64_MAX
- * there, as the Trainer fetches the train loader after configure_optimizers).
- * When that happens and `datamodule` is set, the module counts the steps from
- * the datamodule's train loader the same way (limits, accumulation, epochs,
- * max_steps); without it the fit fails with LIT_ERR_CONFIG.
+ * T_max is lit_trainer_estimated_stepping_batches(), which loads the train
+ * dataloader when configure_optimizers asks before fit did (as Lightning's
+ * trainer.estimated_stepping_batches); an unbounded fit is LIT_ERR_CONFIG.
  *
  * Errors (lit_status, message in lit_last_error()): init LIT_ERR_CONFIG for a
  * bad config value (named), LIT_ERR_NOMEM; steps LIT_ERR_NUMERIC when the
@@ -63,7 +58,6 @@ typedef struct digits_module {
     digits_module_config cfg;
     lit_param_store *store;     /* owned */
     lit_nn_mlp mlp;
-    lit_datamodule *datamodule; /* optional, not owned: for T_max (see above) */
     int64_t test_correct, test_samples; /* counted by the last test run */
 } digits_module;
 

@@ -276,7 +276,7 @@ lit_status lit_manual_backward(lit_module *m, lit_tensor *loss);
 /* on_before_optimizer_step, gradient clipping is NOT applied (as Lightning's
  * manual mode), then lit_optimizer_step; counts a global step. */
 lit_status lit_manual_optimizer_step(lit_module *m, int opt_idx);
-/* on_before_zero_grad, then lit_optimizer_zero_grad(opt, 1). */
+/* lit_optimizer_zero_grad(opt, 1); no hook, as Lightning's manual opt.zero_grad(). */
 lit_status lit_manual_zero_grad(lit_module *m, int opt_idx);
 
 /* ================================================================ logging */
@@ -567,9 +567,14 @@ int64_t lit_trainer_num_predictions(const lit_trainer *tr, int dl_idx);
 /* Output i of loader dl_idx: a copy owned by the trainer, valid until the
  * next lit_trainer_predict or lit_trainer_free. Asserts the indices. */
 lit_tensor *lit_trainer_prediction(const lit_trainer *tr, int dl_idx, int64_t i);
-/* trainer.estimated_stepping_batches: optimizer steps the fit will make
- * (INT64_MAX when unbounded). Valid once fit set up the train dataloader. */
-int64_t lit_trainer_estimated_stepping_batches(const lit_trainer *tr);
+/* trainer.estimated_stepping_batches: optimizer steps the fit will make,
+ * ceil(batches / accumulate_grad_batches) * max_epochs capped by max_steps
+ * (INT64_MAX when unbounded). Called during fit before the train dataloader
+ * is loaded (from configure_optimizers, to size a schedule), it loads it
+ * then, as Lightning does. */
+int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr);
+/* trainer.datamodule: the datamodule of the running (or last) stage. */
+lit_datamodule *lit_trainer_datamodule(const lit_trainer *tr);
 
 #ifdef __cplusplus
 }

@@ -20,16 +20,7 @@
 
 #include "train/train-impl.h"
 
-typedef struct {
-    lit_dataloader *train;
-    lit_dataloader *val[LIT_MAX_DATALOADERS];
-    int n_val;     /* -1: not fetched yet */
-    int val_enabled;
-    /* Epoch of the last train / val loader request, -1 = never
-     * (reload_dataloaders_every_n_epochs). */
-    int64_t train_loaded_epoch, val_loaded_epoch;
-    int epoch_complete; /* the epoch reached its last batch (_num_ready_batches_reached) */
-} fit_data;
+typedef lit__fit_data fit_data;
 
 /* Lightning's _should_reload_{train,val}_dl: n > 0 and current_epoch - last
  * load >= n, where "never loaded" is -inf. */
@@ -225,26 +216,41 @@ static int fit_done(const lit_trainer *tr) {
     return 0;
 }
 
+lit_status lit__ensure_train_loader(lit_trainer *tr) {
+    if (!tr->fit || tr->fit->train) return LIT_OK;
+    return fetch_train(tr, tr->fit);
+}
+
+static lit_status run_fit(lit_trainer *tr, fit_data *fd);
+
 lit_status lit__run_fit(lit_trainer *tr) {
     fit_data fd = { .n_val = -1, .train_loaded_epoch = -1, .val_loaded_epoch = -1 };
+    tr->fit = &fd;
+    lit_status st = run_fit(tr, &fd);
+    tr->fit = NULL;
+    return st;
+}
+
+static lit_status run_fit(lit_trainer *tr, fit_data *fd) {
     const lit_trainer_params *p = &tr->p;
     tr->fx = "configure_optimizers";
     LIT_TRY(lit__configure_optimizers(tr));
     tr->fx = NULL;
     tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
     LIT_TRY(LIT__STAGE_HOOK(tr, on_fit_start));
-    fd.val_enabled = val_enabled(tr);
+    fd->val_enabled = val_enabled(tr);
 
-    if (fd.val_enabled && p->num_sanity_val_steps != 0) {
+    if (fd->val_enabled && p->num_sanity_val_steps != 0) {
         tr->sanity_checking = 1;
         lit_status st = lit__cb_simple(tr, offsetof(lit_callback, on_sanity_check_start), "on_sanity_check_start", 2);
-        if (st >= 0) st = fetch_val(tr, &fd);
-        if (st >= 0) st = lit__run_evaluation(tr, LIT__EVAL_VALIDATE, fd.val, fd.n_val, p->num_sanity_val_steps);
+        if (st >= 0) st = fetch_val(tr, fd);
+        if (st >= 0) st = lit__run_evaluation(tr, LIT__EVAL_VALIDATE, fd->val, fd->n_val, p->num_sanity_val_steps);
         if (st >= 0) st = lit__cb_simple(tr, offsetof(lit_callback, on_sanity_check_end), "on_sanity_check_end", 2);
         tr->sanity_checking = 0;
         LIT_TRY(st);
     }
-    LIT_TRY(fetch_train(tr, &fd));
+    /* Loaded already if configure_optimizers asked for estimated_stepping_batches. */
+    if (!fd->train) LIT_TRY(fetch_train(tr, fd));
     /* limit_train_batches=0 is FitLoop.skip: no training hooks at all. */
     if (tr->num_training_batches == 0) return LIT__STAGE_HOOK(tr, on_fit_end);
     tr->training = 1;
@@ -253,8 +259,8 @@ lit_status lit__run_fit(lit_trainer *tr) {
     LIT_TRY(LIT__STAGE_HOOK(tr, on_train_start));
     while (!fit_done(tr)) {
         /* fit_loop.py on_advance_start -> setup_data; val loaders reload in fetch_val. */
-        if (should_reload(tr, fd.train_loaded_epoch)) LIT_TRY(fetch_train(tr, &fd));
-        LIT_TRY(train_epoch(tr, &fd));
+        if (should_reload(tr, fd->train_loaded_epoch)) LIT_TRY(fetch_train(tr, fd));
+        LIT_TRY(train_epoch(tr, fd));
     }
     tr->training = 0;
     tr->log_ctx = LIT__CTX_TRAIN_EPOCH;

@@ -44,6 +44,18 @@ typedef struct {
     lit_lr_scheduler_config cfg;
 } lit__sched_entry;
 
+/* What the FitLoop knows of its dataloaders (fit-loop.c). */
+typedef struct {
+    lit_dataloader *train;
+    lit_dataloader *val[LIT_MAX_DATALOADERS];
+    int n_val;     /* -1: not fetched yet */
+    int val_enabled;
+    /* Epoch of the last train / val loader request, -1 = never
+     * (reload_dataloaders_every_n_epochs). */
+    int64_t train_loaded_epoch, val_loaded_epoch;
+    int epoch_complete; /* the epoch reached its last batch (_num_ready_batches_reached) */
+} lit__fit_data;
+
 struct lit_trainer {
     lit_trainer_params p;      /* as given */
     /* resolved limits */
@@ -54,6 +66,7 @@ struct lit_trainer {
 
     lit_module *module;
     lit_datamodule *dm;
+    lit__fit_data *fit;        /* during fit only */
     lit_stage stage;
     int sanity_checking;
     int training;              /* inside the training epoch loop */
@@ -164,6 +177,9 @@ lit_status lit__check_grads_finite(const lit_trainer *tr, int64_t batch_idx);
 
 /* ---- fit-loop.c */
 lit_status lit__run_fit(lit_trainer *tr);
+/* Load the train dataloader now if fit has not yet (Lightning's
+ * estimated_stepping_batches does this from configure_optimizers). */
+lit_status lit__ensure_train_loader(lit_trainer *tr);
 
 /* ---- params.c */
 void lit__resolve_params(lit_trainer *tr);

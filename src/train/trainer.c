@@ -94,8 +94,13 @@ void lit_trainer_set_clock(lit_trainer *tr, double (*now)(void *user), void *use
 int64_t lit_trainer_num_training_batches(const lit_trainer *tr) { return tr->num_training_batches; }
 int64_t lit_trainer_num_val_batches(const lit_trainer *tr) { return tr->num_val_batches; }
 int64_t lit_trainer_num_eval_batches(const lit_trainer *tr) { return tr->num_eval_batches; }
+lit_datamodule *lit_trainer_datamodule(const lit_trainer *tr) { return tr->dm; }
 
-int64_t lit_trainer_estimated_stepping_batches(const lit_trainer *tr) {
+int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr) {
+    /* Lightning loads the train dataloader when asked before fit did; a
+     * failure to load shows up again, with its message, when fit does. */
+    if (tr->fit && !tr->fit->train && lit__ensure_train_loader(tr) < 0)
+        lit_logf(LIT_LOG_WARN, "estimated_stepping_batches: %s", lit_last_error());
     /* Lightning: ceil(batches / accumulate) * max_epochs, capped by max_steps. */
     int64_t max_steps = tr->p.max_steps;
     if (tr->num_training_batches < 0 || tr->max_epochs < 0) return max_steps >= 0 ? max_steps : INT64_MAX;
@@ -194,10 +199,22 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
                              "validate: the module has no validation_step; set .validation_step in its vtable");
     if (stage == LIT_STAGE_TEST && !m->vt->test_step)
         return lit_set_error(LIT_ERR_CONFIG, "test: the module has no test_step; set .test_step in its vtable");
+    /* Lightning's __verify_manual_optimization_support. */
+    if (stage == LIT_STAGE_FIT && !m->automatic_optimization && tr->p.gradient_clip_val > 0)
+        return lit_set_error(LIT_ERR_CONFIG,
+                             "Trainer(gradient_clip_val=%g): automatic gradient clipping is not supported for manual "
+                             "optimization; clip in training_step (lit_clip_grad_norm) or set "
+                             "automatic_optimization = 1", tr->p.gradient_clip_val);
+    if (stage == LIT_STAGE_FIT && !m->automatic_optimization && tr->p.accumulate_grad_batches != 1)
+        return lit_set_error(LIT_ERR_CONFIG,
+                             "Trainer(accumulate_grad_batches=%lld): automatic gradient accumulation is not supported "
+                             "for manual optimization; accumulate in training_step or set automatic_optimization = 1",
+                             (long long)tr->p.accumulate_grad_batches);
     if (stage == LIT_STAGE_PREDICT && !m->vt->predict_step)
         return lit_set_error(LIT_ERR_CONFIG, "predict: the module has no predict_step; set .predict_step in its vtable");
     tr->module = m;
     tr->dm = dm;
+    if (stage == LIT_STAGE_FIT) tr->num_training_batches = -1; /* nothing stale from an earlier fit */
     tr->stage = stage;
     tr->should_stop = 0;
     m->trainer = tr;
