@@ -19,8 +19,8 @@
  * step, then the G step, each with its own backward, optimizer step and
  * zero_grad. It takes the batch tensor, a noise generator and the two
  * optimizers, and routes backward and optimizer steps through optional hooks,
- * so the Trainer-driven main.c (automatic_optimization = 0) can pass
- * lit_manual_backward and the Trainer's optimizer stepping later.
+ * so the Trainer-driven module (module.c, automatic_optimization = 0) passes
+ * lit_manual_backward and lit_manual_optimizer_step.
  *
  * Intended usage (plain loop; see gan_fit_plain for the whole thing):
  *
