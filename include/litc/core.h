@@ -201,6 +201,13 @@ uint64_t lit_rng_below(lit_rng *rng, uint64_t n); /* uniform integer in [0, n), 
 lit_rng *lit_rng_global(void);
 void lit_manual_seed(uint64_t seed);
 
+/* ---------------------------------------------------------------- checksums */
+
+/* CRC-32C (Castagnoli, as iSCSI, ext4 and TFRecord use), incremental:
+ * lit_crc32c(0, buf, n) is the CRC of buf; lit_crc32c(lit_crc32c(0, a, n), b, m)
+ * that of a followed by b. Uses the SSE4.2 instruction when the CPU has it. */
+uint32_t lit_crc32c(uint32_t crc, const void *data, size_t n);
+
 /* ---------------------------------------------------------------- time */
 
 double lit_time_now(void);      /* monotonic seconds */
