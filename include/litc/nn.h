@@ -129,6 +129,32 @@ void lit_param_store_zero_grad(lit_param_store *s, int set_to_none);
 void lit_param_store_train(lit_param_store *s, int training);
 int lit_param_store_is_training(const lit_param_store *s);
 
+/* Module types: the class name a PyTorch user would see for the module at a
+ * dotted prefix (type(module).__name__), shown in the model summary's "Type"
+ * column (summary.h). The layers below record theirs at init:
+ *   lit_nn_linear_init          "Linear"
+ *   lit_nn_embedding_init       "Embedding"
+ *   lit_nn_layer_norm_init      "LayerNorm"
+ *   lit_nn_mlp_init             "MLP" at <prefix>, "ModuleList" at <prefix>.layers
+ *                               (torchvision.ops.MLP's name; its Linears are a list)
+ *   lit_nn_self_attention_init  "CausalSelfAttention" (causal) or "SelfAttention"
+ *                               (nanoGPT's class name; it is not nn.MultiheadAttention,
+ *                               whose parameters are named differently)
+ * Dropout and activations have no prefix and record nothing. Code that builds
+ * containers by hand ("encoder.0", "encoder.1", ...) records their type itself,
+ * e.g. lit_param_store_set_module_type(ps, "encoder", "Sequential").
+ *
+ * Both strings are copied; a second call for the same prefix replaces the
+ * type. A NULL or "" prefix (the root module, which the summary never lists)
+ * records nothing and returns LIT_OK. Asserts s != NULL and a non-empty type;
+ * returns LIT_ERR_NOMEM when copying fails (nothing changed then). The prefix
+ * need not have parameters yet (a type may be recorded before or after them). */
+lit_status lit_param_store_set_module_type(lit_param_store *s, const char *prefix, const char *type);
+/* The type recorded for exactly `prefix`, or NULL when none (or prefix NULL /
+ * ""). The string is owned by the store: valid until the prefix's type is
+ * replaced or the store is freed. */
+const char *lit_param_store_module_type(const lit_param_store *s, const char *prefix);
+
 /* ================================================================ state dict */
 
 /* What a load found. Strings are copies owned by the report: free with

@@ -10,16 +10,26 @@
  * as Lightning's named_modules(). Parameters with a bare name (no dot) belong
  * to no module: they are counted in an "other params" row, as Lightning's.
  *
- * For Linear layers "encoder.0" (10->20) and "encoder.1" (20->30), a frozen
- * "head" (30->5, no bias), a bare parameter "scale" and a buffer "norm.running_mean":
+ * Each row's "Type" is the class name recorded for its prefix with
+ * lit_param_store_set_module_type (nn.h): the nn layers record theirs at init
+ * ("Linear", "Embedding", "LayerNorm", "MLP", "ModuleList",
+ * "CausalSelfAttention" / "SelfAttention"). A prefix with no recorded type
+ * is a container the C code made by naming ("encoder" over "encoder.0",
+ * "encoder.1"); its PyTorch class (Sequential, ModuleList, a user's class)
+ * is unknown, so it shows "Module", the base class every one of them is;
+ * record the real name to show it. The "other params" row's Type is "n/a".
  *
- *       | Name         | Params | Trainable | Mode
- *     ---------------------------------------------------
- *     0 | encoder      | 850    | 850       | train
- *     1 | head         | 150    | 0         | train
- *     2 | norm         | 0      | 0         | train
- *       | other params | 1      | 1         | n/a
- *     ---------------------------------------------------
+ * For Linear layers "encoder.0" (10->20) and "encoder.1" (20->30), a frozen
+ * "head" (30->5, no bias), a bare parameter "scale" and a buffer
+ * "norm.running_mean" with "norm" recorded as "BatchNorm1d" by hand:
+ *
+ *       | Name         | Type        | Params | Mode
+ *     -----------------------------------------------------
+ *     0 | encoder      | Module      | 850    | train
+ *     1 | head         | Linear      | 150    | train
+ *     2 | norm         | BatchNorm1d | 0      | train
+ *       | other params | n/a         | 1      | n/a
+ *     -----------------------------------------------------
  *     851       Trainable params
  *     150       Non-trainable params
  *     1.0 K     Total params
@@ -28,17 +38,21 @@
  * (Cells are padded to their column's width, trailing blanks included, and
  * the rules are sum(widths) + 3 * (columns + 1) dashes, as Lightning's.)
  *
- * Honest differences from Lightning's table: there is no "Type" column (the
- * store does not know layer types) and instead a "Trainable" column (the
- * row's parameters with requires_grad); "Mode" is the store's training flag
- * (one flag for the whole model); modules without parameters (activations,
- * dropout) are not known and not listed; the "Modules in train/eval mode" and
- * FLOPs footer lines are left out. Buffers are not parameters (as
- * model.parameters()), but a module holding only buffers is listed with 0.
+ * The columns are Lightning 2.x's " | Name | Type | Params | Mode". Honest
+ * differences from Lightning's table: no "FLOPs" column (recent Lightning 2.x
+ * releases add one, counted in a forward pass) and no "In sizes" / "Out sizes" (Lightning
+ * shows them with an example_input_array): there is no forward pass here;
+ * "Mode" is the store's training flag (one flag for the whole model);
+ * modules without parameters or buffers (activations, dropout) are not known
+ * and not listed; the "Modules in train/eval mode" and "Total Flops" footer
+ * lines are left out. Buffers are not parameters (as model.parameters()),
+ * but a module holding only buffers is listed with 0.
  * "other params" counts the bare-named parameters directly (Lightning takes
  * total minus the rows' sum, which hides the row at max_depth -1 where rows
  * nest, and shows every parameter there at max_depth 0; here depth 0 has no
- * rows at all).
+ * rows at all). Frozen parameters show in the footer's counts only, as in
+ * Lightning (the rows count all of a module's parameters).
+ *
  * Numbers use Lightning's get_human_readable_count ("123  ", "1.2 K",
  * "2.5 M", "400 T", "5,000 T") and the size assumes 4 bytes per parameter
  * (32-bit, as Lightning without a trainer): total * 4 / 1e6 MB, "%,.3f".

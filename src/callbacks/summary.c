@@ -94,7 +94,7 @@ char *lit_human_readable_count(char *buf, size_t n, int64_t count) {
 typedef struct {
     char *name;
     int parent;
-    int64_t params, trainable;
+    int64_t params;
 } row;
 
 typedef struct {
@@ -117,7 +117,7 @@ static int find_or_add(rowset *rs, const char *name, size_t len, int parent) {
     if (!copy) { rs->oom = 1; return -1; }
     memcpy(copy, name, len);
     copy[len] = 0;
-    rs->rows[rs->n] = (row){copy, parent, 0, 0};
+    rs->rows[rs->n] = (row){copy, parent, 0};
     return rs->n++;
 }
 
@@ -132,23 +132,27 @@ static void tree_order(const rowset *rs, int parent, int *order, int *k) {
 
 #define NCOLS 5
 
+/* A row's Type cell: the recorded class name, else "Module" (see summary.h). */
+static const char *type_of(const lit_param_store *ps, const char *name) {
+    const char *t = lit_param_store_module_type(ps, name);
+    return t ? t : "Module";
+}
+
 static char *build(const lit_param_store *ps, int max_depth) {
     LIT_ASSERT(ps != NULL, "lit_model_summary: parameter store is NULL");
     LIT_ASSERT(max_depth >= -1, "lit_model_summary: max_depth is %d; pass -1 (all), 0 (none) or > 0", max_depth);
     rowset rs = {0};
-    int64_t other = 0, other_trainable = 0, n_other = 0;
+    int64_t other = 0, n_other = 0;
     int len = lit_param_store_len(ps);
     for (int i = 0; i < len && !rs.oom; i++) {
         const char *name = lit_param_store_name(ps, i);
         const lit_tensor *t = lit_param_store_tensor(ps, i);
         int is_param = !lit_param_store_is_buffer(ps, i);
         int64_t numel = is_param ? t->numel : 0;
-        int64_t train = is_param && t->requires_grad ? t->numel : 0;
         const char *last_dot = strrchr(name, '.');
         if (!last_dot) {
             if (is_param) {
                 other += numel;
-                other_trainable += train;
                 n_other++;
             }
             continue;
@@ -162,7 +166,6 @@ static char *build(const lit_param_store *ps, int max_depth) {
             int r = find_or_add(&rs, name, (size_t)(c - name), parent);
             if (r < 0) break;
             rs.rows[r].params += numel;
-            rs.rows[r].trainable += train;
             parent = r;
         }
     }
@@ -174,28 +177,28 @@ static char *build(const lit_param_store *ps, int max_depth) {
     int total_rows = n_rows + has_other;
 
     /* Cells. */
-    static const char *const headers[NCOLS] = {" ", "Name", "Params", "Trainable", "Mode"};
+    static const char *const headers[NCOLS] = {" ", "Name", "Type", "Params", "Mode"};
     const char *mode = lit_param_store_is_training(ps) ? "train" : "eval";
     char **cells = order ? calloc((size_t)(total_rows > 0 ? total_rows : 1) * NCOLS, sizeof *cells) : NULL;
     int ok = cells != NULL;
     for (int r = 0; ok && r < total_rows; r++) {
-        char idx[32], p1[64], p2[64];
-        const char *name, *md;
+        char idx[32], p1[64];
+        const char *name, *type, *md;
         if (r < n_rows) {
             const row *w = &rs.rows[order[r]];
             snprintf(idx, sizeof idx, "%d", r);
             name = w->name;
+            type = type_of(ps, w->name);
             lit_human_readable_count(p1, sizeof p1, w->params);
-            lit_human_readable_count(p2, sizeof p2, w->trainable);
             md = mode;
         } else {
             snprintf(idx, sizeof idx, " ");
             name = "other params";
+            type = "n/a";
             lit_human_readable_count(p1, sizeof p1, other);
-            lit_human_readable_count(p2, sizeof p2, other_trainable);
             md = "n/a";
         }
-        const char *vals[NCOLS] = {idx, name, p1, p2, md};
+        const char *vals[NCOLS] = {idx, name, type, p1, md};
         for (int c = 0; c < NCOLS; c++) {
             cells[r * NCOLS + c] = strdup(vals[c]);
             if (!cells[r * NCOLS + c]) ok = 0;

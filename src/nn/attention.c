@@ -14,6 +14,7 @@ void lit_nn_self_attention_init(lit_nn_self_attention *a, lit_param_store *s, co
                "lit_nn_self_attention_init '%s': embed_dim %lld must be a positive multiple of n_heads %lld",
                prefix ? prefix : "", (long long)embed_dim, (long long)n_heads);
     a->name = lit__nn_keep_name(s, prefix);
+    lit__nn_set_type(s, prefix, causal ? "CausalSelfAttention" : "SelfAttention");
     a->embed_dim = embed_dim;
     a->n_heads = n_heads;
     a->head_dim = embed_dim / n_heads;

@@ -14,6 +14,7 @@ void lit_nn_embedding_init(lit_nn_embedding *e, lit_param_store *s, const char *
                "lit_nn_embedding_init '%s': padding_idx %lld must be in [0, %lld) or -1 for none",
                prefix ? prefix : "", (long long)padding_idx, (long long)num_embeddings);
     e->name = lit__nn_keep_name(s, prefix);
+    lit__nn_set_type(s, prefix, "Embedding");
     e->num_embeddings = num_embeddings;
     e->embedding_dim = embedding_dim;
     e->padding_idx = padding_idx;

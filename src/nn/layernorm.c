@@ -10,6 +10,7 @@ void lit_nn_layer_norm_init(lit_nn_layer_norm *ln, lit_param_store *s, const cha
     LIT_ASSERT(dim > 0 && eps >= 0, "lit_nn_layer_norm_init '%s': dim %lld must be > 0 and eps %g >= 0",
                prefix ? prefix : "", (long long)dim, eps);
     ln->name = lit__nn_keep_name(s, prefix);
+    lit__nn_set_type(s, prefix, "LayerNorm");
     ln->dim = dim;
     ln->eps = eps;
     ln->weight = ln->bias = NULL;

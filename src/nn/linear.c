@@ -13,6 +13,7 @@ void lit_nn_linear_init(lit_nn_linear *l, lit_param_store *s, const char *prefix
                "lit_nn_linear_init '%s': in_features %lld and out_features %lld must be > 0", prefix ? prefix : "",
                (long long)in_features, (long long)out_features);
     l->name = lit__nn_keep_name(s, prefix);
+    lit__nn_set_type(s, prefix, "Linear");
     l->in_features = in_features;
     l->out_features = out_features;
     l->weight = lit_param_store_new_param(s, prefix, "weight", LIT_SHAPE(out_features, in_features));

@@ -11,6 +11,8 @@ void lit_nn_mlp_init(lit_nn_mlp *m, lit_param_store *s, const char *prefix, int 
                "lit_nn_mlp_init '%s': n_sizes %d must be in [2, %d] (sizes = input, hidden..., output)",
                prefix ? prefix : "", n_sizes, LIT_NN_MLP_MAX_LAYERS + 1);
     m->name = lit__nn_keep_name(s, prefix);
+    lit__nn_set_type(s, prefix, "MLP");
+    lit__nn_set_type(s, LIT_SUBNAME(prefix, "layers"), "ModuleList");
     m->n_layers = n_sizes - 1;
     m->act = act;
     for (int i = 0; i < m->n_layers; i++)

@@ -13,11 +13,18 @@ struct lit_param_store {
     lit_tensor **tensors;       /* n tensors */
     unsigned char *is_buffer;   /* n flags */
     int training;               /* module train/eval flag */
+    int n_types, cap_types;     /* recorded module types (lit_param_store_set_module_type) */
+    char **type_prefixes;       /* n_types malloc'd prefixes, first-recorded order */
+    char **types;               /* n_types malloc'd class names */
 };
 
 /* The name a layer keeps for messages: prefix copied into the store's arena
  * ("" when prefix is NULL). */
 const char *lit__nn_keep_name(lit_param_store *s, const char *prefix);
+
+/* Record `type` for the layer at `prefix` (lit_param_store_set_module_type);
+ * out of memory is fatal, as for the layer's parameters. */
+void lit__nn_set_type(lit_param_store *s, const char *prefix, const char *type);
 
 /* rng or the global generator. */
 static inline lit_rng *lit__nn_rng(lit_rng *rng) { return rng ? rng : lit_rng_global(); }

@@ -1,7 +1,8 @@
 /*
  * src/nn/params.c — the parameter store: a persistent arena plus the ordered
  * (name, tensor) list that is a model's state dict; dotted-name helpers,
- * counting, freeze/unfreeze, the trainable-parameter array and train/eval.
+ * counting, freeze/unfreeze, the trainable-parameter array, train/eval and
+ * the recorded module types (for the model summary's Type column).
  * Loading a state dict lives in state-dict.c.
  */
 #include <stdarg.h>
@@ -57,6 +58,12 @@ void lit_param_store_free(lit_param_store *s) {
     free(s->names);
     free(s->tensors);
     free(s->is_buffer);
+    for (int i = 0; i < s->n_types; i++) {
+        free(s->type_prefixes[i]);
+        free(s->types[i]);
+    }
+    free(s->type_prefixes);
+    free(s->types);
     free(s);
 }
 
@@ -200,4 +207,60 @@ const char *lit__nn_keep_name(lit_param_store *s, const char *prefix) {
     char *copy = lit_arena_alloc(s->arena, len + 1);
     memcpy(copy, p, len + 1);
     return copy;
+}
+
+/* ---------------------------------------------------------------- module types */
+
+static int find_type(const lit_param_store *s, const char *prefix) {
+    for (int i = 0; i < s->n_types; i++)
+        if (strcmp(s->type_prefixes[i], prefix) == 0) return i;
+    return -1;
+}
+
+lit_status lit_param_store_set_module_type(lit_param_store *s, const char *prefix, const char *type) {
+    LIT_ASSERT(s != NULL, "lit_param_store_set_module_type: store is NULL; create it with lit_param_store_new");
+    LIT_ASSERT(type != NULL && type[0], "lit_param_store_set_module_type '%s': pass a non-empty type name (\"Linear\")",
+               prefix ? prefix : "");
+    if (!prefix || !prefix[0]) return LIT_OK; /* the root module: never a summary row */
+    char *t = strdup(type);
+    if (!t) return lit_set_error(LIT_ERR_NOMEM, "lit_param_store_set_module_type: out of memory copying \"%s\"", type);
+    int i = find_type(s, prefix);
+    if (i >= 0) {
+        free(s->types[i]);
+        s->types[i] = t;
+        return LIT_OK;
+    }
+    char *p = strdup(prefix);
+    if (!p) {
+        free(t);
+        return lit_set_error(LIT_ERR_NOMEM, "lit_param_store_set_module_type: out of memory copying \"%s\"", prefix);
+    }
+    if (s->n_types == s->cap_types) {
+        int cap = s->cap_types ? 2 * s->cap_types : 16;
+        char **np = realloc(s->type_prefixes, (size_t)cap * sizeof *np);
+        if (np) s->type_prefixes = np;
+        char **nt = np ? realloc(s->types, (size_t)cap * sizeof *nt) : NULL;
+        if (nt) s->types = nt;
+        if (!np || !nt) {
+            free(p);
+            free(t);
+            return lit_set_error(LIT_ERR_NOMEM, "lit_param_store_set_module_type: out of memory growing the type list");
+        }
+        s->cap_types = cap;
+    }
+    s->type_prefixes[s->n_types] = p;
+    s->types[s->n_types] = t;
+    s->n_types++;
+    return LIT_OK;
+}
+
+const char *lit_param_store_module_type(const lit_param_store *s, const char *prefix) {
+    if (!s || !prefix || !prefix[0]) return NULL;
+    int i = find_type(s, prefix);
+    return i < 0 ? NULL : s->types[i];
+}
+
+void lit__nn_set_type(lit_param_store *s, const char *prefix, const char *type) {
+    lit_status st = lit_param_store_set_module_type(s, prefix, type);
+    LIT_ASSERT(st == LIT_OK, "recording module type \"%s\" for '%s': out of memory", type, prefix ? prefix : "");
 }
