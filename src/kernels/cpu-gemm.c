@@ -8,6 +8,8 @@
 #include "litc/backend.h"
 #include "litc/core.h"
 
+#include "core/par-impl.h"
+
 /* C = beta * C for the k == 0 case BLAS would otherwise be asked about. */
 static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc) {
     for (int64_t i = 0; i < m; i++) {
@@ -51,10 +53,11 @@ static void cpu_sgemm_strided_batched(int trans_a, int trans_b, int64_t m, int64
                                       int64_t stride_c) {
     if (batch <= 0 || m <= 0 || n <= 0) return;
     int split = batch > 1 && m * n * k <= BATCH_SPLIT_MAX_FMA;
-#pragma omp parallel for schedule(static) if (split)
-    for (int64_t i = 0; i < batch; i++)
-        cpu_sgemm(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
-                  c + i * stride_c, ldc);
+    LIT__PAR_FOR(split, schedule(static),
+        for (int64_t i = 0; i < batch; i++) {
+            cpu_sgemm(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
+                      c + i * stride_c, ldc);
+        });
 }
 
 static const lit_backend cpu_backend = {

@@ -107,13 +107,14 @@ static void attention_backward(lit_node *n, const lit_tensor *g) {
     const int64_t per = 2 * m.tq * m.tk;
     float *work = scratch(per, m.bh, &threads);
     const float *Q = q->data, *K = k->data, *V = v->data, *O = o->data, *L = lse->data;
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (int64_t b = 0; b < m.bh; b++) {
-        float *P = work + omp_get_thread_num() * per;
-        attn_backward_head(be, &m, Q + b * m.tq * m.d, K + b * m.tk * m.d, V + b * m.tk * m.dv,
-                           O + b * m.tq * m.dv, L + b * m.tq, go + b * m.tq * m.dv, dq ? dq + b * m.tq * m.d : NULL,
-                           dk ? dk + b * m.tk * m.d : NULL, dv ? dv + b * m.tk * m.dv : NULL, P, P + m.tq * m.tk);
-    }
+    LIT__PAR_FOR(threads > 1, schedule(static) num_threads(threads),
+        for (int64_t b = 0; b < m.bh; b++) {
+            float *P = work + omp_get_thread_num() * per;
+            attn_backward_head(be, &m, Q + b * m.tq * m.d, K + b * m.tk * m.d, V + b * m.tk * m.dv,
+                               O + b * m.tq * m.dv, L + b * m.tq, go + b * m.tq * m.dv,
+                               dq ? dq + b * m.tq * m.d : NULL, dk ? dk + b * m.tk * m.d : NULL,
+                               dv ? dv + b * m.tk * m.dv : NULL, P, P + m.tq * m.tk);
+        });
 }
 
 lit_tensor *lit_scaled_dot_product_attention(lit_tensor *q, lit_tensor *k, lit_tensor *v, int causal,
@@ -140,10 +141,11 @@ lit_tensor *lit_scaled_dot_product_attention(lit_tensor *q, lit_tensor *k, lit_t
     float *work = scratch(m.tq * m.tk, m.bh, &threads);
     const float *Q = qc->data, *K = kc->data, *V = vc->data;
     float *O = out->data, *L = lse->data;
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (int64_t b = 0; b < m.bh; b++)
-        attn_forward_head(be, &m, Q + b * m.tq * m.d, K + b * m.tk * m.d, V + b * m.tk * m.dv, O + b * m.tq * m.dv,
-                          L + b * m.tq, work + omp_get_thread_num() * m.tq * m.tk);
+    LIT__PAR_FOR(threads > 1, schedule(static) num_threads(threads),
+        for (int64_t b = 0; b < m.bh; b++) {
+            attn_forward_head(be, &m, Q + b * m.tq * m.d, K + b * m.tk * m.d, V + b * m.tk * m.dv,
+                              O + b * m.tq * m.dv, L + b * m.tq, work + omp_get_thread_num() * m.tq * m.tk);
+        });
     lit_node *n = lit__record("scaled_dot_product_attention", attention_backward, out, 3, (lit_tensor *[]){q, k, v});
     if (n) {
         n->saved[0] = qc;

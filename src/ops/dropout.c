@@ -21,8 +21,10 @@ static void dropout_backward(lit_node *n, const lit_tensor *g) {
     const float *gs = gc->data;
     float *d = dx->data;
     const int64_t numel = x->numel;
-#pragma omp parallel for simd if (numel > LIT_PARALLEL_MIN)
-    for (int64_t i = 0; i < numel; i++) d[i] = keep[i] ? gs[i] * scale : 0.0f;
+    LIT__PAR_FOR(numel > LIT_PARALLEL_MIN, simd,
+        for (int64_t i = 0; i < numel; i++) {
+            d[i] = keep[i] ? gs[i] * scale : 0.0f;
+        });
     lit__accumulate_grad(x, dx);
 }
 
@@ -46,18 +48,18 @@ lit_tensor *lit_dropout(lit_tensor *x, double p, int training, lit_rng *rng) {
     uint8_t *keep = lit_arena_alloc(lit_arena_current(), (size_t)(numel ? numel : 1));
     const float *xs = xc->data;
     float *ys = y->data;
-#pragma omp parallel for schedule(static) if (numel > LIT_PARALLEL_MIN)
-    for (int64_t b = 0; b < blocks; b++) {
-        uint32_t w[4];
-        lit_philox4x32(seed, base + (uint64_t)b, w);
-        for (int j = 0; j < 4; j++) {
-            int64_t i = b * 4 + j;
-            if (i >= numel) break;
-            float u = (float)(w[j] >> 8) * (1.0f / 16777216.0f);
-            keep[i] = u >= pf;
-            ys[i] = keep[i] ? xs[i] * scale : 0.0f;
-        }
-    }
+    LIT__PAR_FOR(numel > LIT_PARALLEL_MIN, schedule(static),
+        for (int64_t b = 0; b < blocks; b++) {
+            uint32_t w[4];
+            lit_philox4x32(seed, base + (uint64_t)b, w);
+            for (int j = 0; j < 4; j++) {
+                int64_t i = b * 4 + j;
+                if (i >= numel) break;
+                float u = (float)(w[j] >> 8) * (1.0f / 16777216.0f);
+                keep[i] = u >= pf;
+                ys[i] = keep[i] ? xs[i] * scale : 0.0f;
+            }
+        });
     rng->counter += (uint64_t)blocks;
     lit_node *n = lit__record("dropout", dropout_backward, y, 1, &x);
     if (n) {

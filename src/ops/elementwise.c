@@ -67,12 +67,12 @@ static void unary_forward(unary_kind kind, const float *restrict xs, float *rest
     switch (kind) {
 #define UNARY_FWD(name, fwd, bwd)                                                  \
     case UNARY_##name:                                                             \
-        _Pragma("omp parallel for simd if (n > LIT_PARALLEL_MIN)")                 \
-        for (int64_t i = 0; i < n; i++) {                                          \
-            float x = xs[i];                                                       \
-            (void)p; (void)q;                                                      \
-            ys[i] = (fwd);                                                         \
-        }                                                                          \
+        LIT__PAR_FOR(n > LIT_PARALLEL_MIN, simd,                                   \
+            for (int64_t i = 0; i < n; i++) {                                      \
+                float x = xs[i];                                                   \
+                (void)p; (void)q;                                                  \
+                ys[i] = (fwd);                                                     \
+            });                                                                    \
         break;
         LIT_UNARY_OPS(UNARY_FWD)
 #undef UNARY_FWD
@@ -84,12 +84,12 @@ static void unary_backward_kernel(unary_kind kind, const float *restrict xs, con
     switch (kind) {
 #define UNARY_BWD(name, fwd, bwd)                                                  \
     case UNARY_##name:                                                             \
-        _Pragma("omp parallel for simd if (n > LIT_PARALLEL_MIN)")                 \
-        for (int64_t i = 0; i < n; i++) {                                          \
-            float x = xs[i], y = ys[i], g = gs[i];                                 \
-            (void)x; (void)y; (void)p; (void)q;                                    \
-            dx[i] = (bwd);                                                         \
-        }                                                                          \
+        LIT__PAR_FOR(n > LIT_PARALLEL_MIN, simd,                                   \
+            for (int64_t i = 0; i < n; i++) {                                      \
+                float x = xs[i], y = ys[i], g = gs[i];                             \
+                (void)x; (void)y; (void)p; (void)q;                                \
+                dx[i] = (bwd);                                                     \
+            });                                                                    \
         break;
         LIT_UNARY_OPS(UNARY_BWD)
 #undef UNARY_BWD
@@ -160,8 +160,7 @@ static inline float apply_binary(binary_kind k, float a, float b) {
 }
 
 #define BINARY_FLAT_LOOP(expr)                                                    \
-    _Pragma("omp parallel for simd if (n > LIT_PARALLEL_MIN)")                    \
-    for (int64_t i = 0; i < n; i++) out[i] = (expr);
+    LIT__PAR_FOR(n > LIT_PARALLEL_MIN, simd, for (int64_t i = 0; i < n; i++) { out[i] = (expr); });
 
 /* out[i] = a[i] op b[i], all contiguous of n elements. */
 static void binary_flat(binary_kind k, const float *restrict a, const float *restrict b, float *restrict out, int64_t n) {
@@ -188,18 +187,18 @@ static void binary_strided(binary_kind k, const lit_tensor *a, const lit_tensor 
     }
     int64_t inner = out->shape[nd - 1], ia = sa[nd - 1], ib = sb[nd - 1];
     int64_t rows = out->numel / inner;
-#pragma omp parallel for if (out->numel > LIT_PARALLEL_MIN)
-    for (int64_t r = 0; r < rows; r++) {
-        int64_t rem = r, oa = 0, ob = 0;
-        for (int d = nd - 2; d >= 0; d--) {
-            int64_t i = rem % out->shape[d];
-            rem /= out->shape[d];
-            oa += i * sa[d];
-            ob += i * sb[d];
-        }
-        float *orow = o + r * inner;
-        for (int64_t j = 0; j < inner; j++) orow[j] = apply_binary(k, pa[oa + j * ia], pb[ob + j * ib]);
-    }
+    LIT__PAR_FOR(out->numel > LIT_PARALLEL_MIN, /* default schedule */,
+        for (int64_t r = 0; r < rows; r++) {
+            int64_t rem = r, oa = 0, ob = 0;
+            for (int d = nd - 2; d >= 0; d--) {
+                int64_t i = rem % out->shape[d];
+                rem /= out->shape[d];
+                oa += i * sa[d];
+                ob += i * sb[d];
+            }
+            float *orow = o + r * inner;
+            for (int64_t j = 0; j < inner; j++) orow[j] = apply_binary(k, pa[oa + j * ia], pb[ob + j * ib]);
+        });
 }
 
 static void binary_backward(lit_node *n, const lit_tensor *g) {

@@ -33,15 +33,15 @@ static void embedding_backward(lit_node *n, const lit_tensor *g) {
      * weight-gradient element is summed in the same order on any thread count. */
     const int64_t blk = 64;
     int64_t nblk = (D + blk - 1) / blk;
-#pragma omp parallel for schedule(static) if (N * D > LIT_PARALLEL_MIN && nblk > 1)
-    for (int64_t b = 0; b < nblk; b++) {
-        int64_t c0 = b * blk, c1 = c0 + blk < D ? c0 + blk : D;
-        for (int64_t i = 0; i < N; i++) {
-            float *dst = gw + lit__index_at(idx, i) * D;
-            const float *src = gd + i * D;
-            for (int64_t c = c0; c < c1; c++) dst[c] += src[c];
-        }
-    }
+    LIT__PAR_FOR(N * D > LIT_PARALLEL_MIN && nblk > 1, schedule(static),
+        for (int64_t b = 0; b < nblk; b++) {
+            int64_t c0 = b * blk, c1 = c0 + blk < D ? c0 + blk : D;
+            for (int64_t i = 0; i < N; i++) {
+                float *dst = gw + lit__index_at(idx, i) * D;
+                const float *src = gd + i * D;
+                for (int64_t c = c0; c < c1; c++) dst[c] += src[c];
+            }
+        });
 }
 
 lit_tensor *lit_embedding(lit_tensor *weight, lit_tensor *indices) {
@@ -69,16 +69,16 @@ lit_tensor *lit_embedding(lit_tensor *weight, lit_tensor *indices) {
     const float *w = weight->data;
     float *o = out->data;
     int64_t s0 = weight->stride[0], s1 = weight->stride[1];
-#pragma omp parallel for schedule(static) if (N * D > LIT_PARALLEL_MIN)
-    for (int64_t i = 0; i < N; i++) {
-        const float *row = w + lit__index_at(idx, i) * s0;
-        float *dst = o + i * D;
-        if (s1 == 1) {
-            memcpy(dst, row, (size_t)D * sizeof(float));
-        } else {
-            for (int64_t c = 0; c < D; c++) dst[c] = row[c * s1];
-        }
-    }
+    LIT__PAR_FOR(N * D > LIT_PARALLEL_MIN, schedule(static),
+        for (int64_t i = 0; i < N; i++) {
+            const float *row = w + lit__index_at(idx, i) * s0;
+            float *dst = o + i * D;
+            if (s1 == 1) {
+                memcpy(dst, row, (size_t)D * sizeof(float));
+            } else {
+                for (int64_t c = 0; c < D; c++) dst[c] = row[c * s1];
+            }
+        });
     lit_node *n = lit__record("embedding", embedding_backward, out, 1, &weight);
     if (n) n->saved[0] = idx;
     return out;

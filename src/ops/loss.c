@@ -36,19 +36,19 @@ static void cross_entropy_backward(lit_node *node, const lit_tensor *g) {
     float *d = dx->data;
     double eps = st->smoothing, uni = C ? eps / (double)C : 0;
     double scale = st->reduction == LIT_REDUCTION_MEAN ? (double)gs[0] / st->count : (double)gs[0];
-#pragma omp parallel for schedule(static) if (N * C >= LIT_PARALLEL_MIN)
-    for (int64_t i = 0; i < N; i++) {
-        float *dr = d + i * C;
-        int64_t t = lit__index_at(st->target, i);
-        if (t == st->ignore_index) {
-            memset(dr, 0, (size_t)C * sizeof *dr);
-            continue;
-        }
-        double w = st->reduction == LIT_REDUCTION_NONE ? (double)gs[i] : scale, lse = st->lse[i];
-        const float *xr = x + i * C;
-        for (int64_t c = 0; c < C; c++) dr[c] = (float)(w * (exp((double)xr[c] - lse) - uni));
-        dr[t] -= (float)(w * (1.0 - eps));
-    }
+    LIT__PAR_FOR(N * C >= LIT_PARALLEL_MIN, schedule(static),
+        for (int64_t i = 0; i < N; i++) {
+            float *dr = d + i * C;
+            int64_t t = lit__index_at(st->target, i);
+            if (t == st->ignore_index) {
+                memset(dr, 0, (size_t)C * sizeof *dr);
+                continue;
+            }
+            double w = st->reduction == LIT_REDUCTION_NONE ? (double)gs[i] : scale, lse = st->lse[i];
+            const float *xr = x + i * C;
+            for (int64_t c = 0; c < C; c++) dr[c] = (float)(w * (exp((double)xr[c] - lse) - uni));
+            dr[t] -= (float)(w * (1.0 - eps));
+        });
     lit__accumulate_grad(logits, dx);
 }
 
@@ -85,26 +85,26 @@ lit_tensor *lit_cross_entropy(lit_tensor *logits, lit_tensor *target, const lit_
     double *loss = lit_arena_alloc(lit_arena_current(), (size_t)(N ? N : 1) * sizeof *loss);
     const float *x = xc->data;
     double eps = p.label_smoothing;
-#pragma omp parallel for schedule(static) if (N * C >= LIT_PARALLEL_MIN)
-    for (int64_t i = 0; i < N; i++) {
-        const float *xr = x + i * C;
-        float mx = C ? xr[0] : 0.0f;
-        double sx = 0;
-        for (int64_t c = 1; c < C; c++) mx = xr[c] > mx || xr[c] != xr[c] ? xr[c] : mx;
-        double s = 0;
-        for (int64_t c = 0; c < C; c++) {
-            s += exp((double)xr[c] - mx);
-            sx += xr[c];
-        }
-        lse[i] = mx + log(s);
-        int64_t t = lit__index_at(tc, i);
-        if (t == p.ignore_index) {
-            loss[i] = 0;
-            continue;
-        }
-        double nll = lse[i] - xr[t];
-        loss[i] = eps > 0 ? (1.0 - eps) * nll + eps / (double)C * ((double)C * lse[i] - sx) : nll;
-    }
+    LIT__PAR_FOR(N * C >= LIT_PARALLEL_MIN, schedule(static),
+        for (int64_t i = 0; i < N; i++) {
+            const float *xr = x + i * C;
+            float mx = C ? xr[0] : 0.0f;
+            double sx = 0;
+            for (int64_t c = 1; c < C; c++) mx = xr[c] > mx || xr[c] != xr[c] ? xr[c] : mx;
+            double s = 0;
+            for (int64_t c = 0; c < C; c++) {
+                s += exp((double)xr[c] - mx);
+                sx += xr[c];
+            }
+            lse[i] = mx + log(s);
+            int64_t t = lit__index_at(tc, i);
+            if (t == p.ignore_index) {
+                loss[i] = 0;
+                continue;
+            }
+            double nll = lse[i] - xr[t];
+            loss[i] = eps > 0 ? (1.0 - eps) * nll + eps / (double)C * ((double)C * lse[i] - sx) : nll;
+        });
     lit_tensor *out;
     if (p.reduction == LIT_REDUCTION_NONE) {
         out = lit_empty(LIT_F32, target->ndim, target->shape);

@@ -324,11 +324,11 @@ lit_tensor *lit_linear(lit_tensor *x, lit_tensor *w, lit_tensor *b) {
         const float *bs = lit__dense(b)->data;
         float *ys = y->data;
         /* Memory-bound: threads only pay off on large outputs. */
-#pragma omp parallel for schedule(static) if (M * out_f >= 16 * LIT_PARALLEL_MIN)
-        for (int64_t i = 0; i < M; i++) {
-            float *row = ys + i * out_f;
-            for (int64_t j = 0; j < out_f; j++) row[j] += bs[j];
-        }
+        LIT__PAR_FOR(M * out_f >= 16 * LIT_PARALLEL_MIN, schedule(static),
+            for (int64_t i = 0; i < M; i++) {
+                float *row = ys + i * out_f;
+                for (int64_t j = 0; j < out_f; j++) row[j] += bs[j];
+            });
     }
     lit_tensor *ins[3] = {x, w, b};
     lit_node *node = lit__record("linear", linear_backward, y, 3, ins);

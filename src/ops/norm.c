@@ -50,19 +50,22 @@ static void softmax_backward(lit_node *node, const lit_tensor *g) {
     const float *ys = node->saved[0]->data, *gs = lit__dense((lit_tensor *)g)->data;
     lit_tensor *dx = lit_empty(LIT_F32, x->ndim, x->shape);
     float *d = dx->data;
-#pragma omp parallel for schedule(static) if (x->numel >= LIT_PARALLEL_MIN && outer > 1)
-    for (int64_t o = 0; o < outer; o++)
-        for (int64_t i = 0; i < inner; i++) {
-            int64_t base = o * n * inner + i;
-            const float *y = ys + base, *gr = gs + base;
-            float *dr = d + base;
-            double dot = 0; /* softmax: sum g*y; log-softmax: sum g */
-            for (int64_t j = 0; j < n; j++) dot += is_log ? (double)gr[j * inner] : (double)gr[j * inner] * y[j * inner];
-            for (int64_t j = 0; j < n; j++) {
-                double yj = y[j * inner];
-                dr[j * inner] = is_log ? (float)(gr[j * inner] - exp(yj) * dot) : (float)(yj * (gr[j * inner] - dot));
+    LIT__PAR_FOR(x->numel >= LIT_PARALLEL_MIN && outer > 1, schedule(static),
+        for (int64_t o = 0; o < outer; o++) {
+            for (int64_t i = 0; i < inner; i++) {
+                int64_t base = o * n * inner + i;
+                const float *y = ys + base, *gr = gs + base;
+                float *dr = d + base;
+                double dot = 0; /* softmax: sum g*y; log-softmax: sum g */
+                for (int64_t j = 0; j < n; j++)
+                    dot += is_log ? (double)gr[j * inner] : (double)gr[j * inner] * y[j * inner];
+                for (int64_t j = 0; j < n; j++) {
+                    double yj = y[j * inner];
+                    dr[j * inner] = is_log ? (float)(gr[j * inner] - exp(yj) * dot)
+                                           : (float)(yj * (gr[j * inner] - dot));
+                }
             }
-        }
+        });
     lit__accumulate_grad(x, dx);
 }
 
@@ -74,9 +77,11 @@ static lit_tensor *softmax_impl(lit_tensor *x, int dim, int is_log, const char *
     const float *xs = lit__dense(x)->data;
     lit_tensor *y = lit_empty(LIT_F32, x->ndim, x->shape);
     float *ys = y->data;
-#pragma omp parallel for schedule(static) if (x->numel >= LIT_PARALLEL_MIN && outer > 1)
-    for (int64_t o = 0; o < outer; o++)
-        for (int64_t i = 0; i < inner; i++) softmax_row(xs + o * n * inner + i, ys + o * n * inner + i, n, inner, is_log);
+    LIT__PAR_FOR(x->numel >= LIT_PARALLEL_MIN && outer > 1, schedule(static),
+        for (int64_t o = 0; o < outer; o++) {
+            for (int64_t i = 0; i < inner; i++)
+                softmax_row(xs + o * n * inner + i, ys + o * n * inner + i, n, inner, is_log);
+        });
     lit_node *node = lit__record(is_log ? "log_softmax" : "softmax", softmax_backward, y, 1, &x);
     if (node) {
         node->saved[0] = y;
@@ -109,32 +114,32 @@ static void layer_norm_backward(lit_node *node, const lit_tensor *g) {
     /* Per block: C partial sums of g*xhat (dweight), then C of g (dbias). */
     double *part = (need_w || need_b) ? lit_arena_calloc(lit_arena_current(), (size_t)(nblk * 2 * C) * sizeof *part)
                                       : NULL;
-#pragma omp parallel for schedule(static) if (x->numel >= LIT_PARALLEL_MIN && nblk > 1)
-    for (int64_t blk = 0; blk < nblk; blk++) {
-        double *pw = part ? part + blk * 2 * C : NULL, *pb = pw ? pw + C : NULL;
-        int64_t r1 = (blk + 1) * LN_BLOCK < M ? (blk + 1) * LN_BLOCK : M;
-        for (int64_t r = blk * LN_BLOCK; r < r1; r++) {
-            const float *xr = xs + r * C, *gr = gs + r * C;
-            double mu = mean[r], rs = rstd[r], s1 = 0, s2 = 0; /* mean of dxhat, of dxhat*xhat */
-            for (int64_t j = 0; j < C; j++) {
-                double xh = ((double)xr[j] - mu) * rs, dxh = (double)gr[j] * (ws ? ws[j] : 1.0f);
-                s1 += dxh;
-                s2 += dxh * xh;
-                if (pw) {
-                    pw[j] += (double)gr[j] * xh;
-                    pb[j] += gr[j];
+    LIT__PAR_FOR(x->numel >= LIT_PARALLEL_MIN && nblk > 1, schedule(static),
+        for (int64_t blk = 0; blk < nblk; blk++) {
+            double *pw = part ? part + blk * 2 * C : NULL, *pb = pw ? pw + C : NULL;
+            int64_t r1 = (blk + 1) * LN_BLOCK < M ? (blk + 1) * LN_BLOCK : M;
+            for (int64_t r = blk * LN_BLOCK; r < r1; r++) {
+                const float *xr = xs + r * C, *gr = gs + r * C;
+                double mu = mean[r], rs = rstd[r], s1 = 0, s2 = 0; /* mean of dxhat, of dxhat*xhat */
+                for (int64_t j = 0; j < C; j++) {
+                    double xh = ((double)xr[j] - mu) * rs, dxh = (double)gr[j] * (ws ? ws[j] : 1.0f);
+                    s1 += dxh;
+                    s2 += dxh * xh;
+                    if (pw) {
+                        pw[j] += (double)gr[j] * xh;
+                        pb[j] += gr[j];
+                    }
+                }
+                if (!dxs) continue;
+                s1 /= (double)C;
+                s2 /= (double)C;
+                float *dr = dxs + r * C;
+                for (int64_t j = 0; j < C; j++) {
+                    double xh = ((double)xr[j] - mu) * rs, dxh = (double)gr[j] * (ws ? ws[j] : 1.0f);
+                    dr[j] = (float)(rs * (dxh - s1 - xh * s2));
                 }
             }
-            if (!dxs) continue;
-            s1 /= (double)C;
-            s2 /= (double)C;
-            float *dr = dxs + r * C;
-            for (int64_t j = 0; j < C; j++) {
-                double xh = ((double)xr[j] - mu) * rs, dxh = (double)gr[j] * (ws ? ws[j] : 1.0f);
-                dr[j] = (float)(rs * (dxh - s1 - xh * s2));
-            }
-        }
-    }
+        });
     if (dx) lit__accumulate_grad(x, dx);
     if (!part) return;
     lit_tensor *dw = lit_zeros(LIT_F32, 1, &C), *db = lit_zeros(LIT_F32, 1, &C);
@@ -172,26 +177,26 @@ lit_tensor *lit_layer_norm(lit_tensor *x, lit_tensor *weight, lit_tensor *bias, 
     lit_tensor *mean = lit_empty(LIT_F32, 1, &M), *rstd = lit_empty(LIT_F32, 1, &M);
     const float *xs = xc->data, *ws = weight ? lit__dense(weight)->data : NULL, *bs = bias ? lit__dense(bias)->data : NULL;
     float *ys = y->data, *ms = mean->data, *rs = rstd->data;
-#pragma omp parallel for schedule(static) if (x->numel >= LIT_PARALLEL_MIN && M > 1)
-    for (int64_t r = 0; r < M; r++) {
-        const float *xr = xs + r * C;
-        double mu = 0, var = 0;
-        for (int64_t j = 0; j < C; j++) mu += xr[j];
-        mu /= (double)C;
-        for (int64_t j = 0; j < C; j++) var += ((double)xr[j] - mu) * ((double)xr[j] - mu);
-        var /= (double)C;
-        double rsd = 1.0 / sqrt(var + eps);
-        /* Backward recomputes xhat from the f32-rounded stats: keep them consistent. */
-        ms[r] = (float)mu;
-        rs[r] = (float)rsd;
-        float *yr = ys + r * C;
-        for (int64_t j = 0; j < C; j++) {
-            double v = ((double)xr[j] - mu) * rsd;
-            if (ws) v *= ws[j];
-            if (bs) v += bs[j];
-            yr[j] = (float)v;
-        }
-    }
+    LIT__PAR_FOR(x->numel >= LIT_PARALLEL_MIN && M > 1, schedule(static),
+        for (int64_t r = 0; r < M; r++) {
+            const float *xr = xs + r * C;
+            double mu = 0, var = 0;
+            for (int64_t j = 0; j < C; j++) mu += xr[j];
+            mu /= (double)C;
+            for (int64_t j = 0; j < C; j++) var += ((double)xr[j] - mu) * ((double)xr[j] - mu);
+            var /= (double)C;
+            double rsd = 1.0 / sqrt(var + eps);
+            /* Backward recomputes xhat from the f32-rounded stats: keep them consistent. */
+            ms[r] = (float)mu;
+            rs[r] = (float)rsd;
+            float *yr = ys + r * C;
+            for (int64_t j = 0; j < C; j++) {
+                double v = ((double)xr[j] - mu) * rsd;
+                if (ws) v *= ws[j];
+                if (bs) v += bs[j];
+                yr[j] = (float)v;
+            }
+        });
     lit_tensor *ins[3] = {x, weight, bias};
     lit_node *node = lit__record("layer_norm", layer_norm_backward, y, 3, ins);
     if (node) {

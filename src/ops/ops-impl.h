@@ -22,6 +22,8 @@
 #include "litc/ops.h"
 #include "litc/tensor.h"
 
+#include "core/par-impl.h"
+
 /* Liveness check (NULL, freed, reset arena). */
 static inline void lit__check_input(const lit_tensor *t, const char *op) { lit_tensor_check(t, op); }
 

@@ -123,27 +123,29 @@ static double row_sum(const float *x, int64_t n) {
 static void sum_kernel(const float *x, float *out, int64_t k1, int64_t r, int64_t k2, double scale) {
     int par = k1 * r * k2 >= LIT_PARALLEL_MIN;
     if (k2 == 1) {
-#pragma omp parallel for schedule(static) if (par && k1 > 1)
-        for (int64_t i = 0; i < k1; i++) out[i] = (float)(scale * row_sum(x + i * r, r));
+        LIT__PAR_FOR(par && k1 > 1, schedule(static),
+            for (int64_t i = 0; i < k1; i++) {
+                out[i] = (float)(scale * row_sum(x + i * r, r));
+            });
         return;
     }
     /* Reduced dims above a contiguous run: add whole rows in order (the
      * bias-gradient case, (B, N) summed over dim 0). */
     int64_t chunks = (k2 + COL_CHUNK - 1) / COL_CHUNK;
-#pragma omp parallel for schedule(static) if (par && k1 * chunks > 1)
-    for (int64_t t = 0; t < k1 * chunks; t++) {
-        int64_t i = t / chunks, j0 = (t % chunks) * COL_CHUNK;
-        int64_t w = k2 - j0 < COL_CHUNK ? k2 - j0 : COL_CHUNK;
-        double acc[COL_CHUNK];
-        for (int64_t j = 0; j < w; j++) acc[j] = 0;
-        const float *base = x + i * r * k2 + j0;
-        for (int64_t q = 0; q < r; q++) {
-            const float *row = base + q * k2;
-            for (int64_t j = 0; j < w; j++) acc[j] += row[j];
-        }
-        float *o = out + i * k2 + j0;
-        for (int64_t j = 0; j < w; j++) o[j] = (float)(scale * acc[j]);
-    }
+    LIT__PAR_FOR(par && k1 * chunks > 1, schedule(static),
+        for (int64_t t = 0; t < k1 * chunks; t++) {
+            int64_t i = t / chunks, j0 = (t % chunks) * COL_CHUNK;
+            int64_t w = k2 - j0 < COL_CHUNK ? k2 - j0 : COL_CHUNK;
+            double acc[COL_CHUNK];
+            for (int64_t j = 0; j < w; j++) acc[j] = 0;
+            const float *base = x + i * r * k2 + j0;
+            for (int64_t q = 0; q < r; q++) {
+                const float *row = base + q * k2;
+                for (int64_t j = 0; j < w; j++) acc[j] += row[j];
+            }
+            float *o = out + i * k2 + j0;
+            for (int64_t j = 0; j < w; j++) o[j] = (float)(scale * acc[j]);
+        });
 }
 
 /* out = scale * (sum over the plan's reduced dims of x); out contiguous. */
@@ -255,14 +257,14 @@ lit_tensor *lit_var(lit_tensor *x, int n_dims, const int *dims, int correction, 
     lit_tensor *rows = (three_groups(&p, &k1, &rr, &k2) && k2 == 1) ? xc : kept_then_reduced(x, &p);
     const float *xs = rows->data;
     float *o = out->data, *m = mean->data;
-#pragma omp parallel for schedule(static) if (x->numel >= LIT_PARALLEL_MIN)
-    for (int64_t i = 0; i < n_out; i++) {
-        const float *row = xs + i * r;
-        double mu = row_sum(row, r) / (double)r, ss = 0;
-        for (int64_t j = 0; j < r; j++) ss += ((double)row[j] - mu) * ((double)row[j] - mu);
-        m[i] = (float)mu;
-        o[i] = (float)(ss / denom);
-    }
+    LIT__PAR_FOR(x->numel >= LIT_PARALLEL_MIN, schedule(static),
+        for (int64_t i = 0; i < n_out; i++) {
+            const float *row = xs + i * r;
+            double mu = row_sum(row, r) / (double)r, ss = 0;
+            for (int64_t j = 0; j < r; j++) ss += ((double)row[j] - mu) * ((double)row[j] - mu);
+            m[i] = (float)mu;
+            o[i] = (float)(ss / denom);
+        });
     lit_node *node = lit__record("var", var_backward, out, 1, &x);
     if (node) {
         rplan *saved = lit_arena_alloc(lit_arena_current(), sizeof *saved);
@@ -292,24 +294,24 @@ static void extreme(const lit_tensor *x, int dim, ext_kind kind, float *val, int
     for (int d = 0; d < dim; d++) outer *= x->shape[d];
     for (int d = dim + 1; d < x->ndim; d++) inner *= x->shape[d];
     const float *xs = x->data;
-#pragma omp parallel for schedule(static) if (x->numel >= LIT_PARALLEL_MIN && outer > 1)
-    for (int64_t o = 0; o < outer; o++) {
-        const float *blk = xs + o * n * inner;
-        float *v = val + o * inner;
-        int64_t *a = arg + o * inner;
-        for (int64_t i = 0; i < inner; i++) {
-            v[i] = blk[i];
-            a[i] = 0;
-        }
-        for (int64_t j = 1; j < n; j++) {
-            const float *row = blk + j * inner;
-            for (int64_t i = 0; i < inner; i++)
-                if (better(kind, row[i], v[i])) {
-                    v[i] = row[i];
-                    a[i] = j;
-                }
-        }
-    }
+    LIT__PAR_FOR(x->numel >= LIT_PARALLEL_MIN && outer > 1, schedule(static),
+        for (int64_t o = 0; o < outer; o++) {
+            const float *blk = xs + o * n * inner;
+            float *v = val + o * inner;
+            int64_t *a = arg + o * inner;
+            for (int64_t i = 0; i < inner; i++) {
+                v[i] = blk[i];
+                a[i] = 0;
+            }
+            for (int64_t j = 1; j < n; j++) {
+                const float *row = blk + j * inner;
+                for (int64_t i = 0; i < inner; i++)
+                    if (better(kind, row[i], v[i])) {
+                        v[i] = row[i];
+                        a[i] = j;
+                    }
+            }
+        });
 }
 
 /* Output shape of a one-dim reduction. */

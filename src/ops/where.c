@@ -44,22 +44,22 @@ static void select_kernel(lit_tensor *out, const lit_tensor *cond, int invert, c
     char *po = out->data;
     int64_t inner = nd ? out->shape[nd - 1] : 1, rows = out->numel / inner;
     int64_t ic = nd ? sc[nd - 1] : 0, ia = nd ? sa[nd - 1] : 0, ib = nd ? sb[nd - 1] : 0;
-#pragma omp parallel for schedule(static) if (out->numel > LIT_PARALLEL_MIN)
-    for (int64_t r = 0; r < rows; r++) {
-        int64_t rem = r, oc = 0, oa = 0, ob = 0;
-        for (int d = nd - 2; d >= 0; d--) {
-            int64_t i = rem % out->shape[d];
-            rem /= out->shape[d];
-            oc += i * sc[d];
-            oa += i * sa[d];
-            ob += i * sb[d];
-        }
-        for (int64_t j = 0; j < inner; j++) {
-            int t = truth(pc + (size_t)(oc + j * ic) * ces, cond->dtype) != invert;
-            const char *src = t ? pa + (size_t)(oa + j * ia) * es : (pb ? pb + (size_t)(ob + j * ib) * es : fillv);
-            memcpy(po + (size_t)(r * inner + j) * es, src, es);
-        }
-    }
+    LIT__PAR_FOR(out->numel > LIT_PARALLEL_MIN, schedule(static),
+        for (int64_t r = 0; r < rows; r++) {
+            int64_t rem = r, oc = 0, oa = 0, ob = 0;
+            for (int d = nd - 2; d >= 0; d--) {
+                int64_t i = rem % out->shape[d];
+                rem /= out->shape[d];
+                oc += i * sc[d];
+                oa += i * sa[d];
+                ob += i * sb[d];
+            }
+            for (int64_t j = 0; j < inner; j++) {
+                int t = truth(pc + (size_t)(oc + j * ic) * ces, cond->dtype) != invert;
+                const char *src = t ? pa + (size_t)(oa + j * ia) * es : (pb ? pb + (size_t)(ob + j * ib) * es : fillv);
+                memcpy(po + (size_t)(r * inner + j) * es, src, es);
+            }
+        });
 }
 
 /* Shape-only header for messages and broadcasting. */

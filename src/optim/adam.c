@@ -56,25 +56,25 @@ static void adam_update(float *restrict p, const float *restrict g, float *restr
     const int maximize = hp->maximize;
     const int l2 = !decoupled && hp->weight_decay != 0.0;
     const int amsgrad = vmax != NULL;
-#pragma omp parallel for simd schedule(static) if (n >= LIT__OPTIM_PAR_MIN)
-    for (int64_t i = 0; i < n; i++) {
-        float pi = p[i];
-        float gi = maximize ? -g[i] : g[i];
-        if (decoupled) pi = pi * decay;
-        if (l2) gi = LIT__FMAF(pi, wd, gi);           /* grad.add(param, alpha=wd) */
-        float mi = LIT__FMAF(gi, c1, m[i] * b1);      /* exp_avg.mul_(b1).add_(grad, alpha=1-b1) */
-        float vi = LIT__FMAF(c2 * gi, gi, v[i] * b2); /* exp_avg_sq.mul_(b2).addcmul_(g, g, value=1-b2) */
-        m[i] = mi;
-        v[i] = vi;
-        float s = vi;
-        if (amsgrad) {
-            float a = vmax[i];
-            s = (a != a || a > vi) ? a : vi; /* torch.maximum: NaN propagates */
-            vmax[i] = s;
-        }
-        float denom = sqrtf(s) / bc2_sqrt + eps;
-        p[i] = pi + neg_step * mi / denom; /* addcdiv_(exp_avg, denom, value=-step_size) */
-    }
+    LIT__PAR_FOR(n >= LIT__OPTIM_PAR_MIN, simd schedule(static),
+        for (int64_t i = 0; i < n; i++) {
+            float pi = p[i];
+            float gi = maximize ? -g[i] : g[i];
+            if (decoupled) pi = pi * decay;
+            if (l2) gi = LIT__FMAF(pi, wd, gi);           /* grad.add(param, alpha=wd) */
+            float mi = LIT__FMAF(gi, c1, m[i] * b1);      /* exp_avg.mul_(b1).add_(grad, alpha=1-b1) */
+            float vi = LIT__FMAF(c2 * gi, gi, v[i] * b2); /* exp_avg_sq.mul_(b2).addcmul_(g, g, value=1-b2) */
+            m[i] = mi;
+            v[i] = vi;
+            float s = vi;
+            if (amsgrad) {
+                float a = vmax[i];
+                s = (a != a || a > vi) ? a : vi; /* torch.maximum: NaN propagates */
+                vmax[i] = s;
+            }
+            float denom = sqrtf(s) / bc2_sqrt + eps;
+            p[i] = pi + neg_step * mi / denom; /* addcdiv_(exp_avg, denom, value=-step_size) */
+        });
 }
 
 static lit_status adam_step_impl(lit_optimizer *opt, int decoupled) {

@@ -20,19 +20,19 @@ static double pow_sum(const float *x, int64_t n, double p) {
     if (chunk < CLIP_MIN_CHUNK) chunk = CLIP_MIN_CHUNK;
     int nchunks = (int)((n + chunk - 1) / chunk);
     double part[CLIP_MAX_CHUNKS];
-#pragma omp parallel for schedule(static) if (nchunks > 1)
-    for (int c = 0; c < nchunks; c++) {
-        int64_t lo = (int64_t)c * chunk, hi = lo + chunk < n ? lo + chunk : n;
-        double s = 0.0;
-        if (p == 2.0) {
-            for (int64_t i = lo; i < hi; i++) s += (double)x[i] * (double)x[i];
-        } else if (p == 1.0) {
-            for (int64_t i = lo; i < hi; i++) s += fabs((double)x[i]);
-        } else {
-            for (int64_t i = lo; i < hi; i++) s += pow(fabs((double)x[i]), p);
-        }
-        part[c] = s;
-    }
+    LIT__PAR_FOR(nchunks > 1, schedule(static),
+        for (int c = 0; c < nchunks; c++) {
+            int64_t lo = (int64_t)c * chunk, hi = lo + chunk < n ? lo + chunk : n;
+            double s = 0.0;
+            if (p == 2.0) {
+                for (int64_t i = lo; i < hi; i++) s += (double)x[i] * (double)x[i];
+            } else if (p == 1.0) {
+                for (int64_t i = lo; i < hi; i++) s += fabs((double)x[i]);
+            } else {
+                for (int64_t i = lo; i < hi; i++) s += pow(fabs((double)x[i]), p);
+            }
+            part[c] = s;
+        });
     double total = 0.0;
     for (int c = 0; c < nchunks; c++) total += part[c];
     return total;
@@ -102,8 +102,10 @@ double lit_clip_grad_norm(lit_tensor *const *params, int n, double max_norm, dou
         if (!p->grad) continue;
         float *g = lit_f32(p->grad);
         int64_t m = p->grad->numel;
-#pragma omp parallel for simd schedule(static) if (m >= LIT__OPTIM_PAR_MIN)
-        for (int64_t k = 0; k < m; k++) g[k] = g[k] * coef;
+        LIT__PAR_FOR(m >= LIT__OPTIM_PAR_MIN, simd schedule(static),
+            for (int64_t k = 0; k < m; k++) {
+                g[k] = g[k] * coef;
+            });
     }
     return total;
 }
@@ -117,12 +119,12 @@ void lit_clip_grad_value(lit_tensor *const *params, int n, double clip_value) {
         if (!gc) continue;
         float *g = (float *)gc;
         int64_t m = params[i]->grad->numel;
-#pragma omp parallel for simd schedule(static) if (m >= LIT__OPTIM_PAR_MIN)
-        for (int64_t k = 0; k < m; k++) {
-            float v = g[k];
-            v = v < lo ? lo : v; /* NaN stays NaN, as torch.clamp */
-            v = v > hi ? hi : v;
-            g[k] = v;
-        }
+        LIT__PAR_FOR(m >= LIT__OPTIM_PAR_MIN, simd schedule(static),
+            for (int64_t k = 0; k < m; k++) {
+                float v = g[k];
+                v = v < lo ? lo : v; /* NaN stays NaN, as torch.clamp */
+                v = v > hi ? hi : v;
+                g[k] = v;
+            });
     }
 }

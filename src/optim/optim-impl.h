@@ -6,6 +6,8 @@
 
 #include "litc/optim.h"
 
+#include "core/par-impl.h"
+
 #include <math.h>
 
 /* a * b + c rounded once where the target has FMA, as PyTorch's CPU kernels

@@ -39,23 +39,23 @@ static void sgd_update(float *restrict p, const float *restrict g, float *restri
     const float damp = (float)(1.0 - hp->dampening), neg_lr = (float)(-hp->lr);
     const int has_wd = hp->weight_decay != 0.0, nesterov = hp->nesterov, maximize = hp->maximize;
     if (!buf) {
-#pragma omp parallel for simd schedule(static) if (n >= LIT__OPTIM_PAR_MIN)
+        LIT__PAR_FOR(n >= LIT__OPTIM_PAR_MIN, simd schedule(static),
+            for (int64_t i = 0; i < n; i++) {
+                float d = maximize ? -g[i] : g[i];
+                if (has_wd) d = LIT__FMAF(p[i], wd, d);
+                p[i] = LIT__FMAF(d, neg_lr, p[i]);
+            });
+        return;
+    }
+    LIT__PAR_FOR(n >= LIT__OPTIM_PAR_MIN, simd schedule(static),
         for (int64_t i = 0; i < n; i++) {
             float d = maximize ? -g[i] : g[i];
             if (has_wd) d = LIT__FMAF(p[i], wd, d);
+            float b = first ? d : LIT__FMAF(d, damp, buf[i] * mom);
+            buf[i] = b;
+            d = nesterov ? LIT__FMAF(b, mom, d) : b;
             p[i] = LIT__FMAF(d, neg_lr, p[i]);
-        }
-        return;
-    }
-#pragma omp parallel for simd schedule(static) if (n >= LIT__OPTIM_PAR_MIN)
-    for (int64_t i = 0; i < n; i++) {
-        float d = maximize ? -g[i] : g[i];
-        if (has_wd) d = LIT__FMAF(p[i], wd, d);
-        float b = first ? d : LIT__FMAF(d, damp, buf[i] * mom);
-        buf[i] = b;
-        d = nesterov ? LIT__FMAF(b, mom, d) : b;
-        p[i] = LIT__FMAF(d, neg_lr, p[i]);
-    }
+        });
 }
 
 static lit_status sgd_step(lit_optimizer *opt) {
