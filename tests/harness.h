@@ -10,7 +10,8 @@
  * A failing CHECK prints file:line and the values and marks the test failed
  * (the test keeps running). EXPECT_ASSERT(stmt, "substring") checks that a
  * programmer error is caught by LIT_ASSERT and that its message contains the
- * substring (the abort hook longjmps back).
+ * substring (the abort hook longjmps back). quiet_trainer_params() gives the
+ * Trainer params the Trainer tests start from (no bar, summary or checkpoints).
  */
 #ifndef LITC_TESTS_HARNESS_H
 #define LITC_TESTS_HARNESS_H
@@ -141,6 +142,16 @@ __attribute__((unused)) static void harness_abort_hook_(const char *msg, void *u
                 HARNESS_FAIL_("assertion message \"%s\" lacks \"%s\"", harness_abort_msg_, (substring)); \
         }                                                                    \
     } while (0)
+
+/* Lightning's defaults without the progress bar, the model summary and
+ * checkpointing: what a Trainer test starts from. */
+static inline lit_trainer_params quiet_trainer_params(void) {
+    lit_trainer_params p = lit_trainer_default_params();
+    p.enable_progress_bar = 0;
+    p.enable_model_summary = 0;
+    p.enable_checkpointing = 0;
+    return p;
+}
 
 static inline int harness_summary(void) {
     printf("%d tests, %d checks, %d failures in %d tests\n", harness_tests_, harness_checks_,

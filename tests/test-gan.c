@@ -370,14 +370,6 @@ TEST(same_seed_same_bits) {
 
 /* ---------------------------------------------------------------- through the Trainer */
 
-static lit_trainer_params quiet_trainer(void) {
-    lit_trainer_params p = lit_trainer_default_params();
-    p.enable_progress_bar = 0;
-    p.enable_model_summary = 0;
-    p.enable_checkpointing = 0;
-    return p;
-}
-
 /* The stream dataset is the plain loop's data: sample i is the i-th point
  * gan_ring_batch draws from gan_rng(seed, GAN_RNG_DATA). */
 TEST(stream_dataset_is_the_plain_loops_data) {
@@ -411,7 +403,7 @@ TEST(learns_the_ring_through_the_trainer) {
     gan_fit_config c = gan_fit_default_config();
     c.seed = 0;
     c.threads = 1;
-    lit_trainer_params p = quiet_trainer();
+    lit_trainer_params p = quiet_trainer_params();
     gan_trainer_result r;
     lit_status st = gan_fit_trainer(&c, &p, &r);
     CHECK_MSG(st == LIT_OK, "gan_fit_trainer: %s: %s", lit_status_str(st), lit_last_error());
@@ -448,7 +440,7 @@ TEST(trainer_same_seed_same_bits_as_plain_loop) {
     c.steps = 300;
     c.seed = 5;
     c.threads = 1;
-    lit_trainer_params p = quiet_trainer();
+    lit_trainer_params p = quiet_trainer_params();
     gan_trainer_result a, b, other;
     gan_fit_result plain;
     CHECK_EQ_INT(gan_fit_trainer(&c, &p, &a), LIT_OK);

@@ -172,33 +172,54 @@ static void model_free(model *md, lit_module *m) {
     lit_param_store_free(md->ps);
 }
 
-static lit_trainer_params quiet(void) {
-    lit_trainer_params p = lit_trainer_default_params();
-    p.enable_progress_bar = 0;
-    p.enable_model_summary = 0;
-    p.enable_checkpointing = 0;
-    p.max_epochs = 1;
-    p.num_sanity_val_steps = 0;
-    return p;
+/* ---------------------------------------------------------------- fixture */
+
+/* What most tests run on: the datamodule (dm_make's arguments), the model,
+ * quiet params for one epoch without sanity check (tests change them before
+ * fx_trainer), and the trainer. Set up in place: the parts point to each other. */
+typedef struct {
+    dm_state s;
+    lit_datamodule dm;
+    model md;
+    lit_module m;
+    lit_trainer_params p;
+    lit_trainer *tr;
+} fixture;
+
+static void fx_setup(fixture *f, int64_t n_train, int shuffle, int n_val) {
+    f->dm = dm_make(&f->s, n_train, shuffle, n_val);
+    model_init(&f->md, &f->m, &f->s);
+    f->p = quiet_trainer_params();
+    f->p.max_epochs = 1;
+    f->p.num_sanity_val_steps = 0;
+    f->tr = NULL;
+}
+static void fx_drop_trainer(fixture *f) {
+    lit_trainer_free(f->tr);
+    f->tr = NULL;
+}
+/* A new trainer on f->p (the previous one freed). */
+static lit_trainer *fx_trainer(fixture *f) {
+    fx_drop_trainer(f);
+    CHECK_EQ_INT(lit_trainer_new(&f->tr, &f->p), LIT_OK);
+    return f->tr;
+}
+static void fx_teardown(fixture *f) {
+    fx_drop_trainer(f);
+    model_free(&f->md, &f->m);
+    dm_free(&f->s);
 }
 
 /* Fit once with `log_in` logging "probe"; returns fit's status. */
 static lit_status fit_probe(const char *log_in, int on_step, lit_status *probe_st) {
-    dm_state s;
-    lit_datamodule dm = dm_make(&s, 4, 0, 1);
-    model md;
-    lit_module m;
-    model_init(&md, &m, &s);
-    md.log_in = log_in;
-    md.probe_on_step = on_step;
-    lit_trainer_params p = quiet();
-    lit_trainer *tr;
-    lit_status st = lit_trainer_new(&tr, &p);
-    if (st >= 0) st = lit_trainer_fit(tr, &m, &dm, NULL);
-    *probe_st = md.probe_status;
-    lit_trainer_free(tr);
-    model_free(&md, &m);
-    dm_free(&s);
+    fixture f;
+    fx_setup(&f, 4, 0, 1);
+    f.md.log_in = log_in;
+    f.md.probe_on_step = on_step;
+    lit_status st = lit_trainer_new(&f.tr, &f.p);
+    if (st >= 0) st = lit_trainer_fit(f.tr, &f.m, &f.dm, NULL);
+    *probe_st = f.md.probe_status;
+    fx_teardown(&f);
     return st;
 }
 
@@ -234,35 +255,23 @@ TEST(epoch_hooks_refuse_on_step) {
 }
 
 TEST(predict_may_not_log) {
-    dm_state s;
-    lit_datamodule dm = dm_make(&s, 4, 0, 1);
-    model md;
-    lit_module m;
-    model_init(&md, &m, &s);
-    md.log_in = "predict_step";
-    lit_trainer_params p = quiet();
-    lit_trainer *tr;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_predict(tr, &m, &dm), LIT_ERR_STATE);
+    fixture f;
+    fx_setup(&f, 4, 0, 1);
+    f.md.log_in = "predict_step";
+    lit_trainer *tr = fx_trainer(&f);
+    CHECK_EQ_INT(lit_trainer_predict(tr, &f.m, &f.dm), LIT_ERR_STATE);
     CHECK_STR_CONTAINS(lit_last_error(), "predict_step");
-    lit_trainer_free(tr);
-    model_free(&md, &m);
-    dm_free(&s);
+    fx_teardown(&f);
 }
 
 /* Loader 0 holds x0 = 0..3 (batches {0,1},{2,3}: batch means 0.5, 2.5),
  * loader 1 holds 0..5 (means 0.5, 2.5, 4.5); epoch values are the
  * batch-size-weighted means: 1.5 and 2.5, or 2.1 over all ten samples. */
 TEST(several_val_loaders_get_dataloader_idx_keys) {
-    dm_state s;
-    lit_datamodule dm = dm_make(&s, 4, 0, 2);
-    model md;
-    lit_module m;
-    model_init(&md, &m, &s);
-    lit_trainer_params p = quiet();
-    lit_trainer *tr;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_validate(tr, &m, &dm), LIT_OK);
+    fixture f;
+    fx_setup(&f, 4, 0, 2);
+    lit_trainer *tr = fx_trainer(&f);
+    CHECK_EQ_INT(lit_trainer_validate(tr, &f.m, &f.dm), LIT_OK);
     double v0 = -1, v1 = -1;
     CHECK(lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "xmean/dataloader_idx_0", &v0));
     CHECK(lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "xmean/dataloader_idx_1", &v1));
@@ -271,25 +280,22 @@ TEST(several_val_loaders_get_dataloader_idx_keys) {
     CHECK(!lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "xmean", NULL));
     CHECK_EQ_INT(lit_trainer_num_eval_batches(tr), 5);
 
-    md.add_idx = -1; /* add_dataloader_idx=False: one key over both loaders */
-    CHECK_EQ_INT(lit_trainer_validate(tr, &m, &dm), LIT_OK);
+    f.md.add_idx = -1; /* add_dataloader_idx=False: one key over both loaders */
+    CHECK_EQ_INT(lit_trainer_validate(tr, &f.m, &f.dm), LIT_OK);
     double v = -1;
     CHECK(lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "xmean", &v));
     CHECK_NEAR(v, 21.0 / 10.0, 1e-12);
     CHECK(!lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "xmean/dataloader_idx_0", NULL));
-    lit_trainer_free(tr);
 
     /* One loader: no suffix. */
-    s.n_val = 1;
-    md.add_idx = 0;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_validate(tr, &m, &dm), LIT_OK);
+    f.s.n_val = 1;
+    f.md.add_idx = 0;
+    tr = fx_trainer(&f);
+    CHECK_EQ_INT(lit_trainer_validate(tr, &f.m, &f.dm), LIT_OK);
     CHECK(lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "xmean", &v));
     CHECK_NEAR(v, 1.5, 1e-12);
-    lit_trainer_free(tr);
-    s.n_val = 2;
-    model_free(&md, &m);
-    dm_free(&s);
+    f.s.n_val = 2;
+    fx_teardown(&f);
 }
 
 static lit_status dict_step(lit_module *m, lit_batch *b, int64_t i, int dl, lit_tensor **out) {
@@ -300,75 +306,54 @@ static lit_status dict_step(lit_module *m, lit_batch *b, int64_t i, int dl, lit_
 }
 
 TEST(log_dict_logs_every_key_with_the_options) {
-    dm_state s;
-    lit_datamodule dm = dm_make(&s, 4, 0, 1);
-    model md;
-    lit_module m;
-    model_init(&md, &m, &s);
+    fixture f;
+    fx_setup(&f, 4, 0, 1);
     lit_module_vtable vt = VT;
     vt.validation_step = dict_step;
-    m.vt = &vt;
-    lit_trainer_params p = quiet();
-    lit_trainer *tr;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_validate(tr, &m, &dm), LIT_OK);
+    f.m.vt = &vt;
+    lit_trainer *tr = fx_trainer(&f);
+    CHECK_EQ_INT(lit_trainer_validate(tr, &f.m, &f.dm), LIT_OK);
     double a = -1, b = -1;
     CHECK(lit_trainer_get_metric(tr, LIT_METRICS_PROGRESS_BAR, "a", &a));
     CHECK(lit_trainer_get_metric(tr, LIT_METRICS_PROGRESS_BAR, "b", &b));
     CHECK_NEAR(a, 1.0, 0); /* max over batch indices 0, 1 */
     CHECK_NEAR(b, 11.0, 0);
-    lit_trainer_free(tr);
-    model_free(&md, &m);
-    dm_free(&s);
+    fx_teardown(&f);
 }
 
 TEST(detect_anomaly_names_the_parameter_and_step) {
-    dm_state s;
-    lit_datamodule dm = dm_make(&s, 8, 0, 1);
-    model md;
-    lit_module m;
-    model_init(&md, &m, &s);
-    md.nan_grad_at = 2;
-    lit_trainer_params p = quiet();
-    p.detect_anomaly = 1;
-    lit_trainer *tr;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_NUMERIC);
+    fixture f;
+    fx_setup(&f, 8, 0, 1);
+    f.md.nan_grad_at = 2;
+    f.p.detect_anomaly = 1;
+    lit_trainer *tr = fx_trainer(&f);
+    CHECK_EQ_INT(lit_trainer_fit(tr, &f.m, &f.dm, NULL), LIT_ERR_NUMERIC);
     CHECK_STR_CONTAINS(lit_last_error(), "'head.weight'");
     CHECK_STR_CONTAINS(lit_last_error(), "element 1");
     CHECK_STR_CONTAINS(lit_last_error(), "batch 2 (global step 2)");
     CHECK_EQ_INT(lit_trainer_global_step(tr), 2); /* stopped before the bad update */
-    lit_trainer_free(tr);
 
     /* Without detect_anomaly the NaN goes through silently (as in Lightning). */
-    p.detect_anomaly = 0;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
-    CHECK(isnan(lit_f32(md.w)[1]));
-    lit_trainer_free(tr);
+    f.p.detect_anomaly = 0;
+    tr = fx_trainer(&f);
+    CHECK_EQ_INT(lit_trainer_fit(tr, &f.m, &f.dm, NULL), LIT_OK);
+    CHECK(isnan(lit_f32(f.md.w)[1]));
 
-    lit_f32(md.w)[0] = lit_f32(md.w)[1] = 0;
-    md.nan_grad_at = -1;
-    md.nan_loss_at = 3;
-    p.detect_anomaly = 1;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_NUMERIC);
+    lit_f32(f.md.w)[0] = lit_f32(f.md.w)[1] = 0;
+    f.md.nan_grad_at = -1;
+    f.md.nan_loss_at = 3;
+    f.p.detect_anomaly = 1;
+    tr = fx_trainer(&f);
+    CHECK_EQ_INT(lit_trainer_fit(tr, &f.m, &f.dm, NULL), LIT_ERR_NUMERIC);
     CHECK_STR_CONTAINS(lit_last_error(), "loss of nan at epoch 0, batch 3");
-    lit_trainer_free(tr);
-    model_free(&md, &m);
-    dm_free(&s);
+    fx_teardown(&f);
 }
 
 TEST(predict_keeps_copies_of_the_outputs) {
-    dm_state s;
-    lit_datamodule dm = dm_make(&s, 4, 0, 2);
-    model md;
-    lit_module m;
-    model_init(&md, &m, &s);
-    lit_trainer_params p = quiet();
-    lit_trainer *tr;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_predict(tr, &m, &dm), LIT_OK);
+    fixture f;
+    fx_setup(&f, 4, 0, 2);
+    lit_trainer *tr = fx_trainer(&f);
+    CHECK_EQ_INT(lit_trainer_predict(tr, &f.m, &f.dm), LIT_OK);
     CHECK_EQ_INT(lit_trainer_num_prediction_loaders(tr), 2);
     CHECK_EQ_INT(lit_trainer_num_predictions(tr, 0), 2);
     CHECK_EQ_INT(lit_trainer_num_predictions(tr, 1), 3);
@@ -383,38 +368,29 @@ TEST(predict_keeps_copies_of_the_outputs) {
     lit_tensor_check(t, "test"); /* alive after the step arena was reset */
 
     lit_trainer_set_return_predictions(tr, 0);
-    CHECK_EQ_INT(lit_trainer_predict(tr, &m, &dm), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_predict(tr, &f.m, &f.dm), LIT_OK);
     CHECK_EQ_INT(lit_trainer_num_predictions(tr, 0), 0);
     CHECK_EQ_INT(lit_trainer_num_predictions(tr, 1), 0);
-    lit_trainer_free(tr);
-    model_free(&md, &m);
-    dm_free(&s);
+    fx_teardown(&f);
 }
 
 TEST(overfit_batches_repeats_the_first_batches_unshuffled) {
-    dm_state s;
-    lit_datamodule dm = dm_make(&s, 10, 1, 1);
-    model md;
-    lit_module m;
-    model_init(&md, &m, &s);
-    lit_trainer_params p = quiet();
-    p.max_epochs = 2;
-    p.overfit_batches = 2;
-    lit_trainer *tr;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    fixture f;
+    fx_setup(&f, 10, 1, 1);
+    f.p.max_epochs = 2;
+    f.p.overfit_batches = 2;
+    lit_trainer *tr = fx_trainer(&f);
     lit_log_level lv = lit_log_get_level();
     lit_log_set_level(LIT_LOG_ERROR); /* the shuffle warning is expected */
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_fit(tr, &f.m, &f.dm, NULL), LIT_OK);
     lit_log_set_level(lv);
-    CHECK_EQ_INT(s.train_ds.n_seen, 8);
+    CHECK_EQ_INT(f.s.train_ds.n_seen, 8);
     static const int64_t expect[8] = { 0, 1, 2, 3, 0, 1, 2, 3 };
-    for (int i = 0; i < 8 && i < s.train_ds.n_seen; i++) CHECK_EQ_INT(s.train_ds.seen[i], expect[i]);
+    for (int i = 0; i < 8 && i < f.s.train_ds.n_seen; i++) CHECK_EQ_INT(f.s.train_ds.seen[i], expect[i]);
     CHECK_EQ_INT(lit_trainer_num_training_batches(tr), 2);
     CHECK_EQ_INT(lit_trainer_num_val_batches(tr), 2);
     CHECK_EQ_INT(lit_trainer_global_step(tr), 4);
-    lit_trainer_free(tr);
-    model_free(&md, &m);
-    dm_free(&s);
+    fx_teardown(&f);
 }
 
 /* ---------------------------------------------------------------- default callbacks */
@@ -442,16 +418,11 @@ static int has_name(const seen_callbacks *sc, const char *name) {
 }
 
 TEST(trainer_adds_progress_bar_and_summary_for_the_run) {
-    dm_state s;
-    lit_datamodule dm = dm_make(&s, 4, 0, 1);
-    model md;
-    lit_module m;
-    model_init(&md, &m, &s);
-    lit_trainer_params p = quiet();
-    p.enable_progress_bar = 1;
-    p.enable_model_summary = 1;
-    lit_trainer *tr;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    fixture f;
+    fx_setup(&f, 4, 0, 1);
+    f.p.enable_progress_bar = 1;
+    f.p.enable_model_summary = 1;
+    lit_trainer *tr = fx_trainer(&f);
     seen_callbacks sc = { 0 };
     lit_callback lister = { .version = LIT_CALLBACK_VERSION, .name = "lister", .user = &sc,
                             .on_fit_start = list_callbacks, .on_test_start = list_callbacks };
@@ -470,7 +441,7 @@ TEST(trainer_adds_progress_bar_and_summary_for_the_run) {
                  LIT_OK);
     CHECK_EQ_INT(lit_trainer_add_callback(tr, &summary), LIT_OK);
 
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_fit(tr, &f.m, &f.dm, NULL), LIT_OK);
     CHECK_EQ_INT(sc.n, 3); /* lister, our bar, our summary: no defaults on top */
     CHECK(has_name(&sc, LIT_PROGRESS_BAR_NAME) && has_name(&sc, LIT_MODEL_SUMMARY_NAME));
     CHECK_EQ_INT(lit_trainer_num_callbacks(tr), 3);
@@ -491,42 +462,33 @@ TEST(trainer_adds_progress_bar_and_summary_for_the_run) {
     CHECK_STR_CONTAINS(text, "Trainable params");
     fclose(out);
     fclose(sum_out);
-    lit_trainer_free(tr);
 
     /* Without our callbacks the Trainer adds its own for the run only (the
      * summary for fit only). */
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    tr = fx_trainer(&f);
     CHECK_EQ_INT(lit_trainer_add_callback(tr, &lister), LIT_OK);
     lit_log_level lv = lit_log_get_level();
-    CHECK_EQ_INT(lit_trainer_test(tr, &m, &dm), LIT_OK); /* prints a Testing bar to stdout */
+    CHECK_EQ_INT(lit_trainer_test(tr, &f.m, &f.dm), LIT_OK); /* prints a Testing bar to stdout */
     lit_log_set_level(lv);
     CHECK_EQ_INT(sc.n, 2);
     CHECK(has_name(&sc, LIT_PROGRESS_BAR_NAME) && !has_name(&sc, LIT_MODEL_SUMMARY_NAME));
     CHECK_EQ_INT(lit_trainer_num_callbacks(tr), 1);
-    lit_trainer_free(tr);
-    model_free(&md, &m);
-    dm_free(&s);
+    fx_teardown(&f);
 }
 
 TEST(a_progress_bar_with_the_flag_off_is_an_error) {
-    dm_state s;
-    lit_datamodule dm = dm_make(&s, 4, 0, 1);
-    model md;
-    lit_module m;
-    model_init(&md, &m, &s);
-    lit_trainer_params p = quiet();
-    lit_trainer *tr;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    fixture f;
+    fx_setup(&f, 4, 0, 1);
+    lit_trainer *tr = fx_trainer(&f);
     lit_callback bar;
     CHECK_EQ_INT(lit_progress_bar_callback(&bar, NULL), LIT_OK);
     CHECK_EQ_INT(lit_trainer_add_callback(tr, &bar), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_CONFIG);
+    CHECK_EQ_INT(lit_trainer_fit(tr, &f.m, &f.dm, NULL), LIT_ERR_CONFIG);
     CHECK_STR_CONTAINS(lit_last_error(), "enable_progress_bar=0");
-    CHECK_EQ_INT(md.ps ? lit_trainer_global_step(tr) : -1, 0);
-    lit_trainer_free(tr);
+    CHECK_EQ_INT(f.md.ps ? lit_trainer_global_step(tr) : -1, 0);
+    fx_drop_trainer(&f); /* before bar is reused */
     CHECK_EQ_INT(lit_model_summary_callback(&bar, &(lit_model_summary_params){ .max_depth = -2 }), LIT_ERR_CONFIG);
-    model_free(&md, &m);
-    dm_free(&s);
+    fx_teardown(&f);
 }
 
 static lit_optimizer *stray_opt; /* an optimizer the config does not own (freed by the test) */
@@ -548,14 +510,9 @@ static lit_status bad_sched_config(lit_module *m, lit_optim_config *cfg) {
 }
 
 TEST(missing_steps_and_bad_optimizer_configs_are_refused) {
-    dm_state s;
-    lit_datamodule dm = dm_make(&s, 4, 0, 1);
-    model md;
-    lit_module m;
-    model_init(&md, &m, &s);
-    lit_trainer_params p = quiet();
-    lit_trainer *tr;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    fixture f;
+    fx_setup(&f, 4, 0, 1);
+    lit_trainer *tr = fx_trainer(&f);
     static const struct { size_t slot; lit_status (*run)(lit_trainer *, lit_module *, lit_datamodule *); const char *msg; } cases[] = {
         { offsetof(lit_module_vtable, validation_step), lit_trainer_validate, "no validation_step" },
         { offsetof(lit_module_vtable, test_step), lit_trainer_test, "no test_step" },
@@ -564,36 +521,32 @@ TEST(missing_steps_and_bad_optimizer_configs_are_refused) {
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         lit_module_vtable vt = VT;
         memset((char *)&vt + cases[i].slot, 0, sizeof(void *));
-        m.vt = &vt;
-        CHECK_EQ_INT(cases[i].run(tr, &m, &dm), LIT_ERR_CONFIG);
+        f.m.vt = &vt;
+        CHECK_EQ_INT(cases[i].run(tr, &f.m, &f.dm), LIT_ERR_CONFIG);
         CHECK_STR_CONTAINS(lit_last_error(), cases[i].msg);
     }
     lit_module_vtable vt = VT;
     vt.configure_optimizers = bad_sched_config;
-    m.vt = &vt;
-    md.probe_on_step = 0; /* one optimizer, a scheduler for optimizer 1 */
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_CONFIG);
+    f.m.vt = &vt;
+    f.md.probe_on_step = 0; /* one optimizer, a scheduler for optimizer 1 */
+    CHECK_EQ_INT(lit_trainer_fit(tr, &f.m, &f.dm, NULL), LIT_ERR_CONFIG);
     CHECK_STR_CONTAINS(lit_last_error(), "scheduler 0 has opt_idx 1, but there is 1 optimizer");
-    md.probe_on_step = 1; /* a scheduler and no optimizer */
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_CONFIG);
+    f.md.probe_on_step = 1; /* a scheduler and no optimizer */
+    CHECK_EQ_INT(lit_trainer_fit(tr, &f.m, &f.dm, NULL), LIT_ERR_CONFIG);
     CHECK_STR_CONTAINS(lit_last_error(), "but no optimizer");
-    lit_trainer_free(tr); /* frees the scheduler before the optimizer it points to */
-    tr = NULL;
+    fx_drop_trainer(&f); /* frees the scheduler before the optimizer it points to */
     lit_optimizer_free(stray_opt);
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    tr = fx_trainer(&f);
     CHECK_EQ_INT(lit_trainer_global_step(tr), 0);
-    lit_trainer_free(tr);
 
     /* A validation fraction that leaves no batch (2 batches * 0.25). */
-    p.limit_val_fraction = 0.25;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
-    m.vt = &VT;
-    CHECK_EQ_INT(lit_trainer_validate(tr, &m, &dm), LIT_ERR_CONFIG);
+    f.p.limit_val_fraction = 0.25;
+    tr = fx_trainer(&f);
+    f.m.vt = &VT;
+    CHECK_EQ_INT(lit_trainer_validate(tr, &f.m, &f.dm), LIT_ERR_CONFIG);
     CHECK_STR_CONTAINS(lit_last_error(), "limit_val_fraction=0.25) leaves 0 of the 2 batches");
     CHECK_STR_CONTAINS(lit_last_error(), "use at least 0.5");
-    lit_trainer_free(tr);
-    model_free(&md, &m);
-    dm_free(&s);
+    fx_teardown(&f);
 }
 
 int main(void) {

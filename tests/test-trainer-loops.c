@@ -223,14 +223,6 @@ static void lin_free(linmodel *lm, lit_module *m) {
     lit_param_store_free(lm->ps);
 }
 
-static lit_trainer_params quiet_params(void) {
-    lit_trainer_params p = lit_trainer_default_params();
-    p.enable_progress_bar = 0;
-    p.enable_model_summary = 0;
-    p.enable_checkpointing = 0;
-    return p;
-}
-
 /* One fit; the trainer is returned for inspection (free it). */
 typedef struct {
     dm_state s;
@@ -342,7 +334,7 @@ TEST(clip_norm_one_step) {
 
     run_t r;
     run_init(&r, 16, 16, 8, 8);
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = 1;
     p.num_sanity_val_steps = 0;
     p.gradient_clip_val = clip_val; /* algorithm: norm (default) */
@@ -379,7 +371,7 @@ TEST(clip_value_one_step) {
 
     run_t r;
     run_init(&r, 16, 16, 8, 8);
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = 1;
     p.num_sanity_val_steps = 0;
     p.gradient_clip_val = clip_val;
@@ -410,7 +402,7 @@ TEST(clip_norm_with_accumulation) {
 
     run_t r;
     run_init(&r, 40, 4, 8, 8);
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = 2;
     p.num_sanity_val_steps = 0;
     p.accumulate_grad_batches = 4;
@@ -462,7 +454,7 @@ TEST(should_stop_honours_min_epochs_and_min_steps) {
         r.lm.stop_epoch = k->stop_epoch;
         r.lm.stop_batch = k->stop_batch;
         r.lm.stop_at_epoch_start = k->stop_at_epoch_start;
-        lit_trainer_params p = quiet_params();
+        lit_trainer_params p = quiet_trainer_params();
         p.max_epochs = k->max_epochs;
         p.min_epochs = k->min_epochs;
         p.min_steps = k->min_steps;
@@ -511,7 +503,7 @@ TEST(max_time_stops_on_batch_end) {
         const time_case *k = &cases[c];
         run_t r;
         run_init(&r, 24, 4, 4, 4);
-        lit_trainer_params p = quiet_params();
+        lit_trainer_params p = quiet_trainer_params();
         p.max_time = k->max_time;
         p.max_epochs = k->max_epochs;
         p.min_epochs = k->min_epochs;
@@ -567,7 +559,7 @@ TEST(lr_scheduler_intervals_and_frequency) {
         run_init(&r, k->n_train, 4, 4, 4);
         r.lm.sched_kind = 1;
         r.lm.sc = (lit_lr_scheduler_config){ .interval = k->interval, .frequency = k->frequency };
-        lit_trainer_params p = quiet_params();
+        lit_trainer_params p = quiet_trainer_params();
         p.max_epochs = k->epochs;
         p.accumulate_grad_batches = k->acc;
         p.num_sanity_val_steps = 0;
@@ -601,7 +593,7 @@ TEST(plateau_epoch_scheduler_skips_an_unfinished_epoch) {
     run_init(&r, 16, 4, 4, 4);
     r.lm.sched_kind = 2;
     r.lm.sc = (lit_lr_scheduler_config){ .interval = LIT_INTERVAL_EPOCH };
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_steps = 6;
     p.num_sanity_val_steps = 0;
     run_fit(&r, &p, LIT_OK);
@@ -649,7 +641,7 @@ TEST(reload_dataloaders_every_n_epochs) {
         const reload_case *k = &cases[c];
         run_t r;
         run_init(&r, 8, 4, 4, 4);
-        lit_trainer_params p = quiet_params();
+        lit_trainer_params p = quiet_trainer_params();
         p.max_epochs = k->epochs;
         p.reload_dataloaders_every_n_epochs = k->reload_n;
         p.check_val_every_n_epoch = k->check_val_every;
@@ -679,7 +671,7 @@ TEST(validation_counts) {
     /* check_val_every_n_epoch=3 over 7 epochs: after epochs 2 and 5; sanity
      * -1 runs every val batch (3 of 24/8). */
     run_init(&r, 16, 4, 24, 8);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.max_epochs = 7;
     p.check_val_every_n_epoch = 3;
     p.num_sanity_val_steps = -1;
@@ -691,7 +683,7 @@ TEST(validation_counts) {
     /* limit_val_fraction 0.7 of 5 batches = int(3.5) = 3 per validation, the
      * sanity check with -1 included (2 would be the default's). */
     run_init(&r, 16, 4, 40, 8);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.max_epochs = 2;
     p.limit_val_fraction = 0.7;
     p.num_sanity_val_steps = -1;
@@ -704,7 +696,7 @@ TEST(validation_counts) {
      * epoch (batch_idx restarts each epoch); 2 epochs = 4 validations of 1
      * batch. Counting across epochs would give 5 (batches 4, 8, 12, 16, 20). */
     run_init(&r, 40, 4, 4, 4);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.max_epochs = 2;
     p.val_check_batches = 4;
     p.num_sanity_val_steps = 0;
@@ -715,7 +707,7 @@ TEST(validation_counts) {
     /* val_check_batches larger than the epoch is fine when validation is off
      * (Lightning raises only with limit_val_batches > 0). */
     run_init(&r, 16, 4, 4, 4);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.max_epochs = 1;
     p.val_check_batches = 10;
     p.limit_val_batches = 0;
@@ -730,7 +722,7 @@ TEST(stepping_batch_counts) {
     lit_trainer_params p;
     /* 10 batches, accumulate 4: 3 optimizer steps per epoch (the partial last group steps). */
     run_init(&r, 40, 4, 4, 4);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.max_epochs = 3;
     p.accumulate_grad_batches = 4;
     p.num_sanity_val_steps = 0;
@@ -742,7 +734,7 @@ TEST(stepping_batch_counts) {
 
     /* limit_train_fraction 0.5: 5 batches -> ceil(5 / 4) = 2 steps per epoch */
     run_init(&r, 40, 4, 4, 4);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.max_epochs = 3;
     p.accumulate_grad_batches = 4;
     p.limit_train_fraction = 0.5;
@@ -756,7 +748,7 @@ TEST(stepping_batch_counts) {
 
     /* max_steps caps the estimate and the fit: 5 of 9 */
     run_init(&r, 40, 4, 4, 4);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.max_epochs = 3;
     p.max_steps = 5;
     p.accumulate_grad_batches = 4;
@@ -772,7 +764,7 @@ TEST(stepping_batch_counts) {
     run_init(&r, 40, 4, 4, 4);
     r.lm.stop_epoch = 0;
     r.lm.stop_batch = 1;
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.accumulate_grad_batches = 4;
     p.num_sanity_val_steps = 0;
     run_fit(&r, &p, LIT_OK);
@@ -783,7 +775,7 @@ TEST(stepping_batch_counts) {
 
     /* limit_train_batches=0: FitLoop.skip, no training hooks at all */
     run_init(&r, 40, 4, 4, 4);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.accumulate_grad_batches = 4;
     p.limit_train_batches = 0;
     run_fit(&r, &p, LIT_OK);
@@ -807,10 +799,10 @@ static void expect_new_error(lit_trainer_params p, const char *substring) {
 
 TEST(bad_params_name_the_problem) {
     lit_trainer_params p;
-#define BAD(field, value, substring) \
-    do {                             \
-        p = quiet_params();          \
-        p.field = value;             \
+#define BAD(field, value, substring)    \
+    do {                                \
+        p = quiet_trainer_params();     \
+        p.field = value;                \
         expect_new_error(p, substring); \
     } while (0)
     /* negative counts */
@@ -833,7 +825,7 @@ TEST(bad_params_name_the_problem) {
     BAD(limit_predict_fraction, 2.0, "limit_predict_fraction=2");
     BAD(val_check_interval, 1.5, "val_check_interval=1.5");
 #undef BAD
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.min_epochs = 5;
     p.max_epochs = 2;
     expect_new_error(p, "min_epochs exceeds max_epochs");
@@ -841,7 +833,7 @@ TEST(bad_params_name_the_problem) {
 
 TEST(bad_data_is_reported_before_training) {
     run_t r;
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = 3;
 
     /* a train loader of length 0: 3 samples with batch_size 4 and drop_last */
@@ -872,7 +864,7 @@ TEST(bad_data_is_reported_before_training) {
 
     /* val_check_batches larger than the epoch (4 batches) */
     run_init(&r, 16, 4, 4, 4);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.max_epochs = 1;
     p.val_check_batches = 5;
     run_fit(&r, &p, LIT_ERR_CONFIG);

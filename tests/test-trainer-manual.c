@@ -4,55 +4,15 @@
  * (tests/fixtures/hook_order_fit_manual.txt), global_step counts every
  * optimizer step (also with max_steps), lit_manual_optimizer_step does not
  * clip, the Trainer steps no scheduler (the user does), and a failing hook
- * inside lit_manual_* stops the run with its name.
+ * inside lit_manual_* stops the run with its name. The recorder, the data
+ * and the recording hooks and callback are tests/hook-recorder.h (shared
+ * with test-trainer-hooks.c).
  */
 #include <stdlib.h>
 
 #include "harness.h"
+#include "hook-recorder.h"
 
-/* ---------------------------------------------------------------- the record
- * (the recording approach of test-trainer-hooks.c, trimmed to fit) */
-
-#define MAX_CALLS 512
-static char calls[MAX_CALLS][64];
-static int n_calls;
-static void rec(const char *name) {
-    if (n_calls < MAX_CALLS) snprintf(calls[n_calls++], sizeof calls[0], "%s", name);
-}
-static void rec_stage(const char *name, lit_stage s) {
-    char b[64];
-    snprintf(b, sizeof b, "%s:%s", name, lit_stage_name(s));
-    rec(b);
-}
-
-/* ---------------------------------------------------------------- data: x_i = (i, 1), batches of 2 */
-
-static lit_status ds_get(void *user, int64_t i, lit_sample *out, lit_arena *a) {
-    (void)user;
-    lit_tensor *x = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){2}, 1);
-    lit_f32(x)[0] = (float)i;
-    lit_f32(x)[1] = 1.0f;
-    out->n = 1;
-    out->fields[0] = (lit_field){.name = "x", .kind = LIT_FIELD_TENSOR, .tensor = x};
-    return LIT_OK;
-}
-static int64_t n_samples = 8;
-static int64_t ds_len(void *user) { (void)user; return n_samples; }
-
-/* One loader per role: validation runs in the middle of a training epoch. */
-enum { TRAIN, EVAL, N_ROLES };
-static lit_dataloader *loaders[N_ROLES];
-static lit_dataloader *get_loader_for(int role) {
-    if (!loaders[role]) {
-        lit_dataset ds = {.version = LIT_DATASET_VERSION, .len = ds_len, .get = ds_get};
-        lit_dataloader_params p = lit_dataloader_default_params();
-        p.batch_size = 2;
-        loaders[role] = lit_dataloader_new(&ds, &p);
-    }
-    return loaders[role];
-}
-static lit_dataloader *dm_train(void *u) { (void)u; rec("train_dataloader"); return get_loader_for(TRAIN); }
-static int dm_val(void *u, lit_dataloader **o) { (void)u; rec("val_dataloader"); o[0] = get_loader_for(EVAL); return 1; }
 static lit_datamodule DM = {.version = LIT_DATAMODULE_VERSION, .train_dataloader = dm_train, .val_dataloaders = dm_val};
 static lit_datamodule DM_TRAIN_ONLY = {.version = LIT_DATAMODULE_VERSION, .train_dataloader = dm_train};
 
@@ -67,18 +27,9 @@ static lit_module mod;
 
 static lit_tensor *fwd(lit_tensor *p, lit_batch *b) { return lit_sum_all(lit_mul(lit_batch_get(b, "x"), p)); }
 
-/* ---------------------------------------------------------------- recording module */
+/* ---------------------------------------------------------------- recording module
+ * (the steps and configure_optimizers; the other hooks: hook-recorder.h) */
 
-#define M0(h) static lit_status m_##h(lit_module *m) { (void)m; rec(#h); return LIT_OK; }
-M0(prepare_data) M0(on_fit_start) M0(on_fit_end) M0(on_train_start) M0(on_train_end) M0(on_validation_start)
-M0(on_validation_end) M0(on_train_epoch_start) M0(on_train_epoch_end) M0(on_validation_epoch_start)
-M0(on_validation_epoch_end) M0(on_after_backward)
-#define MODE(h, t) static lit_status m_##h(lit_module *m) { rec(#h); lit_param_store_train(m->params, t); return LIT_OK; }
-MODE(on_validation_model_eval, 0) MODE(on_validation_model_train, 1)
-
-static lit_status m_setup(lit_module *m, lit_stage s) { (void)m; rec_stage("setup", s); return LIT_OK; }
-static lit_status m_teardown(lit_module *m, lit_stage s) { (void)m; rec_stage("teardown", s); return LIT_OK; }
-static lit_status m_configure_callbacks(lit_module *m, lit_trainer *tr) { (void)m; (void)tr; rec("configure_callbacks"); return LIT_OK; }
 static lit_status m_configure_optimizers(lit_module *m, lit_optim_config *cfg) {
     (void)m;
     rec("configure_optimizers");
@@ -101,148 +52,13 @@ static lit_status m_validation_step(lit_module *m, lit_batch *b, int64_t i, int 
     *out = fwd(md.w, b);
     return LIT_OK;
 }
-static lit_status m_on_train_batch_start(lit_module *m, lit_batch *b, int64_t i) {
-    (void)m, (void)b, (void)i;
-    rec("on_train_batch_start");
-    return LIT_OK;
-}
-static lit_status m_on_train_batch_end(lit_module *m, lit_tensor *l, lit_batch *b, int64_t i) {
-    (void)m, (void)b, (void)i;
-    CHECK(l != NULL); /* what training_step set, as Lightning's {"loss": ...} */
-    rec("on_train_batch_end");
-    return LIT_OK;
-}
-static lit_status m_on_validation_batch_start(lit_module *m, lit_batch *b, int64_t i, int d) {
-    (void)m, (void)b, (void)i, (void)d;
-    rec("on_validation_batch_start");
-    return LIT_OK;
-}
-static lit_status m_on_validation_batch_end(lit_module *m, lit_tensor *o, lit_batch *b, int64_t i, int d) {
-    (void)m, (void)o, (void)b, (void)i, (void)d;
-    rec("on_validation_batch_end");
-    return LIT_OK;
-}
-static lit_status m_on_before_backward(lit_module *m, lit_tensor *l) { (void)m, (void)l; rec("on_before_backward"); return LIT_OK; }
-static lit_status m_backward(lit_module *m, lit_tensor *l) { (void)m; rec("backward"); lit_backward(l); return LIT_OK; }
-static lit_status m_on_before_optimizer_step(lit_module *m, lit_optimizer *o, int i) {
-    (void)m, (void)o, (void)i;
-    rec("on_before_optimizer_step");
-    return LIT_OK;
-}
-/* Automatic-optimization hooks: Lightning's manual mode calls none of them. */
-static lit_status m_optimizer_step(lit_module *m, int64_t e, int64_t b, lit_optimizer *o, int i) {
-    (void)m, (void)e, (void)b, (void)i;
-    rec("optimizer_step");
-    return lit_optimizer_step(o);
-}
-static lit_status m_on_before_zero_grad(lit_module *m, lit_optimizer *o) { (void)m, (void)o; rec("on_before_zero_grad"); return LIT_OK; }
-static lit_status m_optimizer_zero_grad(lit_module *m, int64_t e, int64_t b, lit_optimizer *o, int i) {
-    (void)m, (void)e, (void)b, (void)i;
-    rec("optimizer_zero_grad");
-    lit_optimizer_zero_grad(o, 1);
-    return LIT_OK;
-}
 
-#define S(h) .h = m_##h
 static const lit_module_vtable VT = {
-    .version = LIT_MODULE_VERSION, S(training_step), S(validation_step), S(configure_optimizers),
-    S(configure_callbacks), S(prepare_data), S(setup), S(teardown), S(on_fit_start), S(on_fit_end),
-    S(on_train_start), S(on_train_end), S(on_validation_start), S(on_validation_end), S(on_train_epoch_start),
-    S(on_train_epoch_end), S(on_validation_epoch_start), S(on_validation_epoch_end), S(on_train_batch_start),
-    S(on_train_batch_end), S(on_validation_batch_start), S(on_validation_batch_end), S(on_before_backward),
-    S(backward), S(on_after_backward), S(on_before_optimizer_step), S(optimizer_step), S(on_before_zero_grad),
-    S(optimizer_zero_grad), S(on_validation_model_eval), S(on_validation_model_train),
-};
-
-/* ---------------------------------------------------------------- recording callback */
-
-#define C0(h) static lit_status c_##h(lit_callback *cb, lit_trainer *tr, lit_module *m) { (void)cb, (void)tr, (void)m; rec("Callback." #h); return LIT_OK; }
-C0(on_fit_start) C0(on_fit_end) C0(on_sanity_check_start) C0(on_sanity_check_end) C0(on_train_start)
-C0(on_train_end) C0(on_validation_start) C0(on_validation_end) C0(on_train_epoch_start) C0(on_train_epoch_end)
-C0(on_validation_epoch_start) C0(on_validation_epoch_end) C0(on_after_backward)
-static lit_status c_setup(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_stage s) {
-    (void)cb, (void)tr, (void)m;
-    rec_stage("Callback.setup", s);
-    return LIT_OK;
-}
-static lit_status c_teardown(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_stage s) {
-    (void)cb, (void)tr, (void)m;
-    rec_stage("Callback.teardown", s);
-    return LIT_OK;
-}
-static lit_status c_on_train_batch_start(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_batch *b, int64_t i) {
-    (void)cb, (void)tr, (void)m, (void)b, (void)i;
-    rec("Callback.on_train_batch_start");
-    return LIT_OK;
-}
-static lit_status c_on_train_batch_end(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *l, lit_batch *b,
-                                       int64_t i) {
-    (void)cb, (void)tr, (void)m, (void)l, (void)b, (void)i;
-    rec("Callback.on_train_batch_end");
-    return LIT_OK;
-}
-static lit_status c_on_validation_batch_start(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_batch *b,
-                                              int64_t i, int d) {
-    (void)cb, (void)tr, (void)m, (void)b, (void)i, (void)d;
-    rec("Callback.on_validation_batch_start");
-    return LIT_OK;
-}
-static lit_status c_on_validation_batch_end(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *o,
-                                            lit_batch *b, int64_t i, int d) {
-    (void)cb, (void)tr, (void)m, (void)o, (void)b, (void)i, (void)d;
-    rec("Callback.on_validation_batch_end");
-    return LIT_OK;
-}
-static lit_status c_on_before_backward(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *l) {
-    (void)cb, (void)tr, (void)m, (void)l;
-    rec("Callback.on_before_backward");
-    return LIT_OK;
-}
-static lit_status c_on_before_optimizer_step(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_optimizer *o) {
-    (void)cb, (void)tr, (void)m, (void)o;
-    rec("Callback.on_before_optimizer_step");
-    return LIT_OK;
-}
-static lit_status c_on_before_zero_grad(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_optimizer *o) {
-    (void)cb, (void)tr, (void)m, (void)o;
-    rec("Callback.on_before_zero_grad");
-    return LIT_OK;
-}
-
-#define SC(h) .h = c_##h
-static const lit_callback CALLBACK = {
-    .version = LIT_CALLBACK_VERSION, .name = "Recorder", SC(setup), SC(teardown), SC(on_fit_start), SC(on_fit_end),
-    SC(on_sanity_check_start), SC(on_sanity_check_end), SC(on_train_start), SC(on_train_end),
-    SC(on_validation_start), SC(on_validation_end), SC(on_train_epoch_start), SC(on_train_epoch_end),
-    SC(on_validation_epoch_start), SC(on_validation_epoch_end), SC(on_train_batch_start), SC(on_train_batch_end),
-    SC(on_validation_batch_start), SC(on_validation_batch_end), SC(on_before_backward), SC(on_after_backward),
-    SC(on_before_optimizer_step), SC(on_before_zero_grad),
+    .version = LIT_MODULE_VERSION, .training_step = m_training_step, .validation_step = m_validation_step,
+    .configure_optimizers = m_configure_optimizers, HOOK_RECORDER_MODULE_HOOKS,
 };
 
 /* ---------------------------------------------------------------- harness */
-
-static void compare_with_fixture(const char *file) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/fixtures/%s", LITC_SOURCE_DIR, file);
-    FILE *f = fopen(path, "r");
-    CHECK_MSG(f != NULL, "cannot open %s", path);
-    if (!f) return;
-    char line[512];
-    int k = 0, mismatches = 0;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = 0;
-        if (!line[0] || line[0] == '#') continue;
-        if (k >= n_calls || strcmp(calls[k], line) != 0) {
-            if (mismatches++ == 0)
-                HARNESS_FAIL_("%s: call %d is \"%s\", Lightning's order has \"%s\"", file, k,
-                              k < n_calls ? calls[k] : "(end)", line);
-        }
-        k++;
-    }
-    fclose(f);
-    CHECK_MSG(k == n_calls, "%s: %d calls recorded, %d expected", file, n_calls, k);
-    harness_checks_++;
-}
 
 /* A fresh module on vtable `vt` (manual optimization), w = (0.5, -0.25), v = (1, 2). */
 static lit_trainer *new_trainer(lit_trainer_params *p, const lit_module_vtable *vt, int record) {
@@ -257,26 +73,9 @@ static lit_trainer *new_trainer(lit_trainer_params *p, const lit_module_vtable *
     lit_module_init(&mod, vt, md.ps, &md);
     mod.automatic_optimization = 0;
     n_calls = 0;
-    n_samples = 8;
     return tr;
 }
-static void done(lit_trainer *tr) {
-    lit_trainer_free(tr);
-    lit_module_deinit(&mod);
-    lit_param_store_free(md.ps);
-    for (int r = 0; r < N_ROLES; r++) {
-        lit_dataloader_free(loaders[r]);
-        loaders[r] = NULL;
-    }
-}
-static lit_trainer_params base_params(void) {
-    lit_trainer_params p = lit_trainer_default_params();
-    p.enable_progress_bar = 0;
-    p.enable_model_summary = 0;
-    p.limit_train_batches = 2;
-    p.limit_val_batches = 2;
-    return p;
-}
+static void done(lit_trainer *tr) { hook_run_free(tr, &mod); }
 static double lr_of(lit_optimizer *o) {
     double lr = NAN;
     CHECK_EQ_INT(lit_optimizer_get_hparam(o, 0, "lr", &lr), LIT_OK);
@@ -286,7 +85,7 @@ static double lr_of(lit_optimizer *o) {
 /* ---------------------------------------------------------------- hook order */
 
 TEST(fit_order_manual) {
-    lit_trainer_params p = base_params();
+    lit_trainer_params p = hook_params();
     p.max_epochs = 1;
     lit_trainer *tr = new_trainer(&p, &VT, 1);
     lit_status st = lit_trainer_fit(tr, &mod, &DM, NULL);
@@ -338,7 +137,7 @@ static const lit_module_vtable GS_VT = {.version = LIT_MODULE_VERSION,
                                         .configure_optimizers = gs_configure_optimizers};
 
 TEST(global_step_counts_every_optimizer_step) {
-    lit_trainer_params p = base_params();
+    lit_trainer_params p = hook_params();
     p.limit_train_batches = -1; /* 4 batches of 2 */
     p.max_epochs = 2;
     lit_trainer *tr = new_trainer(&p, &GS_VT, 0);
@@ -359,7 +158,7 @@ TEST(global_step_counts_every_optimizer_step) {
 
     /* max_steps counts optimizer steps, not batches: global_step is 2, 3, 5
      * after batches 0, 1, 2, so max_steps = 5 stops after 3 batches. */
-    p = base_params();
+    p = hook_params();
     p.limit_train_batches = -1;
     p.max_epochs = -1;
     p.max_steps = 5;
@@ -411,7 +210,7 @@ static const lit_module_vtable CLIP_VT = {.version = LIT_MODULE_VERSION,
 TEST(manual_optimizer_step_does_not_clip) {
     for (int automatic = 0; automatic <= 1; automatic++) {
         for (int algo = 0; algo <= 1; algo++) {
-            lit_trainer_params p = base_params();
+            lit_trainer_params p = hook_params();
             p.max_epochs = 1;
             p.limit_train_batches = 1;
             p.gradient_clip_val = 0.1;
@@ -451,7 +250,7 @@ TEST(manual_optimizer_step_does_not_clip) {
         }
     }
     /* Trainer accumulation is refused with manual optimization too. */
-    lit_trainer_params p = base_params();
+    lit_trainer_params p = hook_params();
     p.accumulate_grad_batches = 2;
     lit_trainer *tr = new_trainer(&p, &CLIP_VT, 0);
     mod.automatic_optimization = 0;
@@ -518,7 +317,7 @@ static const lit_module_vtable SCH_AUTO_VT = {.version = LIT_MODULE_VERSION,
                                               .configure_optimizers = sch_auto_configure_optimizers};
 
 TEST(schedulers_are_not_stepped_in_manual_mode) {
-    lit_trainer_params p = base_params(); /* 2 epochs x 2 batches */
+    lit_trainer_params p = hook_params(); /* 2 epochs x 2 batches */
     p.max_epochs = 2;
     lit_trainer *tr = new_trainer(&p, &SCH_VT, 0);
     n_batches_run = 0;
@@ -557,14 +356,13 @@ static lit_status fail_before_backward(lit_module *m, lit_tensor *l) {
     (void)m, (void)l;
     return lit_set_error(LIT_ERR_NUMERIC, "loss on fire");
 }
-static int exceptions;
 static void count_exception(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_status st) {
     (void)cb, (void)tr, (void)m, (void)st;
     exceptions++;
 }
 
 TEST(failing_hook_inside_manual_calls_stops_the_run) {
-    lit_trainer_params p = base_params();
+    lit_trainer_params p = hook_params();
     p.max_epochs = 1;
     lit_trainer *tr = new_trainer(&p, &CLIP_VT, 0);
     lit_callback cb = {.version = LIT_CALLBACK_VERSION, .name = "Failing",

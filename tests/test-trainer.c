@@ -131,14 +131,6 @@ static void lin_free(linmodel *lm, lit_module *m) {
     lit_param_store_free(lm->ps);
 }
 
-static lit_trainer_params quiet_params(void) {
-    lit_trainer_params p = lit_trainer_default_params();
-    p.enable_progress_bar = 0;
-    p.enable_model_summary = 0;
-    p.enable_checkpointing = 0;
-    return p;
-}
-
 /* ---------------------------------------------------------------- tests */
 
 TEST(defaults_and_resolution) {
@@ -180,32 +172,32 @@ TEST(env_overrides_defaults_only) {
 
 TEST(bad_params_are_errors) {
     lit_trainer *tr = NULL;
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.accumulate_grad_batches = 0;
     CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_ERR_CONFIG);
     CHECK_STR_CONTAINS(lit_last_error(), "accumulate_grad_batches");
     CHECK(tr == NULL);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.limit_train_fraction = 1.5;
     CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_ERR_CONFIG);
     CHECK_STR_CONTAINS(lit_last_error(), "limit_train_fraction");
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.limit_val_batches = -3;
     CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_ERR_CONFIG);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.limit_test_batches = 2;
     p.limit_test_fraction = 0.5;
     CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_ERR_CONFIG);
     CHECK_STR_CONTAINS(lit_last_error(), "not both");
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.val_check_interval = 0;
     CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_ERR_CONFIG);
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.gradient_clip_val = -1;
     CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_ERR_CONFIG);
 
     /* val_check_batches larger than the epoch: found when fit sets up data, before training. */
-    p = quiet_params();
+    p = quiet_trainer_params();
     p.max_epochs = 1;
     p.val_check_batches = 10;
     dm_state s = { .n_train = 32, .n_val = 16, .bs_train = 8, .bs_val = 8 };
@@ -230,7 +222,7 @@ static void train_once(int64_t bs, int64_t acc, float *w_out) {
     linmodel lm;
     lit_module m;
     lin_init(&lm, &m, &LIN_VT);
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = 1;
     p.accumulate_grad_batches = acc;
     lit_trainer *tr;
@@ -268,7 +260,7 @@ TEST(counts_limit_train_batches_and_accumulation) {
     dm_state s = { .n_train = 32, .n_val = 16, .bs_train = 4, .bs_val = 8 }; /* 8 batches */
     linmodel lm;
     lit_module m;
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = 2;
     p.limit_train_batches = 5;
     p.accumulate_grad_batches = 2;
@@ -290,7 +282,7 @@ TEST(counts_max_steps_and_sanity) {
     dm_state s = { .n_train = 32, .n_val = 24, .bs_train = 4, .bs_val = 8 };
     linmodel lm;
     lit_module m;
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_steps = 11; /* max_epochs None -> unlimited epochs */
     lit_trainer *tr = fit_with(p, &s, &lm, &m, LIT_OK);
     CHECK_EQ_INT(lit_trainer_global_step(tr), 11);
@@ -308,7 +300,7 @@ TEST(counts_fast_dev_run) {
     dm_state s = { .n_train = 32, .n_val = 24, .bs_train = 4, .bs_val = 8 };
     linmodel lm;
     lit_module m;
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.fast_dev_run = 2;
     p.max_epochs = 5;
     lit_trainer *tr = fit_with(p, &s, &lm, &m, LIT_OK);
@@ -325,7 +317,7 @@ TEST(counts_val_check_interval) {
     dm_state s = { .n_train = 40, .n_val = 16, .bs_train = 4, .bs_val = 8 }; /* 10 train, 2 val batches */
     linmodel lm;
     lit_module m;
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = 1;
     p.num_sanity_val_steps = 0;
     p.val_check_interval = 0.25; /* every int(10 * 0.25) = 2 batches: 5 validations */
@@ -372,7 +364,7 @@ TEST(epoch_mean_logging_is_batch_weighted) {
     linmodel lm;
     lit_module m;
     lin_init(&lm, &m, &vt);
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = 1;
     p.num_sanity_val_steps = 0;
     lit_trainer *tr;
@@ -417,7 +409,7 @@ TEST(log_errors) {
     dm_state s = { .n_train = 8, .n_val = 8, .bs_train = 4, .bs_val = 4 };
     lit_datamodule dm = make_dm(&s);
     lin_init(&lm, &m, &vt);
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = 1;
     p.num_sanity_val_steps = 0;
     lit_trainer *tr;
@@ -435,7 +427,7 @@ TEST(optimizer_step_override_warmup) {
     linmodel lm;
     lit_module m;
     lin_init(&lm, &m, &LIN_VT_WARMUP);
-    lit_trainer_params p = quiet_params();
+    lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = 1;
     lit_trainer *tr;
     CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
@@ -470,7 +462,7 @@ TEST(reduce_lr_on_plateau_monitor) {
         linmodel lm;
         lit_module m;
         lin_init(&lm, &m, &vt);
-        lit_trainer_params p = quiet_params();
+        lit_trainer_params p = quiet_trainer_params();
         p.max_epochs = 2;
         lit_trainer *tr;
         CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
