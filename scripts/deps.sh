@@ -29,7 +29,8 @@ for arg in "$@"; do
 done
 
 # Build and test: C toolchain, CTest, pkg-config; OpenBLAS (OpenMP variant,
-# plus the libopenblas-dev meta package for openblas.pc); libyaml; Open MPI.
+# plus the libopenblas-dev meta package for openblas.pc); libyaml; jansson
+# (JSON: safetensors headers and checkpoint metadata); Open MPI.
 packages=(
     build-essential
     cmake
@@ -37,6 +38,7 @@ packages=(
     libopenblas-openmp-dev
     libopenblas-dev
     libyaml-dev
+    libjansson-dev
     libopenmpi-dev
     openmpi-bin
 )

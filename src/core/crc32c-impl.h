@@ -1,0 +1,16 @@
+/* src/core/crc32c-impl.h — the two CRC-32C implementations behind
+ * lit_crc32c (core.h), exposed so tests can check that they agree. */
+#ifndef LITC_CRC32C_IMPL_H
+#define LITC_CRC32C_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Same contract as lit_crc32c. */
+uint32_t lit__crc32c_sw(uint32_t crc, const void *data, size_t n);
+/* The SSE4.2 path; call only when lit__crc32c_hw_available() is 1. */
+uint32_t lit__crc32c_hw(uint32_t crc, const void *data, size_t n);
+/* 1 when this build and this CPU have the SSE4.2 crc32 instruction. */
+int lit__crc32c_hw_available(void);
+
+#endif
