@@ -671,6 +671,9 @@ TEST(shape_and_dtype_checks) {
            "element count of its 2-dim shape overflows");
     REFUSE(J("%s[4294967296,4294967296,0],\"data_offsets\":[0,0]}}", pre), 0, LIT_ERR_CORRUPT, "overflows");
     ACCEPT(J("%s[0,4294967296,4294967296],\"data_offsets\":[0,0]}}", pre), 0, 1); /* left fold: 0 */
+    /* partial products must fit in int64_t: 2^62 * 2 = 2^63 does not, even times 0 */
+    REFUSE(J("%s[4611686018427387904,2,0],\"data_offsets\":[0,0]}}", pre), 0, LIT_ERR_CORRUPT, "overflows 63 bits");
+    ACCEPT(J("%s[4611686018427387904,1,0],\"data_offsets\":[0,0]}}", pre), 0, 1);
     REFUSE(J("%s[2305843009213693952],\"data_offsets\":[0,8]}}", pre), 8, LIT_ERR_CORRUPT,
            "overflow 64 bits of byte count");
     ACCEPT(J("%s[],\"data_offsets\":[0,4]}}", pre), 4, 1);

@@ -17,5 +17,7 @@
 #include "summary.h"
 #include "train.h"
 #include "callbacks.h"
+#include "safetensors.h"
+#include "checkpoint.h"
 
 #endif

@@ -297,11 +297,13 @@ static lit_status st_check_entry(const char *what, const char *name, json_t *v, 
             return st_fail(LIT_ERR_CORRUPT, what, "tensor '%s': shape[%zu] is %lld; dimensions must be >= 0", qn, d,
                            (long long)x);
         if (d < LIT_MAX_DIMS) e->shape[d] = (int64_t)x;
-        /* Left fold, as the reference: [2^62, 2^62, 0] overflows, [0, 2^62, 2^62] does not. */
-        if (!overflow && __builtin_mul_overflow(numel, (uint64_t)x, &numel)) overflow = 1;
+        /* Left fold, as the reference: [2^62, 2^62, 0] overflows, [0, 2^62, 2^62] does not. Every
+         * partial product must fit in int64_t, so callers may compute numel in signed arithmetic. */
+        if (!overflow && (__builtin_mul_overflow(numel, (uint64_t)x, &numel) || numel > (uint64_t)INT64_MAX))
+            overflow = 1;
     }
     if (overflow)
-        return st_fail(LIT_ERR_CORRUPT, what, "tensor '%s': the element count of its %zu-dim shape overflows 64 bits",
+        return st_fail(LIT_ERR_CORRUPT, what, "tensor '%s': the element count of its %zu-dim shape overflows 63 bits",
                        qn, e->ndim);
 
     /* data_offsets */
