@@ -6,8 +6,9 @@
 #   scripts/deps.sh --reference  also the reference tools (PyTorch, NumPy,
 #                                scikit-learn) used to generate test fixtures and
 #                                to run the side-by-side benchmarks (`make bench`),
-#                                and Lightning from PyPI in a virtual environment
-#                                (/opt/litc-ref-venv) for bench-trainer
+#                                and Lightning + safetensors from PyPI in a virtual
+#                                environment (/opt/litc-ref-venv) for bench-trainer
+#                                and test-safetensors' Python reader check
 #
 # Idempotent: when nothing is missing it prints nothing and exits 0. When
 # packages are missing it runs `apt-get update` once and then
@@ -16,7 +17,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 reference=0
@@ -66,16 +67,16 @@ done
 ensure_lightning_venv() {
     local venv=/opt/litc-ref-venv
     [ "$reference" = 1 ] || return 0
-    "$venv/bin/python" -c 'import lightning' >/dev/null 2>&1 && return 0
+    "$venv/bin/python" -c 'import lightning, safetensors' >/dev/null 2>&1 && return 0
     if [ "$(id -u)" -ne 0 ]; then
         echo "deps.sh: for bench-trainer's Lightning reference run as root, or:" >&2
-        echo "    python3 -m venv --system-site-packages $venv && $venv/bin/pip install 'lightning==2.0.9'" >&2
+        echo "    python3 -m venv --system-site-packages $venv && $venv/bin/pip install 'lightning==2.0.9' safetensors" >&2
         return 0
     fi
-    echo "deps.sh: creating $venv with lightning (PyPI)"
-    python3 -m venv --system-site-packages "$venv"
-    "$venv/bin/pip" install -q 'lightning==2.0.9' ||
-        echo "deps.sh: could not install lightning; bench-trainer will skip its Lightning column" >&2
+    echo "deps.sh: creating $venv with lightning and safetensors (PyPI)"
+    [ -x "$venv/bin/python" ] || python3 -m venv --system-site-packages "$venv"
+    "$venv/bin/pip" install -q 'lightning==2.0.9' safetensors ||
+        echo "deps.sh: could not install lightning/safetensors; bench-trainer skips its Lightning column, test-safetensors its Python reader check" >&2
 }
 
 if [ "${#missing[@]}" -eq 0 ]; then

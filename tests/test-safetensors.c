@@ -468,6 +468,7 @@ TEST(reads_python_safetensors_fixture) {
 static const char *find_python(void) {
     static char chosen[512];
     const char *env = getenv("LITC_PYTHON");
+    if (env && (strcmp(env, "none") == 0 || strcmp(env, "") == 0)) return NULL; /* LITC_PYTHON=none: skip */
     const char *cands[] = {env, "python3", "/usr/bin/python3", "/opt/litc-ref-venv/bin/python"};
     for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
         if (!cands[i] || !*cands[i]) continue;

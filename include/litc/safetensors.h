@@ -11,21 +11,28 @@
  * header so the buffer starts 8-byte aligned, as the Python library does.
  *
  * Reading never executes anything and refuses, with LIT_ERR_CORRUPT and a
- * message that names the file, the tensor or key, and what is wrong:
+ * message "<file>: <tensor or key>: <what is wrong>[; <how to fix>]":
  *   - a file shorter than 8 bytes, a header length of 0, beyond the file or
  *     over LIT_SAFETENSORS_MAX_HEADER;
  *   - a header that is not valid UTF-8 JSON (duplicate keys, trailing
- *     garbage, NUL bytes, nesting deeper than the format allows) or not an
- *     object of the shape above ("__metadata__" values must be strings);
- *   - a dtype litc does not know (LIT_ERR_UNSUPPORTED names it: F16, F64, U8,
- *     ... are valid safetensors that litc cannot hold), a shape that is not
- *     a list of at most LIT_MAX_DIMS non-negative integers, or whose element
- *     count overflows;
+ *     garbage, NUL bytes — raw or escaped —, nesting deeper than 16 levels,
+ *     checked before parsing, where the format needs 3) or not an object of
+ *     the shape above: each entry has exactly the keys dtype, shape and
+ *     data_offsets (unknown keys are refused), "__metadata__" is an object
+ *     of string values (or null, read as no metadata);
+ *   - a shape that is not a list of non-negative integers, or whose element
+ *     count (a left-to-right product, each partial product within int64_t,
+ *     as the reference's checked fold) overflows;
  *   - data_offsets that are not [begin <= end] integers inside the buffer,
  *     whose length differs from numel * dtype size, that overlap another
  *     tensor's, or that leave holes or trailing bytes in the buffer (the
  *     format requires the buffer to be indexed entirely).
  * Tensor names must be non-empty, at most LIT_SAFETENSORS_MAX_NAME bytes.
+ * A file that is valid safetensors but that litc cannot hold is refused with
+ * LIT_ERR_UNSUPPORTED naming the tensor: a dtype other than F32, BF16, I32
+ * and I64 (F16, F64, U8, ... and names the format does not define), or more
+ * than LIT_MAX_DIMS dimensions. Corruption anywhere in the file is reported
+ * before such a tensor.
  *
  * Intended usage:
  *
@@ -82,8 +89,9 @@ typedef struct {
     const char *value;
 } lit_st_meta;
 
-/* The safetensors name of a dtype ("F32", "BF16", "I32", "I64"), and back
- * (returns 0 and sets *dt, or -1 for a name litc cannot hold). */
+/* The safetensors name of a dtype ("F32", "BF16", "I32", "I64"; NULL for a
+ * value that is not a lit_dtype), and back (returns 0 and sets *dt, or -1
+ * for a name litc cannot hold, NULL included). Names are case-sensitive. */
 const char *lit_safetensors_dtype_name(lit_dtype dt);
 int lit_safetensors_dtype_parse(const char *name, lit_dtype *dt);
 
@@ -93,9 +101,14 @@ int lit_safetensors_dtype_parse(const char *name, lit_dtype *dt);
  * The header for these tensors and metadata: a malloc'd buffer with the
  * 8-byte length prefix and the padded JSON (free() it), its size in
  * *header_len, and the byte buffer's total size in *data_len. Tensors are
- * laid out in the order given. Errors: LIT_ERR_INVALID_ARG for an empty,
- * too long or duplicate name, a duplicate or "__metadata__" key, or strings
- * that are not valid UTF-8 (message names which); LIT_ERR_NOMEM.
+ * laid out in the order given; the JSON is compact, "__metadata__" first
+ * (omitted when n_meta is 0), then the tensors, then spaces up to a multiple
+ * of 8 bytes — the same input always gives the same bytes. Errors:
+ * LIT_ERR_INVALID_ARG for a NULL, empty, too long, duplicate or
+ * "__metadata__" tensor name, a duplicate metadata key, a NULL key or value,
+ * strings that are not valid UTF-8, a bad dtype, ndim or negative dim, a
+ * byte count that overflows, NULL data for a non-empty tensor, or a header
+ * over LIT_SAFETENSORS_MAX_HEADER (message names which); LIT_ERR_NOMEM.
  */
 lit_status lit_safetensors_header(int n, const lit_st_tensor *tensors, int n_meta, const lit_st_meta *meta,
                                   uint8_t **header, size_t *header_len, uint64_t *data_len);
@@ -117,13 +130,16 @@ typedef struct lit_safetensors lit_safetensors;
  * listed at the top, LIT_ERR_NOMEM. *out is NULL on error.
  */
 lit_status lit_safetensors_parse(lit_safetensors **out, const void *buf, size_t len, const char *what);
-/* Read the file at `path` and parse it; the handle owns the image. Errors:
+/* Read the file at `path` into memory (one malloc'd copy, no mmap: a file
+ * changed on disk meanwhile cannot fault the reader) and parse it; the
+ * handle owns the image. Errors:
  * LIT_ERR_NOT_FOUND for a missing file, LIT_ERR_IO for other open/read
  * failures (strerror in the message), then lit_safetensors_parse's. */
 lit_status lit_safetensors_open(lit_safetensors **out, const char *path);
 void lit_safetensors_free(lit_safetensors *st); /* NULL is a no-op */
 
-/* Tensors in the order of their data offsets. */
+/* Tensors in the order of their data offsets (empty tensors at one offset:
+ * by name). */
 int lit_safetensors_count(const lit_safetensors *st);
 const lit_st_tensor *lit_safetensors_at(const lit_safetensors *st, int i); /* asserts 0 <= i < count */
 /* The tensor called `name`, or NULL. O(log n). */
