@@ -15,6 +15,9 @@
  *     "litc_version"    "0.1.0"            (the writer's)
  *     "checksum"        "crc32c:1a2b3c4d"
  *
+ * Tensors are laid out by dtype size (largest first), then by name, so each
+ * one starts aligned to its element size (as the Python library does).
+ *
  * The checksum is CRC-32C over, in this order: every tensor sorted by name
  * (name, NUL, dtype name, NUL, ndim as one byte, each dim as 8 bytes LE,
  * byte count as 8 bytes LE, the bytes), then every other metadata entry
@@ -122,6 +125,11 @@ lit_status lit_checkpoint_put_tensor(lit_checkpoint *ck, const char *name, const
  * LIT_ERR_NOT_FOUND (names the tensor), LIT_ERR_DTYPE / LIT_ERR_SHAPE
  * naming the tensor, the stored and the expected dtype or shape. */
 lit_status lit_checkpoint_read_tensor(const lit_checkpoint *ck, const char *name, lit_tensor *dst);
+/* Tensor `name` as a read-only tensor owned by the checkpoint (no copy of
+ * the data when it is aligned in the file image, which litc's own files
+ * always are), valid until the checkpoint is freed; NULL when absent (no
+ * error set) or out of memory (error set). Do not write through it. */
+lit_tensor *lit_checkpoint_tensor_view(const lit_checkpoint *ck, const char *name);
 /* 1 when tensor `name` exists; then *dt, *ndim and shape (LIT_MAX_DIMS
  * entries; each out-pointer may be NULL) describe it. */
 int lit_checkpoint_tensor_info(const lit_checkpoint *ck, const char *name, lit_dtype *dt, int *ndim, int64_t *shape);

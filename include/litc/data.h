@@ -217,6 +217,8 @@ int64_t lit_sampler_num_batches(int64_t n, int64_t batch_size, int drop_last);
 typedef enum { LIT_STAGE_FIT = 0, LIT_STAGE_VALIDATE, LIT_STAGE_TEST, LIT_STAGE_PREDICT } lit_stage;
 const char *lit_stage_name(lit_stage s); /* "fit", "validate", "test", "predict" */
 
+struct lit_checkpoint; /* checkpoint.h */
+
 #define LIT_DATAMODULE_VERSION 1
 #define LIT_MAX_DATALOADERS 8
 
@@ -233,6 +235,10 @@ typedef struct lit_datamodule {
     int (*test_dataloaders)(void *user, lit_dataloader **out);
     int (*predict_dataloaders)(void *user, lit_dataloader **out);
     void *user;
+    /* (optional) Lightning's DataModule.state_dict / load_state_dict: values
+     * under the checkpoint's "datamodule" scope (checkpoint.h). default: nothing. */
+    lit_status (*state_save)(void *user, struct lit_checkpoint *ckpt);
+    lit_status (*state_load)(void *user, const struct lit_checkpoint *ckpt);
 } lit_datamodule;
 
 #ifdef __cplusplus

@@ -200,6 +200,8 @@ typedef struct {
     lit_tensor *tensor;     /* owned by the optimizer */
 } lit_optimizer_state_entry;
 
+/* The vtable's NULL-terminated slot names (may be NULL: no state). */
+const char *const *lit_optimizer_state_slots(const lit_optimizer *opt);
 int lit_optimizer_state_count(const lit_optimizer *opt);
 /* Entry k, 0 <= k < state_count (asserts otherwise). O(params) per call. */
 lit_optimizer_state_entry lit_optimizer_state_at(const lit_optimizer *opt, int k);

@@ -64,7 +64,7 @@ extern "C" {
 typedef struct lit_trainer lit_trainer;
 typedef struct lit_module lit_module;
 typedef struct lit_callback lit_callback;
-/* Checkpoint contents (a later issue); hooks receive it opaque for now. */
+/* Checkpoint contents: tensors and JSON values (checkpoint.h). */
 typedef struct lit_checkpoint lit_checkpoint;
 
 /* on_train_batch_start may return this to skip the rest of the epoch
@@ -200,7 +200,11 @@ typedef struct lit_module_vtable {
     lit_status (*on_test_model_train)(lit_module *m);
     lit_status (*on_predict_model_eval)(lit_module *m);
 
-    /* ---- checkpoints (slots only: checkpoints are a later issue) */
+    /* ---- checkpoints (checkpoint.h). on_save_checkpoint runs after the
+     * Trainer filled the checkpoint (add tensors or values at the root:
+     * the EMA weights, your own lit_rng streams); on_load_checkpoint runs
+     * when fit resumes, after the weights were restored and before
+     * configure_optimizers. default: nothing. */
     lit_status (*on_save_checkpoint)(lit_module *m, lit_checkpoint *ckpt);
     lit_status (*on_load_checkpoint)(lit_module *m, lit_checkpoint *ckpt);
 
@@ -256,6 +260,45 @@ lit_status lit_module_save_hyperparameters(lit_module *m, int n, const lit_hpara
                                            const char *const *ignore);
 /* The recorded hyperparameter `name`, or NULL. */
 const lit_hparam *lit_module_hparam(const lit_module *m, const char *name);
+
+/* ---- weights and hyperparameters from checkpoints (inference, fine-tuning) */
+
+/*
+ * Copy the weights of checkpoint `ck` into the module's parameter store:
+ * "state_dict.<name>" tensors of a litc checkpoint, or plain "<name>"
+ * tensors of any other safetensors file (PyTorch's
+ * safetensors.torch.save_file(model.state_dict())). strict: every store
+ * entry present, nothing extra, shapes equal; non-strict: matching entries
+ * are copied and the rest only reported. `report` (may be NULL) gets what
+ * was missing, unexpected and mismatched (free with
+ * lit_state_dict_report_free). Nothing is copied when it fails.
+ * Errors: LIT_ERR_NOT_FOUND (strict; the message lists the names),
+ * LIT_ERR_SHAPE (a shape differs), LIT_ERR_STATE (the module has no store).
+ */
+lit_status lit_module_load_weights(lit_module *m, const lit_checkpoint *ck, int strict,
+                                   lit_state_dict_report *report);
+
+/* Lightning's cls(**hparams): build a module from hyperparameters (`user`
+ * is passed through). The module's own hparams are set by the caller. */
+typedef lit_status (*lit_module_factory)(const lit_hparam *hparams, int n, void *user, lit_module **out);
+
+/*
+ * Lightning's LightningModule.load_from_checkpoint(path, **overrides): read
+ * the checkpoint's hyper_parameters, replace those named in `overrides`
+ * (and add new ones), build the module with `make`, record the
+ * hyperparameters on it (save_hyperparameters) and load its weights
+ * (strict or not). On success *out is the new module (yours to free the way
+ * your factory's modules are freed).
+ * Errors: lit_checkpoint_load's; LIT_ERR_CORRUPT for hyper_parameters that
+ * are not an object of numbers and strings; the factory's; the weights'.
+ */
+lit_status lit_module_load_from_checkpoint(const char *path, const lit_hparam_value *overrides, int n_overrides,
+                                           lit_module_factory make, void *user, int strict, lit_module **out);
+
+/* A weights-only export: "state_dict.<name>" and "hyper_parameters" in a
+ * litc checkpoint file (lit_module_load_from_checkpoint reads it). Errors:
+ * lit_checkpoint_save's, LIT_ERR_STATE without a store. */
+lit_status lit_module_save_weights(const lit_module *m, const char *path);
 
 /* Accessors for use inside steps and hooks (0 outside a run). */
 int64_t lit_module_current_epoch(const lit_module *m);
@@ -356,7 +399,9 @@ int lit_trainer_get_metric(const lit_trainer *tr, lit_metrics_kind kind, const c
 struct lit_callback {
     int version;        /* LIT_CALLBACK_VERSION */
     const char *name;   /* for messages; NULL = "callback" */
-    int monitoring;     /* 1 for checkpoint/early stopping: their on_train_epoch_end runs after the module's */
+    int monitoring;     /* 1 for checkpointing / early stopping: their on_train_batch_end and
+                         * on_train_epoch_end run after the module's, so they see what it
+                         * logged and a checkpoint written there holds the finished batch */
     void *user;
 
     lit_status (*setup)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_stage stage);
@@ -404,7 +449,10 @@ struct lit_callback {
     lit_status (*on_before_optimizer_step)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_optimizer *opt);
     lit_status (*on_before_zero_grad)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_optimizer *opt);
 
-    /* ---- checkpoint slots (later issue) */
+    /* ---- checkpoints (checkpoint.h). state_save / state_load (Lightning's
+     * Callback.state_dict / load_state_dict) read and write values in the
+     * scope "callbacks" -> state_key (set by the Trainer); the
+     * on_*_checkpoint hooks see the whole checkpoint at its root. */
     lit_status (*state_save)(lit_callback *cb, lit_checkpoint *ckpt);
     lit_status (*state_load)(lit_callback *cb, const lit_checkpoint *ckpt);
     lit_status (*on_save_checkpoint)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_checkpoint *ckpt);
@@ -412,6 +460,16 @@ struct lit_callback {
 
     void (*on_exception)(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_status st);
     void (*free)(lit_callback *cb);
+
+    /* Key of this callback's state in checkpoints (Lightning's state_key,
+     * e.g. "ModelCheckpoint{'monitor': 'val/loss', 'mode': 'min'}"); copied
+     * by the callback, not the Trainer. NULL = name. Two callbacks with the
+     * same key are an error when a checkpoint is saved. */
+    const char *state_key;
+    /* (optional) The file fit(ckpt_path = "last" or "best") should resume
+     * from (`which` is that word), or NULL when this callback knows none.
+     * ModelCheckpoint implements it. */
+    const char *(*checkpoint_path)(lit_callback *cb, lit_trainer *tr, const char *which);
 };
 
 /* ================================================================ trainer params */
@@ -516,7 +574,22 @@ lit_callback *lit_trainer_callback(lit_trainer *tr, int i);
 /*
  * Run. `dm` supplies the dataloaders (required); the module's hooks and the
  * datamodule's prepare_data/setup/teardown are called in Lightning's order.
- * ckpt_path: must be NULL for now (resume is a later issue: LIT_ERR_UNSUPPORTED).
+ * ckpt_path (fit only): NULL starts fresh; a path, or "last" / "best" (asked
+ * of the callbacks' checkpoint_path, e.g. ModelCheckpoint's), resumes:
+ * after setup the weights, callback states (state_load), datamodule state
+ * and on_load_checkpoint are restored; after configure_optimizers and
+ * on_fit_start (and the sanity check, which cannot disturb the random
+ * streams) the optimizer and scheduler states, the loops' position, the
+ * global random stream, gradients of an unfinished accumulation group and
+ * the epoch's logged values, so the run continues exactly where the
+ * checkpoint left it: at the next batch of the same epoch, in the same
+ * shuffled order (see lit_trainer_save_checkpoint for what "where" is).
+ * Resume errors, before any training step: LIT_ERR_NOT_FOUND (no such file;
+ * "last"/"best" that no callback knows), the checkpoint's load errors
+ * (LIT_ERR_CORRUPT, LIT_ERR_UNSUPPORTED), LIT_ERR_CONFIG for a checkpoint of
+ * another model (the message lists missing, unexpected and mismatched
+ * parameters), other optimizers or schedulers, a weights-only checkpoint,
+ * or a training dataloader whose length changed.
  * Errors: bad params (LIT_ERR_CONFIG, before any hook runs, except the
  * data-dependent ones, checked after setup), the stage's step missing from
  * the vtable (training_step for fit, validation_step for validate, ...:
@@ -530,6 +603,33 @@ lit_status lit_trainer_fit(lit_trainer *tr, lit_module *m, lit_datamodule *dm, c
 lit_status lit_trainer_validate(lit_trainer *tr, lit_module *m, lit_datamodule *dm);
 lit_status lit_trainer_test(lit_trainer *tr, lit_module *m, lit_datamodule *dm);
 lit_status lit_trainer_predict(lit_trainer *tr, lit_module *m, lit_datamodule *dm);
+
+/*
+ * trainer.save_checkpoint: write the run's state to `path` atomically
+ * (checkpoint.h): tensors "state_dict.<param>" (every parameter and buffer
+ * of the module's store), "optimizer_states.<i>.<slot>.<param>" and, inside
+ * an unfinished accumulation group, "grads.<param>"; values "epoch",
+ * "global_step", "loops" (where the fit is), "optimizer_param_groups",
+ * "lr_schedulers", "callbacks" (each state_save under its state_key),
+ * "datamodule", "hyper_parameters", "rng" (the global stream), "results"
+ * (the epoch's logged values so far and the trainer's metrics), "precision",
+ * then the callbacks' and the module's on_save_checkpoint hooks.
+ * weights_only: state_dict and hyper_parameters only (the file loads into a
+ * model, it cannot resume a fit).
+ *
+ * Where a resume continues, by when the checkpoint was written during fit:
+ *   - in on_train_batch_end of a monitoring callback (which runs after the
+ *     module's, see lit_callback.monitoring) or between batches: after that
+ *     batch — its validation check (val_check_interval) is still to come;
+ *   - in on_validation_end of a validation inside the epoch: after that
+ *     validation;
+ *   - in on_train_epoch_end of a monitoring callback: after the epoch's
+ *     hooks (its logged epoch values are published on resume);
+ *   - outside fit, or after it: at the start of the next epoch.
+ * Errors: LIT_ERR_STATE when no module is attached (before the first
+ * run), lit_checkpoint_save's errors, a failing hook's.
+ */
+lit_status lit_trainer_save_checkpoint(lit_trainer *tr, const char *path, int weights_only);
 
 /* Progress and state (trainer.current_epoch, global_step, ...). */
 const lit_trainer_params *lit_trainer_get_params(const lit_trainer *tr);

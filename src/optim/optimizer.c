@@ -350,6 +350,11 @@ const float *lit__optimizer_grad(const lit_tensor *p, const char *who) {
     return lit_f32(g);
 }
 
+const char *const *lit_optimizer_state_slots(const lit_optimizer *opt) {
+    LIT_ASSERT(opt != NULL, "lit_optimizer_state_slots: optimizer is NULL");
+    return opt->vt.state_slots;
+}
+
 int lit_optimizer_state_count(const lit_optimizer *opt) {
     LIT_ASSERT(opt != NULL, "lit_optimizer_state_count: optimizer is NULL");
     int n = 0;

@@ -15,8 +15,11 @@
  * min_steps are met; max_time is Lightning's Timer callback, which sets
  * should_stop after a training batch, so it obeys the same minimums.
  */
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "litc/checkpoint.h"
 
 #include "train/train-impl.h"
 
@@ -113,8 +116,11 @@ static int max_steps_reached(const lit_trainer *tr) {
 
 static double now(const lit_trainer *tr) { return tr->clock ? tr->clock(tr->clock_user) : lit_time_now(); }
 
-/* Timer(duration=max_time, interval="step"): elapsed since on_train_start. */
-static int time_up(const lit_trainer *tr) { return tr->p.max_time > 0 && now(tr) - tr->fit_start_time >= tr->p.max_time; }
+/* Timer(duration=max_time, interval="step"): time fitted since on_train_start,
+ * including what a resumed checkpoint had already used. */
+static int time_up(const lit_trainer *tr) {
+    return tr->p.max_time > 0 && tr->time_before + now(tr) - tr->fit_start_time >= tr->p.max_time;
+}
 
 static lit_status run_validation(lit_trainer *tr, fit_data *fd) {
     LIT_TRY(fetch_val(tr, fd));
@@ -123,13 +129,78 @@ static lit_status run_validation(lit_trainer *tr, fit_data *fd) {
     return LIT_OK;
 }
 
-/* One batch of the TrainingEpochLoop. *end_epoch is set when the epoch (or
+static int is_last_batch(const lit_trainer *tr, int64_t i) {
+    return tr->num_training_batches >= 0 && i + 1 == tr->num_training_batches;
+}
+static int steps_after(const lit_trainer *tr, int64_t i) {
+    return (i + 1) % tr->p.accumulate_grad_batches == 0 || is_last_batch(tr, i);
+}
+
+/* on_train_batch_end of the callbacks with monitoring == `monitoring`. */
+static lit_status batch_end_callbacks(lit_trainer *tr, int monitoring, lit_tensor *loss, lit_batch *b, int64_t i) {
+    for (int c = 0; c < tr->n_callbacks; c++) {
+        lit_callback *cb = &tr->callbacks[c];
+        if ((cb->monitoring != 0) == monitoring && cb->on_train_batch_end)
+            LIT_TRY(lit__hook_fail(cb->on_train_batch_end(cb, tr, tr->module, loss, b, i), "on_train_batch_end"));
+    }
+    return LIT_OK;
+}
+
+/* The hooks and optimization of batch i, up to its on_train_batch_end.
+ * *skip: on_train_batch_start asked to skip the rest of the epoch. */
+static lit_status batch_hooks(lit_trainer *tr, lit_batch *b, int64_t i, int *skip) {
+    lit_module *m = tr->module;
+    lit_tensor *loss = NULL;
+    for (int c = 0; c < tr->n_callbacks; c++) {
+        lit_callback *cb = &tr->callbacks[c];
+        if (cb->on_train_batch_start)
+            LIT_TRY(lit__hook_fail(cb->on_train_batch_start(cb, tr, m, b, i), "on_train_batch_start"));
+    }
+    if (m->vt->on_train_batch_start) {
+        lit_status st = lit__hook_fail(m->vt->on_train_batch_start(m, b, i), "on_train_batch_start");
+        LIT_TRY(st);
+        if (st == LIT_SKIP_EPOCH) {
+            *skip = 1;
+            return LIT_OK;
+        }
+    }
+    LIT_TRY(lit__run_training_batch(tr, b, i, steps_after(tr, i), &loss));
+    if (steps_after(tr, i)) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_STEP, 0));
+    if (is_last_batch(tr, i)) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_EPOCH, 0));
+    tr->log_ctx = LIT__CTX_TRAIN_STEP;
+    tr->pos = (lit__fit_pos){ .batch = i, .phase = LIT__POS_AFTER_BATCH };
+    LIT_TRY(batch_end_callbacks(tr, 0, loss, b, i));
+    /* The Timer is appended after the Trainer's callbacks, so its check comes
+     * after theirs and before the module's hook; a stop here also triggers
+     * the validation below, as in Lightning. */
+    if (time_up(tr)) tr->should_stop = 1;
+    if (m->vt->on_train_batch_end) LIT_TRY(lit__hook_fail(m->vt->on_train_batch_end(m, loss, b, i), "on_train_batch_end"));
+    /* Checkpointing callbacks last: what they save holds the whole batch. */
+    return batch_end_callbacks(tr, 1, loss, b, i);
+}
+
+/* on_advance_end of batch i from `phase` on: its validation check, then the
+ * plateau schedulers of the step interval and the stop checks. A resume
+ * enters here at the phase its checkpoint recorded. */
+static lit_status after_batch(lit_trainer *tr, fit_data *fd, int64_t i, lit__pos_phase phase, int *end_epoch) {
+    if (is_last_batch(tr, i)) fd->epoch_complete = 1;
+    if (phase == LIT__POS_AFTER_BATCH) {
+        int stop_now = tr->should_stop && can_stop_early(tr);
+        if (fd->val_enabled && (tr->current_epoch + 1) % tr->p.check_val_every_n_epoch == 0 &&
+            ((i + 1) % tr->val_check_batch == 0 || stop_now)) {
+            tr->pos = (lit__fit_pos){ .batch = i, .phase = LIT__POS_AFTER_VAL };
+            LIT_TRY(run_validation(tr, fd));
+        }
+    }
+    if (steps_after(tr, i)) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_STEP, 1));
+    tr->pos = (lit__fit_pos){ .batch = i + 1, .phase = LIT__POS_BOUNDARY };
+    if (max_steps_reached(tr) || (tr->should_stop && can_stop_early(tr)) || is_last_batch(tr, i)) *end_epoch = 1;
+    return LIT_OK;
+}
+
+/* One batch of the TrainingEpochLoop; *end_epoch is set when the epoch (or
  * the fit) must stop after it. */
 static lit_status train_batch(lit_trainer *tr, fit_data *fd, lit_batch *b, int64_t i, int *end_epoch) {
-    lit_module *m = tr->module;
-    const int64_t nb = tr->num_training_batches;
-    const int is_last = nb >= 0 && i + 1 == nb;
-    const int should_step = (i + 1) % tr->p.accumulate_grad_batches == 0 || is_last;
     tr->batch_idx = i;
     tr->cur_batch = b;
     tr->log_ctx = LIT__CTX_TRAIN_STEP;
@@ -137,57 +208,70 @@ static lit_status train_batch(lit_trainer *tr, fit_data *fd, lit_batch *b, int64
      * share training_step's logging rules. */
     tr->fx = "training_step";
     lit_arena *prev = lit_arena_use(tr->step_arena);
-    lit_status st = LIT_OK;
-    lit_tensor *loss = NULL;
     int skip = 0;
-    for (int c = 0; c < tr->n_callbacks && st >= 0; c++) {
-        lit_callback *cb = &tr->callbacks[c];
-        if (cb->on_train_batch_start) st = lit__hook_fail(cb->on_train_batch_start(cb, tr, m, b, i), "on_train_batch_start");
-    }
-    if (st >= 0 && m->vt->on_train_batch_start) {
-        st = lit__hook_fail(m->vt->on_train_batch_start(m, b, i), "on_train_batch_start");
-        skip = st == LIT_SKIP_EPOCH;
-    }
-    if (st >= 0 && !skip) st = lit__run_training_batch(tr, b, i, should_step, &loss);
-    if (st >= 0 && !skip && should_step) st = lit__update_schedulers(tr, LIT_INTERVAL_STEP, 0);
-    if (st >= 0 && !skip && is_last) st = lit__update_schedulers(tr, LIT_INTERVAL_EPOCH, 0);
-    tr->log_ctx = LIT__CTX_TRAIN_STEP;
-    for (int c = 0; c < tr->n_callbacks && st >= 0 && !skip; c++) {
-        lit_callback *cb = &tr->callbacks[c];
-        if (cb->on_train_batch_end) st = lit__hook_fail(cb->on_train_batch_end(cb, tr, m, loss, b, i), "on_train_batch_end");
-    }
-    /* The Timer is appended after the Trainer's callbacks, so its check comes
-     * after theirs and before the module's hook; a stop here also triggers
-     * the validation below, as in Lightning. */
-    if (st >= 0 && !skip && time_up(tr)) tr->should_stop = 1;
-    if (st >= 0 && !skip && m->vt->on_train_batch_end)
-        st = lit__hook_fail(m->vt->on_train_batch_end(m, loss, b, i), "on_train_batch_end");
+    lit_status st = batch_hooks(tr, b, i, &skip);
     lit_arena_use(prev);
     lit_arena_reset(tr->step_arena);
     tr->cur_batch = NULL;
     if (st < 0) return st;
-    if (skip || is_last) fd->epoch_complete = 1;
-    if (skip) { *end_epoch = 1; return LIT_OK; }
+    if (skip) {
+        fd->epoch_complete = 1;
+        *end_epoch = 1;
+        return LIT_OK;
+    }
+    return after_batch(tr, fd, i, LIT__POS_AFTER_BATCH, end_epoch);
+}
 
-    /* on_advance_end: validation, then plateau schedulers on the step interval. */
-    int stop_now = tr->should_stop && can_stop_early(tr);
-    if (fd->val_enabled && (tr->current_epoch + 1) % tr->p.check_val_every_n_epoch == 0 &&
-        ((i + 1) % tr->val_check_batch == 0 || stop_now))
-        LIT_TRY(run_validation(tr, fd));
-    if (should_step) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_STEP, 1));
-    if (max_steps_reached(tr) || (tr->should_stop && can_stop_early(tr)) || is_last) *end_epoch = 1;
+/* Where this epoch starts: batch 0, or after the resumed checkpoint's batch
+ * once its pending bookkeeping is done. */
+static lit_status resume_point(lit_trainer *tr, fit_data *fd, int64_t *first, int *end_epoch) {
+    *first = 0;
+    if (!tr->resuming) return LIT_OK;
+    lit__fit_pos rp = tr->resume_pos;
+    tr->resuming = 0;
+    if (rp.phase == LIT__POS_BOUNDARY) {
+        *first = rp.batch;
+        if (tr->num_training_batches >= 0 && rp.batch >= tr->num_training_batches) *end_epoch = 1;
+        return LIT_OK;
+    }
+    tr->batch_idx = rp.batch;
+    *first = rp.batch + 1;
+    return after_batch(tr, fd, rp.batch, rp.phase, end_epoch);
+}
+
+static lit_status epoch_end(lit_trainer *tr, fit_data *fd, int run_hooks) {
+    tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
+    if (run_hooks) {
+        tr->pos = (lit__fit_pos){ .batch = tr->num_training_batches, .phase = LIT__POS_EPOCH_END,
+                                  .epoch_complete = fd->epoch_complete };
+        LIT_TRY(LIT__STAGE_HOOK(tr, on_train_epoch_end));
+    }
+    lit__results_publish_epoch(tr, &tr->train_results);
+    /* fit_loop.py on_advance_end: plateau schedulers only after a whole epoch. */
+    if (fd->epoch_complete) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_EPOCH, 1));
+    tr->current_epoch++;
+    tr->pos = (lit__fit_pos){ .batch = 0, .phase = LIT__POS_BOUNDARY };
     return LIT_OK;
 }
 
 static lit_status train_epoch(lit_trainer *tr, fit_data *fd) {
+    fd->epoch_complete = 0;
+    /* A checkpoint written in on_train_epoch_end: only the publishing is left. */
+    if (tr->resuming && tr->resume_pos.phase == LIT__POS_EPOCH_END) {
+        fd->epoch_complete = tr->resume_pos.epoch_complete;
+        tr->resuming = 0;
+        return epoch_end(tr, fd, 0);
+    }
     tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
+    tr->pos = (lit__fit_pos){ .batch = tr->resuming ? tr->resume_pos.batch : 0, .phase = LIT__POS_BOUNDARY };
     if (tr->module->params) lit_param_store_train(tr->module->params, 1);
     LIT_TRY(LIT__STAGE_HOOK(tr, on_train_epoch_start));
-    LIT_TRY(lit_dataloader_begin_epoch(fd->train, tr->current_epoch, 0));
     int end_epoch = 0;
-    lit_status st = LIT_OK;
-    fd->epoch_complete = 0;
-    for (int64_t i = 0; !end_epoch && (tr->num_training_batches < 0 || i < tr->num_training_batches); i++) {
+    int64_t first = 0;
+    LIT_TRY(resume_point(tr, fd, &first, &end_epoch));
+    lit_status st = end_epoch ? LIT_OK : lit_dataloader_begin_epoch(fd->train, tr->current_epoch, first);
+    for (int64_t i = first; st >= 0 && !end_epoch && (tr->num_training_batches < 0 || i < tr->num_training_batches);
+         i++) {
         /* The epoch loop's `done` is checked before every batch too: a stop
          * requested in on_train_epoch_start runs no batch. */
         if (tr->should_stop && can_stop_early(tr)) break;
@@ -196,17 +280,10 @@ static lit_status train_epoch(lit_trainer *tr, fit_data *fd) {
         if (st >= 0 && !b) fd->epoch_complete = 1; /* a loader of unknown length ran out */
         if (st < 0 || !b) break;
         st = train_batch(tr, fd, b, i, &end_epoch);
-        if (st < 0) break;
     }
     lit_dataloader_end_epoch(fd->train);
     if (st < 0) return st;
-    tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
-    LIT_TRY(LIT__STAGE_HOOK(tr, on_train_epoch_end));
-    lit__results_publish_epoch(tr, &tr->train_results);
-    /* fit_loop.py on_advance_end: plateau schedulers only after a whole epoch. */
-    if (fd->epoch_complete) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_EPOCH, 1));
-    tr->current_epoch++;
-    return LIT_OK;
+    return epoch_end(tr, fd, 1);
 }
 
 static int fit_done(const lit_trainer *tr) {
@@ -221,11 +298,40 @@ lit_status lit__ensure_train_loader(lit_trainer *tr) {
     return fetch_train(tr, tr->fit);
 }
 
+/* Lightning's isolate_rng: the sanity check leaves the random streams as it
+ * found them, so a run with and without it (or resumed) trains the same. */
+static lit_status sanity_check(lit_trainer *tr, fit_data *fd) {
+    lit_rng saved = *lit_rng_global();
+    tr->sanity_checking = 1;
+    lit_status st = lit__cb_simple(tr, offsetof(lit_callback, on_sanity_check_start), "on_sanity_check_start", 2);
+    if (st >= 0) st = fetch_val(tr, fd);
+    if (st >= 0) st = lit__run_evaluation(tr, LIT__EVAL_VALIDATE, fd->val, fd->n_val, tr->p.num_sanity_val_steps);
+    if (st >= 0) st = lit__cb_simple(tr, offsetof(lit_callback, on_sanity_check_end), "on_sanity_check_end", 2);
+    tr->sanity_checking = 0;
+    *lit_rng_global() = saved;
+    return st;
+}
+
+/* The loader of a resumed fit must be the one the checkpoint was made with. */
+static lit_status check_resumed_loader(lit_trainer *tr) {
+    int64_t nb;
+    if (!tr->resume_ck || lit_checkpoint_get_int(tr->resume_ck, "loops.fit_loop.num_training_batches", &nb) < 0)
+        return LIT_OK;
+    if (nb != tr->num_training_batches)
+        return lit_set_error(LIT_ERR_CONFIG,
+                             "resume: the checkpoint's epochs had %" PRId64 " training batches, the training "
+                             "dataloader now gives %" PRId64 "; resume with the same data, batch size and limits",
+                             nb, tr->num_training_batches);
+    return LIT_OK;
+}
+
 static lit_status run_fit(lit_trainer *tr, fit_data *fd);
 
 lit_status lit__run_fit(lit_trainer *tr) {
     fit_data fd = { .n_val = -1, .train_loaded_epoch = -1, .val_loaded_epoch = -1 };
     tr->fit = &fd;
+    tr->time_before = 0;
+    tr->pos = (lit__fit_pos){ 0 };
     lit_status st = run_fit(tr, &fd);
     tr->fit = NULL;
     return st;
@@ -238,19 +344,13 @@ static lit_status run_fit(lit_trainer *tr, fit_data *fd) {
     tr->fx = NULL;
     tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
     LIT_TRY(LIT__STAGE_HOOK(tr, on_fit_start));
+    /* Lightning: restore_training_state after on_fit_start, before the sanity check. */
+    LIT_TRY(lit__resume_training_state(tr));
     fd->val_enabled = val_enabled(tr);
-
-    if (fd->val_enabled && p->num_sanity_val_steps != 0) {
-        tr->sanity_checking = 1;
-        lit_status st = lit__cb_simple(tr, offsetof(lit_callback, on_sanity_check_start), "on_sanity_check_start", 2);
-        if (st >= 0) st = fetch_val(tr, fd);
-        if (st >= 0) st = lit__run_evaluation(tr, LIT__EVAL_VALIDATE, fd->val, fd->n_val, p->num_sanity_val_steps);
-        if (st >= 0) st = lit__cb_simple(tr, offsetof(lit_callback, on_sanity_check_end), "on_sanity_check_end", 2);
-        tr->sanity_checking = 0;
-        LIT_TRY(st);
-    }
+    if (fd->val_enabled && p->num_sanity_val_steps != 0) LIT_TRY(sanity_check(tr, fd));
     /* Loaded already if configure_optimizers asked for estimated_stepping_batches. */
     if (!fd->train) LIT_TRY(fetch_train(tr, fd));
+    LIT_TRY(check_resumed_loader(tr));
     /* limit_train_batches=0 is FitLoop.skip: no training hooks at all. */
     if (tr->num_training_batches == 0) return LIT__STAGE_HOOK(tr, on_fit_end);
     tr->training = 1;

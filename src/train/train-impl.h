@@ -44,6 +44,20 @@ typedef struct {
     lit_lr_scheduler_config cfg;
 } lit__sched_entry;
 
+/* Where the fit is, for checkpoints: what a resume must still do. */
+typedef enum {
+    LIT__POS_BOUNDARY = 0,  /* before batch `batch` of the epoch (0: the epoch's start) */
+    LIT__POS_AFTER_BATCH,   /* batch `batch` ran through on_train_batch_end; its validation check is next */
+    LIT__POS_AFTER_VAL,     /* batch `batch`'s validation ran; the rest of its bookkeeping is next */
+    LIT__POS_EPOCH_END      /* on_train_epoch_end ran; publishing the epoch's values is next */
+} lit__pos_phase;
+
+typedef struct {
+    int64_t batch;
+    lit__pos_phase phase;
+    int epoch_complete;     /* EPOCH_END: the epoch reached its last batch */
+} lit__fit_pos;
+
 /* What the FitLoop knows of its dataloaders (fit-loop.c). */
 typedef struct {
     lit_dataloader *train;
@@ -67,6 +81,11 @@ struct lit_trainer {
     lit_module *module;
     lit_datamodule *dm;
     lit__fit_data *fit;        /* during fit only */
+    lit__fit_pos pos;          /* kept current by the FitLoop */
+    lit_checkpoint *resume_ck; /* fit(ckpt_path): loaded after setup, freed when the fit ends */
+    int resuming;              /* the first epoch continues from `resume_pos` */
+    lit__fit_pos resume_pos;
+    double time_before;        /* max_time: seconds of fitting before the resume */
     lit_stage stage;
     int sanity_checking;
     int training;              /* inside the training epoch loop */
@@ -180,6 +199,17 @@ lit_status lit__run_fit(lit_trainer *tr);
 /* Load the train dataloader now if fit has not yet (Lightning's
  * estimated_stepping_batches does this from configure_optimizers). */
 lit_status lit__ensure_train_loader(lit_trainer *tr);
+
+/* ---- ckpt-save.c / ckpt-restore.c */
+/* The store name of parameter `t` ("#<i>" of optimizer `opt_idx` when it is
+ * not in the module's store), written into buf. */
+const char *lit__param_name(const lit_trainer *tr, const lit_tensor *t, int opt_idx, int i, char *buf, size_t n);
+/* fit(ckpt_path): load and restore what must precede configure_optimizers
+ * (weights, callback and datamodule states, on_load_checkpoint). */
+lit_status lit__resume_begin(lit_trainer *tr, const char *ckpt_path);
+/* After configure_optimizers: optimizers, schedulers, loops, rng, results. */
+lit_status lit__resume_training_state(lit_trainer *tr);
+void lit__resume_end(lit_trainer *tr);
 
 /* ---- params.c */
 void lit__resolve_params(lit_trainer *tr);

@@ -185,7 +185,8 @@ static lit_status stage_body(lit_trainer *tr, lit_stage stage) {
     return lit__run_evaluation(tr, stage == LIT_STAGE_TEST ? LIT__EVAL_TEST : LIT__EVAL_VALIDATE, dls, n, -1);
 }
 
-static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, lit_stage stage) {
+static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, lit_stage stage,
+                            const char *ckpt_path) {
     LIT_ASSERT(tr && m && dm, "lit_trainer_%s: trainer, module and datamodule must not be NULL", lit_stage_name(stage));
     LIT_ASSERT(m->vt, "lit_trainer_%s: the module is not initialised (lit_module_init)", lit_stage_name(stage));
     if (dm->version != LIT_DATAMODULE_VERSION)
@@ -226,7 +227,10 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
     lit__metrics_clear(&tr->pbar_metrics);
     int n_cb = tr->n_callbacks;
     lit_status st = setup_hooks(tr, stage);
+    /* Lightning restores weights and callback states right after setup. */
+    if (st >= 0 && ckpt_path) st = lit__resume_begin(tr, ckpt_path);
     if (st >= 0) st = stage_body(tr, stage);
+    lit__resume_end(tr);
     tr->sanity_checking = 0;
     tr->training = 0;
     tr->log_ctx = LIT__CTX_NONE;
@@ -245,17 +249,14 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
 }
 
 lit_status lit_trainer_fit(lit_trainer *tr, lit_module *m, lit_datamodule *dm, const char *ckpt_path) {
-    if (ckpt_path)
-        return lit_set_error(LIT_ERR_UNSUPPORTED, "fit(ckpt_path=\"%s\"): resuming from checkpoints is not implemented yet",
-                             ckpt_path);
-    return run_stage(tr, m, dm, LIT_STAGE_FIT);
+    return run_stage(tr, m, dm, LIT_STAGE_FIT, ckpt_path && ckpt_path[0] ? ckpt_path : NULL);
 }
 lit_status lit_trainer_validate(lit_trainer *tr, lit_module *m, lit_datamodule *dm) {
-    return run_stage(tr, m, dm, LIT_STAGE_VALIDATE);
+    return run_stage(tr, m, dm, LIT_STAGE_VALIDATE, NULL);
 }
 lit_status lit_trainer_test(lit_trainer *tr, lit_module *m, lit_datamodule *dm) {
-    return run_stage(tr, m, dm, LIT_STAGE_TEST);
+    return run_stage(tr, m, dm, LIT_STAGE_TEST, NULL);
 }
 lit_status lit_trainer_predict(lit_trainer *tr, lit_module *m, lit_datamodule *dm) {
-    return run_stage(tr, m, dm, LIT_STAGE_PREDICT);
+    return run_stage(tr, m, dm, LIT_STAGE_PREDICT, NULL);
 }

@@ -1,0 +1,417 @@
+/*
+ * src/train/ckpt-restore.c — fit(ckpt_path): load a checkpoint and put the
+ * run back where it was, in Lightning's two steps (the weights, callback
+ * and datamodule states before configure_optimizers; the optimizers,
+ * schedulers, loops, random stream and logged values after it), plus
+ * lit_module_load_weights / lit_module_load_from_checkpoint.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "litc/checkpoint.h"
+#include "train/train-impl.h"
+
+/* ---------------------------------------------------------------- weights */
+
+lit_status lit_module_load_weights(lit_module *m, const lit_checkpoint *ck, int strict,
+                                   lit_state_dict_report *report) {
+    LIT_ASSERT(m && ck, "lit_module_load_weights: NULL argument");
+    if (!m->params) return lit_set_error(LIT_ERR_STATE, "load_weights: the module has no parameter store");
+    /* litc checkpoints prefix the weights; plain safetensors files do not. */
+    const char *prefix = lit_checkpoint_format_version(ck) > 0 ? "state_dict." : "";
+    size_t L = strlen(prefix);
+    int n = lit_checkpoint_tensor_count(ck), k = 0;
+    const char **names = malloc((size_t)(n ? n : 1) * sizeof *names);
+    lit_tensor **tensors = malloc((size_t)(n ? n : 1) * sizeof *tensors);
+    lit_status st = names && tensors ? LIT_OK : lit_set_error(LIT_ERR_NOMEM, "load_weights: out of memory");
+    for (int i = 0; i < n && st >= 0; i++) {
+        const char *name = lit_checkpoint_tensor_name(ck, i);
+        if (strncmp(name, prefix, L) != 0) continue;
+        tensors[k] = lit_checkpoint_tensor_view(ck, name);
+        if (!tensors[k]) st = LIT_ERR_NOMEM;
+        names[k++] = name + L;
+    }
+    if (st >= 0) st = lit_state_dict_load(m->params, k, names, tensors, strict, report);
+    free(names);
+    free(tensors);
+    return st;
+}
+
+/* ---------------------------------------------------------------- hyperparameters */
+
+/* Read "hyper_parameters" as lit_hparam_values (strings point into ck). */
+static lit_status read_hparams(const lit_checkpoint *ck, lit_hparam_value **out, int *n_out) {
+    *out = NULL;
+    *n_out = 0;
+    int n = lit_checkpoint_key_count(ck, "hyper_parameters");
+    if (n < 0) return LIT_OK; /* plain safetensors or no hparams */
+    lit_hparam_value *v = calloc((size_t)(n ? n : 1), sizeof *v);
+    if (!v) return lit_set_error(LIT_ERR_NOMEM, "load_from_checkpoint: out of memory");
+    lit_status st = lit_checkpoint_enter_scope(ck, "hyper_parameters");
+    for (int i = 0; i < n && st >= 0; i++) {
+        const char *name = lit_checkpoint_key_at(ck, "", i);
+        char *json = NULL;
+        st = lit_checkpoint_get_json(ck, name, &json);
+        if (st < 0) break;
+        v[i].name = name;
+        if (json[0] == '"') {
+            v[i].kind = LIT_HPARAM_STRING;
+            st = lit_checkpoint_get_string(ck, name, &v[i].s);
+            /* "nan"/"inf" are how doubles without a JSON form are stored. */
+            if (st >= 0 && (!strcmp(v[i].s, "nan") || !strcmp(v[i].s, "inf") || !strcmp(v[i].s, "-inf"))) {
+                v[i].kind = LIT_HPARAM_DOUBLE;
+                st = lit_checkpoint_get_double(ck, name, &v[i].d);
+            }
+        } else if (lit_checkpoint_get_int(ck, name, &v[i].i) == LIT_OK) {
+            v[i].kind = LIT_HPARAM_INT;
+        } else if (lit_checkpoint_get_double(ck, name, &v[i].d) == LIT_OK) {
+            v[i].kind = LIT_HPARAM_DOUBLE;
+            lit_clear_error();
+        } else {
+            st = lit_set_error(LIT_ERR_CORRUPT, "checkpoint hyper_parameters.%s is %s, not a number or a string", name,
+                               json);
+        }
+        free(json);
+    }
+    lit_checkpoint_reset_scope(ck);
+    if (st < 0) {
+        free(v);
+        return st;
+    }
+    *out = v;
+    *n_out = n;
+    return LIT_OK;
+}
+
+lit_status lit_module_load_from_checkpoint(const char *path, const lit_hparam_value *overrides, int n_overrides,
+                                           lit_module_factory make, void *user, int strict, lit_module **out) {
+    LIT_ASSERT(path && make && out && (n_overrides == 0 || overrides), "lit_module_load_from_checkpoint: NULL argument");
+    *out = NULL;
+    lit_checkpoint *ck = NULL;
+    LIT_TRY(lit_checkpoint_load(&ck, path));
+    lit_hparam_value *hv = NULL;
+    int n = 0;
+    lit_status st = read_hparams(ck, &hv, &n);
+    /* Overrides replace saved values by name and may add new ones: a
+     * scratch module collects both in save_hyperparameters' order. */
+    lit_module scratch;
+    static const lit_module_vtable SCRATCH_VT = { .version = LIT_MODULE_VERSION };
+    lit_module_init(&scratch, &SCRATCH_VT, NULL, NULL);
+    if (st >= 0) st = lit_module_save_hyperparameters(&scratch, n, hv, NULL);
+    if (st >= 0 && n_overrides) st = lit_module_save_hyperparameters(&scratch, n_overrides, overrides, NULL);
+    lit_module *m = NULL;
+    if (st >= 0) st = lit__hook_fail(make(scratch.hparams, scratch.n_hparams, user, &m), "load_from_checkpoint: factory");
+    if (st >= 0 && !m) st = lit_set_error(LIT_ERR_STATE, "load_from_checkpoint: the factory returned no module");
+    if (st >= 0 && m->n_hparams == 0) {
+        /* Record them as Lightning's self.hparams would have them. */
+        for (int i = 0; i < scratch.n_hparams && st >= 0; i++) {
+            const lit_hparam *h = &scratch.hparams[i];
+            lit_hparam_value one = { .name = h->name, .kind = h->kind, .i = h->i, .d = h->d, .s = h->s };
+            st = lit_module_save_hyperparameters(m, 1, &one, NULL);
+        }
+    }
+    if (st >= 0) st = lit_module_load_weights(m, ck, strict, NULL);
+    lit_module_deinit(&scratch);
+    free(hv);
+    lit_checkpoint_free(ck);
+    if (st >= 0) *out = m;
+    return st;
+}
+
+/* ---------------------------------------------------------------- fit(ckpt_path) */
+
+static const char *state_key_of(const lit_callback *cb) {
+    return cb->state_key ? cb->state_key : cb->name ? cb->name : "callback";
+}
+
+/* "last" / "best": the first callback that knows such a checkpoint. */
+static lit_status resolve_path(lit_trainer *tr, const char *ckpt_path, const char **path) {
+    *path = ckpt_path;
+    if (strcmp(ckpt_path, "last") != 0 && strcmp(ckpt_path, "best") != 0) return LIT_OK;
+    for (int i = 0; i < tr->n_callbacks; i++) {
+        lit_callback *cb = &tr->callbacks[i];
+        const char *p = cb->checkpoint_path ? cb->checkpoint_path(cb, tr, ckpt_path) : NULL;
+        if (p && p[0]) {
+            *path = p;
+            return LIT_OK;
+        }
+    }
+    return lit_set_error(LIT_ERR_NOT_FOUND,
+                         "fit(ckpt_path=\"%s\"): no %s checkpoint is known%s; pass a path, or NULL to start fresh",
+                         ckpt_path, ckpt_path,
+                         !strcmp(ckpt_path, "best") ? " (a ModelCheckpoint with a monitor records the best)"
+                                                    : " (a ModelCheckpoint with save_last writes last.ckpt)");
+}
+
+static lit_status restore_callbacks(lit_trainer *tr, const lit_checkpoint *ck) {
+    for (int i = 0; i < tr->n_callbacks; i++) {
+        lit_callback *cb = &tr->callbacks[i];
+        if (!cb->state_load) continue;
+        lit_status st = lit_checkpoint_enter_scope(ck, "callbacks");
+        if (st >= 0) st = lit_checkpoint_enter_scope(ck, state_key_of(cb));
+        if (st == LIT_ERR_NOT_FOUND) {
+            /* Lightning warns too: a callback added since the checkpoint. */
+            lit_logf(LIT_LOG_WARN, "resume: the checkpoint has no state for callback \"%s\"; it starts fresh",
+                     state_key_of(cb));
+            lit_checkpoint_reset_scope(ck);
+            continue;
+        }
+        if (st >= 0) st = lit__hook_fail(cb->state_load(cb, ck), "state_load");
+        lit_checkpoint_reset_scope(ck);
+        LIT_TRY(st);
+    }
+    return LIT_OK;
+}
+
+lit_status lit__resume_begin(lit_trainer *tr, const char *ckpt_path) {
+    const char *path;
+    LIT_TRY(resolve_path(tr, ckpt_path, &path));
+    lit_checkpoint *ck = NULL;
+    LIT_TRY(lit_checkpoint_load(&ck, path));
+    tr->resume_ck = ck;
+    int64_t weights_only = 0;
+    if (lit_checkpoint_format_version(ck) == 0 ||
+        (lit_checkpoint_get_int(ck, "weights_only", &weights_only) == LIT_OK && weights_only) ||
+        !lit_checkpoint_has(ck, "loops"))
+        return lit_set_error(LIT_ERR_CONFIG,
+                             "fit(ckpt_path=%s): a weights-only file cannot resume a fit; load it with "
+                             "lit_module_load_weights and fit without ckpt_path",
+                             path);
+    lit_module *m = tr->module;
+    if (m->params) {
+        lit_state_dict_report rep = { 0 };
+        lit_status st = lit_module_load_weights(m, ck, 1, &rep);
+        if (st < 0) {
+            st = lit_set_error(LIT_ERR_CONFIG, "fit(ckpt_path=%s): the checkpoint is of another model: %s", path,
+                               rep.message && rep.message[0] ? rep.message : lit_last_error());
+            lit_state_dict_report_free(&rep);
+            return st;
+        }
+        lit_state_dict_report_free(&rep);
+    }
+    LIT_TRY(restore_callbacks(tr, ck));
+    if (tr->dm->state_load && lit_checkpoint_enter_scope(ck, "datamodule") == LIT_OK) {
+        lit_status st = lit__hook_fail(tr->dm->state_load(tr->dm->user, ck), "datamodule.state_load");
+        lit_checkpoint_reset_scope(ck);
+        LIT_TRY(st);
+    }
+    lit_clear_error();
+    tr->fx = "on_load_checkpoint";
+    for (int i = 0; i < tr->n_callbacks; i++) {
+        lit_callback *cb = &tr->callbacks[i];
+        if (cb->on_load_checkpoint)
+            LIT_TRY(lit__hook_fail(cb->on_load_checkpoint(cb, tr, m, ck), "on_load_checkpoint"));
+        lit_checkpoint_reset_scope(ck);
+    }
+    if (m->vt->on_load_checkpoint) LIT_TRY(lit__hook_fail(m->vt->on_load_checkpoint(m, ck), "on_load_checkpoint"));
+    lit_checkpoint_reset_scope(ck);
+    tr->fx = NULL;
+    return LIT_OK;
+}
+
+/* ---------------------------------------------------------------- training state */
+
+static lit_status get_count(const lit_checkpoint *ck, const char *key, int64_t have, const char *what) {
+    int64_t n;
+    LIT_TRY(lit_checkpoint_get_int(ck, key, &n));
+    if (n != have)
+        return lit_set_error(LIT_ERR_CONFIG, "resume: the checkpoint has %" PRId64 " %s, configure_optimizers made %" PRId64
+                             "; resume with the same optimizers and schedulers",
+                             n, what, have);
+    return LIT_OK;
+}
+
+static lit_status restore_optimizers(lit_trainer *tr, const lit_checkpoint *ck) {
+    LIT_TRY(get_count(ck, "optimizers", tr->optim.n_optimizers, "optimizers"));
+    char key[LIT_NAME_MAX + 96], buf[32];
+    for (int o = 0; o < tr->optim.n_optimizers; o++) {
+        lit_optimizer *opt = tr->optim.optimizers[o];
+        for (int g = 0; g < lit_optimizer_num_groups(opt); g++) {
+            int64_t np;
+            snprintf(key, sizeof key, "optimizer_param_groups.%d.%d.n_params", o, g);
+            LIT_TRY(lit_checkpoint_get_int(ck, key, &np));
+            if (np != lit_optimizer_group(opt, g)->n_params)
+                return lit_set_error(LIT_ERR_CONFIG, "resume: optimizer %d group %d has %d parameters, the checkpoint's "
+                                     "%" PRId64, o, g, lit_optimizer_group(opt, g)->n_params, np);
+            for (int h = 0; lit_optimizer_hparam_name(opt, h); h++) {
+                const char *name = lit_optimizer_hparam_name(opt, h);
+                double v;
+                snprintf(key, sizeof key, "optimizer_param_groups.%d.%d.%s", o, g, name);
+                LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
+                LIT_TRY(lit_optimizer_set_hparam(opt, g, name, v));
+            }
+            double v;
+            snprintf(key, sizeof key, "optimizer_param_groups.%d.%d.initial_lr", o, g);
+            LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
+            LIT_TRY(lit_optimizer_set_hparam(opt, g, "initial_lr", v));
+        }
+        /* State: exactly the slots the checkpoint has, for each parameter. */
+        lit_optimizer_clear_state(opt);
+        const char *const *slots = lit_optimizer_state_slots(opt);
+        for (int p = 0; p < lit_optimizer_num_params(opt); p++) {
+            const char *pname = lit__param_name(tr, lit_optimizer_param(opt, p, NULL, NULL), o, p, buf, sizeof buf);
+            for (int s = 0; slots && slots[s]; s++) {
+                snprintf(key, sizeof key, "optimizer_states.%d.%s.%s", o, slots[s], pname);
+                lit_tensor *t = lit_checkpoint_tensor_view(ck, key);
+                if (t) LIT_TRY(lit_optimizer_load_state(opt, p, slots[s], t));
+            }
+        }
+    }
+    return LIT_OK;
+}
+
+static lit_status restore_schedulers(lit_trainer *tr, const lit_checkpoint *ck) {
+    LIT_TRY(get_count(ck, "lr_scheduler_count", tr->optim.n_schedulers, "lr schedulers"));
+    char key[256];
+    for (int i = 0; i < tr->optim.n_schedulers; i++) {
+        lit_scheduler *sc = tr->optim.schedulers[i].scheduler;
+        const char *name;
+        snprintf(key, sizeof key, "lr_schedulers.%d.name", i);
+        LIT_TRY(lit_checkpoint_get_string(ck, key, &name));
+        if (strcmp(name, lit_scheduler_name(sc)) != 0)
+            return lit_set_error(LIT_ERR_CONFIG, "resume: scheduler %d is %s, the checkpoint's is %s", i,
+                                 lit_scheduler_name(sc), name);
+        for (int k = 0; k < lit_scheduler_state_count(sc); k++) {
+            const char *sk;
+            double v;
+            lit_scheduler_state_at(sc, k, &sk, &v);
+            snprintf(key, sizeof key, "lr_schedulers.%d.state.%s", i, sk);
+            LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
+            LIT_TRY(lit_scheduler_state_set(sc, sk, v));
+        }
+    }
+    return LIT_OK;
+}
+
+static lit_status restore_grads(lit_trainer *tr, const lit_checkpoint *ck) {
+    lit_param_store *ps = tr->module->params;
+    char key[LIT_NAME_MAX + 16];
+    for (int k = 0; ps && k < lit_param_store_len(ps); k++) {
+        lit_tensor *t = lit_param_store_tensor(ps, k);
+        snprintf(key, sizeof key, "grads.%s", lit_param_store_name(ps, k));
+        lit_tensor *g = lit_checkpoint_tensor_view(ck, key);
+        if (!g) continue;
+        if (!t->grad) {
+            t->grad = lit_tensor_new(NULL, LIT_F32, t->ndim, t->shape);
+            if (!t->grad) return lit_set_error(LIT_ERR_NOMEM, "resume: out of memory for the gradient of %s",
+                                               lit_param_store_name(ps, k));
+        }
+        LIT_TRY(lit_checkpoint_read_tensor(ck, key, t->grad));
+    }
+    return LIT_OK;
+}
+
+static lit_status restore_result(lit_trainer *tr, const lit_checkpoint *ck, int i) {
+    char key[128];
+    const char *name;
+    int64_t iv;
+#define RKEY(f) (snprintf(key, sizeof key, "results.train.%d.%s", i, f), key)
+    LIT_TRY(lit_checkpoint_get_string(ck, RKEY("name"), &name));
+    lit__results *r = &tr->train_results;
+    if (r->n == r->cap) {
+        int cap = r->cap ? 2 * r->cap : 16;
+        lit__result *g = realloc(r->items, (size_t)cap * sizeof *g);
+        if (!g) return lit_set_error(LIT_ERR_NOMEM, "resume: out of memory");
+        r->items = g;
+        r->cap = cap;
+    }
+    lit__result *it = &r->items[r->n];
+    memset(it, 0, sizeof *it);
+    it->name = strdup(name);
+    if (!it->name) return lit_set_error(LIT_ERR_NOMEM, "resume: out of memory");
+    r->n++;
+    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("prog_bar"), &iv)); it->opts.prog_bar = (int)iv;
+    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("logger"), &iv)); it->opts.logger = (int)iv;
+    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("on_step"), &iv)); it->opts.on_step = (int)iv;
+    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("on_epoch"), &iv)); it->opts.on_epoch = (int)iv;
+    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("reduce_fx"), &iv)); it->opts.reduce_fx = (lit_reduce_fx)iv;
+    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("batch_size"), &iv)); it->opts.batch_size = iv;
+    LIT_TRY(lit_checkpoint_get_double(ck, RKEY("last"), &it->last));
+    LIT_TRY(lit_checkpoint_get_double(ck, RKEY("wsum"), &it->wsum));
+    LIT_TRY(lit_checkpoint_get_double(ck, RKEY("wcount"), &it->wcount));
+    LIT_TRY(lit_checkpoint_get_double(ck, RKEY("sum"), &it->sum));
+    LIT_TRY(lit_checkpoint_get_double(ck, RKEY("max"), &it->max));
+    LIT_TRY(lit_checkpoint_get_double(ck, RKEY("min"), &it->min));
+    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("n"), &it->n));
+#undef RKEY
+    return LIT_OK;
+}
+
+static lit_status restore_metric_list(const lit_checkpoint *ck, const char *list, lit__metric_list *l) {
+    char key[128];
+    int64_t n;
+    snprintf(key, sizeof key, "results.%s_count", list);
+    LIT_TRY(lit_checkpoint_get_int(ck, key, &n));
+    lit__metrics_clear(l);
+    for (int64_t i = 0; i < n; i++) {
+        const char *name;
+        double v;
+        snprintf(key, sizeof key, "results.%s.%" PRId64 ".name", list, i);
+        LIT_TRY(lit_checkpoint_get_string(ck, key, &name));
+        snprintf(key, sizeof key, "results.%s.%" PRId64 ".value", list, i);
+        LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
+        lit__metrics_set(l, name, v);
+    }
+    return LIT_OK;
+}
+
+static lit_status restore_results(lit_trainer *tr, const lit_checkpoint *ck) {
+    int64_t n;
+    LIT_TRY(lit_checkpoint_get_int(ck, "results.train_count", &n));
+    lit__results_clear(&tr->train_results);
+    for (int i = 0; i < n; i++) LIT_TRY(restore_result(tr, ck, i));
+    LIT_TRY(restore_metric_list(ck, "callback_metrics", &tr->callback_metrics));
+    LIT_TRY(restore_metric_list(ck, "logged_metrics", &tr->logged_metrics));
+    return restore_metric_list(ck, "progress_bar_metrics", &tr->pbar_metrics);
+}
+
+static lit_status restore_loops(lit_trainer *tr, const lit_checkpoint *ck) {
+    int64_t epoch, batch, phase, complete, step, acc, nb;
+    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.epoch", &epoch));
+    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.batch", &batch));
+    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.phase", &phase));
+    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.epoch_complete", &complete));
+    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.global_step", &step));
+    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.accumulate_grad_batches", &acc));
+    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.num_training_batches", &nb));
+    LIT_TRY(lit_checkpoint_get_double(ck, "loops.fit_loop.time_elapsed", &tr->time_before));
+    if (epoch < 0 || step < 0 || batch < 0 || phase < LIT__POS_BOUNDARY || phase > LIT__POS_EPOCH_END)
+        return lit_set_error(LIT_ERR_CORRUPT, "resume: the checkpoint's loop position (epoch %" PRId64 ", batch %" PRId64
+                             ", phase %" PRId64 ") is invalid", epoch, batch, phase);
+    int64_t pending = 0;
+    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.accumulation_pending", &pending));
+    if (pending && acc != tr->p.accumulate_grad_batches)
+        return lit_set_error(LIT_ERR_CONFIG, "resume: the checkpoint was written inside a gradient accumulation group "
+                             "of accumulate_grad_batches=%" PRId64 "; resume with the same value (not %" PRId64 ")",
+                             acc, tr->p.accumulate_grad_batches);
+    tr->current_epoch = epoch;
+    tr->global_step = step;
+    tr->resume_pos = (lit__fit_pos){ .batch = batch, .phase = (lit__pos_phase)phase, .epoch_complete = (int)complete };
+    tr->resuming = 1;
+    (void)nb; /* checked against the loader once it is loaded (fit-loop.c) */
+    uint64_t seed, counter;
+    LIT_TRY(lit_checkpoint_get_uint(ck, "rng.global.seed", &seed));
+    LIT_TRY(lit_checkpoint_get_uint(ck, "rng.global.counter", &counter));
+    lit_rng *g = lit_rng_global();
+    g->seed = seed;
+    g->counter = counter;
+    return LIT_OK;
+}
+
+lit_status lit__resume_training_state(lit_trainer *tr) {
+    const lit_checkpoint *ck = tr->resume_ck;
+    if (!ck) return LIT_OK;
+    LIT_TRY(restore_optimizers(tr, ck));
+    LIT_TRY(restore_schedulers(tr, ck));
+    LIT_TRY(restore_grads(tr, ck));
+    LIT_TRY(restore_results(tr, ck));
+    return restore_loops(tr, ck);
+}
+
+void lit__resume_end(lit_trainer *tr) {
+    lit_checkpoint_free(tr->resume_ck);
+    tr->resume_ck = NULL;
+    tr->resuming = 0;
+}

@@ -1,0 +1,554 @@
+/*
+ * tests/test-resume.c — exact resume. A run is trained uninterrupted; the
+ * same run is then trained in child processes that are killed with SIGKILL
+ * at chosen points (inside an accumulation group, right after a
+ * validation, during epoch end, before a step; with DataLoader workers
+ * too), each child resuming from the last checkpoint (ckpt_path = "last").
+ * The final weights, every step's logged loss and every epoch's logged mean
+ * must be bit-identical to the uninterrupted run. Also: the errors of a bad
+ * resume (missing file, unknown "best", another model, weights only,
+ * different data), and weights/hparams round trips for inference
+ * (lit_module_save_weights, lit_module_load_from_checkpoint).
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define N_SAMPLES 60
+#define BATCH 4 /* 15 batches per epoch */
+#define EPOCHS 3
+
+static char dir[64];
+
+static const char *path_in(const char *name) {
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+/* ---------------------------------------------------------------- data */
+
+static float hashf(uint32_t a, uint32_t b) {
+    uint32_t h = a * 2654435761u ^ (b + 0x9e3779b9u) * 2246822519u;
+    h ^= h >> 15;
+    h *= 2246822519u;
+    h ^= h >> 13;
+    return (float)(h & 0xffff) / 32768.0f - 1.0f;
+}
+
+static lit_status ds_get(void *user, int64_t i, lit_sample *out, lit_arena *a) {
+    (void)user;
+    lit_tensor *x = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ 4 }, 1);
+    lit_tensor *y = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ 1 }, 1);
+    float t = 0.1f;
+    for (int k = 0; k < 4; k++) {
+        lit_f32(x)[k] = hashf((uint32_t)i, (uint32_t)k);
+        t += lit_f32(x)[k] * (float)(k + 1) * 0.5f;
+    }
+    lit_f32(y)[0] = t;
+    out->n = 2;
+    out->fields[0] = (lit_field){ .name = "x", .kind = LIT_FIELD_TENSOR, .tensor = x };
+    out->fields[1] = (lit_field){ .name = "y", .kind = LIT_FIELD_TENSOR, .tensor = y };
+    return LIT_OK;
+}
+static int64_t ds_len(void *user) { return *(int64_t *)user; }
+
+typedef struct {
+    int64_t n_train, n_val;
+    int workers;
+    lit_dataloader *train, *val;
+} data;
+
+static lit_dataloader *make_loader(int64_t *n, int shuffle, int workers) {
+    lit_dataset ds = { .version = LIT_DATASET_VERSION, .len = ds_len, .get = ds_get, .user = n };
+    lit_dataloader_params p = lit_dataloader_default_params();
+    p.batch_size = BATCH;
+    p.shuffle = shuffle;
+    p.seed = 11;
+    p.num_workers = workers;
+    return lit_dataloader_new(&ds, &p);
+}
+static lit_dataloader *dm_train(void *u) {
+    data *d = u;
+    if (!d->train) d->train = make_loader(&d->n_train, 1, d->workers);
+    return d->train;
+}
+static int dm_val(void *u, lit_dataloader **out) {
+    data *d = u;
+    if (!d->val) d->val = make_loader(&d->n_val, 0, 0);
+    out[0] = d->val;
+    return 1;
+}
+
+/* ---------------------------------------------------------------- model: 4 -> 16 -> dropout -> 1 */
+
+typedef struct {
+    lit_param_store *ps;
+    lit_nn_linear fc1, fc2;
+    lit_nn_dropout drop;
+    int hidden;
+} model;
+
+static lit_tensor *forward(model *md, lit_batch *b) {
+    lit_tensor *h = lit_relu(lit_nn_linear_forward(&md->fc1, lit_batch_get(b, "x")));
+    return lit_nn_linear_forward(&md->fc2, lit_nn_dropout_forward(&md->drop, h));
+}
+
+static lit_status train_step(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
+    (void)i;
+    *loss = lit_mse_loss(forward(m->user, b), lit_batch_get(b, "y"), LIT_REDUCTION_MEAN);
+    return lit_module_log(m, "train/loss", *loss, .on_step = 1, .on_epoch = 1);
+}
+static lit_status val_step(lit_module *m, lit_batch *b, int64_t i, int dl, lit_tensor **out) {
+    (void)i, (void)dl, (void)out;
+    return lit_module_log(m, "val/loss", lit_mse_loss(forward(m->user, b), lit_batch_get(b, "y"), LIT_REDUCTION_MEAN));
+}
+static lit_status configure(lit_module *m, lit_optim_config *cfg) {
+    int n;
+    lit_tensor **p = lit_param_store_trainable(m->params, &n);
+    lit_adam_params ap = lit_adam_default_params();
+    ap.lr = 0.02;
+    lit_optimizer *opt = lit_adam_new(&ap, p, n);
+    LIT_TRY(lit_optim_config_add(cfg, opt));
+    lit_step_lr_params sp = lit_step_lr_default_params();
+    sp.step_size = 4;
+    sp.gamma = 0.8;
+    lit_lr_scheduler_config sc = { .scheduler = lit_step_lr_new(opt, &sp), .interval = LIT_INTERVAL_STEP };
+    return lit_optim_config_add_scheduler(cfg, &sc);
+}
+
+static const lit_module_vtable VT = { .version = LIT_MODULE_VERSION, .training_step = train_step,
+                                      .validation_step = val_step, .configure_optimizers = configure };
+
+static void model_init(model *md, lit_module *m, int hidden) {
+    memset(md, 0, sizeof *md);
+    md->hidden = hidden;
+    md->ps = lit_param_store_new("resume");
+    lit_rng init = lit_rng_new(5);
+    lit_nn_linear_init(&md->fc1, md->ps, "fc1", 4, hidden, 1, &init);
+    lit_nn_linear_init(&md->fc2, md->ps, "fc2", hidden, 1, 1, &init);
+    lit_nn_dropout_init(&md->drop, md->ps, 0.2, NULL); /* the global stream: its state must resume */
+    lit_module_init(m, &VT, md->ps, md);
+    CHECK_EQ_INT(lit_module_save_hyperparameters(m, 1, &LIT_HP_INT("hidden", hidden), NULL), LIT_OK);
+}
+
+/* ---------------------------------------------------------------- callbacks */
+
+/* Saves last.ckpt after every batch, every validation and every epoch end
+ * (the worst case for exactness: any point can be the resume point). */
+static lit_status ck_save(lit_trainer *tr) {
+    if (lit_trainer_sanity_checking(tr)) return LIT_OK;
+    return lit_trainer_save_checkpoint(tr, path_in("last.ckpt"), 0);
+}
+static lit_status ck_batch_end(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *l, lit_batch *b,
+                               int64_t i) {
+    (void)cb, (void)m, (void)l, (void)b, (void)i;
+    return ck_save(tr);
+}
+static lit_status ck_simple(lit_callback *cb, lit_trainer *tr, lit_module *m) {
+    (void)cb, (void)m;
+    return ck_save(tr);
+}
+static const char *ck_path(lit_callback *cb, lit_trainer *tr, const char *which) {
+    (void)cb, (void)tr;
+    struct stat sb;
+    return !strcmp(which, "last") && stat(path_in("last.ckpt"), &sb) == 0 ? path_in("last.ckpt") : NULL;
+}
+
+/* Records every step's loss and every epoch's mean to a file (appending:
+ * a resumed child writes the replayed steps again; the last record wins). */
+typedef struct {
+    FILE *log;
+    int64_t kill_step;       /* global_step at which to die, -1 never */
+    const char *kill_hook;   /* "batch_start", "batch_end", "val_end", "epoch_end" */
+} recorder;
+
+static void maybe_die(recorder *r, lit_trainer *tr, const char *hook) {
+    if (r->kill_step < 0 || strcmp(hook, r->kill_hook) || lit_trainer_global_step(tr) != r->kill_step) return;
+    fflush(r->log);
+    raise(SIGKILL);
+}
+static lit_status rec_batch_start(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_batch *b, int64_t i) {
+    (void)m, (void)b, (void)i;
+    maybe_die(cb->user, tr, "batch_start");
+    return LIT_OK;
+}
+static lit_status rec_batch_end(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *l, lit_batch *b,
+                                int64_t i) {
+    (void)m, (void)b;
+    recorder *r = cb->user;
+    double v;
+    lit_trainer_get_metric(tr, LIT_METRICS_LOGGED, "train/loss_step", &v);
+    fprintf(r->log, "S %lld %lld %a %a\n", (long long)lit_trainer_current_epoch(tr), (long long)i, lit_item(l), v);
+    maybe_die(r, tr, "batch_end");
+    return LIT_OK;
+}
+static lit_status rec_val_end(lit_callback *cb, lit_trainer *tr, lit_module *m) {
+    (void)m;
+    if (lit_trainer_sanity_checking(tr)) return LIT_OK;
+    recorder *r = cb->user;
+    double v;
+    if (lit_trainer_get_metric(tr, LIT_METRICS_LOGGED, "val/loss", &v))
+        fprintf(r->log, "V %lld %a\n", (long long)lit_trainer_global_step(tr), v);
+    maybe_die(r, tr, "val_end");
+    return LIT_OK;
+}
+static lit_status rec_epoch_end(lit_callback *cb, lit_trainer *tr, lit_module *m) {
+    (void)m;
+    maybe_die(cb->user, tr, "epoch_end");
+    return LIT_OK;
+}
+/* The published epoch mean, read when the next epoch (or the end) comes
+ * (on_train_epoch_start runs again when a fit resumes mid-epoch: the same
+ * record is written again). Validation means are recorded at
+ * on_validation_end, keyed by global step. */
+static lit_status rec_epoch_start(lit_callback *cb, lit_trainer *tr, lit_module *m) {
+    (void)m;
+    recorder *r = cb->user;
+    double v;
+    if (lit_trainer_get_metric(tr, LIT_METRICS_LOGGED, "train/loss_epoch", &v))
+        fprintf(r->log, "E %lld %a\n", (long long)lit_trainer_current_epoch(tr) - 1, v);
+    return LIT_OK;
+}
+
+/* ---------------------------------------------------------------- one run in a child */
+
+typedef struct {
+    int accumulate;
+    int workers;
+    int checkpoint;        /* save last.ckpt everywhere */
+    int resume;            /* fit(ckpt_path = "last") */
+    int64_t kill_step;
+    const char *kill_hook;
+} run_spec;
+
+/* The child: fit, append records to log.txt, write the final weights to
+ * weights.bin. Exits 0 on success, 1 on failure (message on stdout). */
+static int child_run(const run_spec *rs) {
+    lit_set_num_threads(1);
+    data d = { .n_train = N_SAMPLES, .n_val = 12, .workers = rs->workers };
+    lit_datamodule dm = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = dm_train, .val_dataloaders = dm_val,
+                          .user = &d };
+    model md;
+    lit_module m;
+    model_init(&md, &m, 16);
+    lit_trainer_params p = quiet_trainer_params();
+    p.max_epochs = EPOCHS;
+    p.seed = 3;
+    p.accumulate_grad_batches = rs->accumulate;
+    p.val_check_interval = 0.5;
+    lit_trainer *tr;
+    if (lit_trainer_new(&tr, &p) < 0) return 1;
+    recorder r = { .log = fopen(path_in("log.txt"), "a"), .kill_step = rs->kill_step, .kill_hook = rs->kill_hook };
+    lit_callback rec = { .version = LIT_CALLBACK_VERSION, .name = "recorder", .user = &r,
+                         .on_train_batch_start = rec_batch_start, .on_train_batch_end = rec_batch_end,
+                         .on_validation_end = rec_val_end, .on_train_epoch_start = rec_epoch_start };
+    lit_callback ck = { .version = LIT_CALLBACK_VERSION, .name = "saver", .monitoring = 1,
+                        .on_train_batch_end = ck_batch_end, .on_validation_end = ck_simple,
+                        .on_train_epoch_end = ck_simple, .checkpoint_path = ck_path };
+    /* After the saver, so a kill there comes after that epoch-end save. */
+    lit_callback killer = { .version = LIT_CALLBACK_VERSION, .name = "killer", .monitoring = 1, .user = &r,
+                            .on_train_epoch_end = rec_epoch_end };
+    lit_trainer_add_callback(tr, &rec);
+    if (rs->checkpoint) lit_trainer_add_callback(tr, &ck);
+    lit_trainer_add_callback(tr, &killer);
+    lit_status st = lit_trainer_fit(tr, &m, &dm, rs->resume ? "last" : NULL);
+    if (st < 0) printf("  child fit: %s\n", lit_last_error());
+    double v;
+    if (st >= 0 && lit_trainer_get_metric(tr, LIT_METRICS_LOGGED, "train/loss_epoch", &v))
+        fprintf(r.log, "E %lld %a\n", (long long)lit_trainer_current_epoch(tr) - 1, v);
+    fclose(r.log);
+    FILE *w = fopen(path_in("weights.bin"), "wb");
+    for (int k = 0; k < lit_param_store_len(md.ps); k++) {
+        lit_tensor *t = lit_param_store_tensor(md.ps, k);
+        fwrite(t->data, 4, (size_t)t->numel, w);
+    }
+    fclose(w);
+    lit_trainer_free(tr);
+    lit_dataloader_free(d.train);
+    lit_dataloader_free(d.val);
+    lit_module_deinit(&m);
+    lit_param_store_free(md.ps);
+    return st < 0;
+}
+
+/* Returns 0 exited fine, 1 failed, 2 killed by SIGKILL. */
+static int run_child(const run_spec *rs) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) _exit(child_run(rs));
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) return 2;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+/* The log reduced to the last record per key, as one text. */
+typedef struct {
+    char key[32];
+    char line[128];
+} record;
+
+static int reduce_log(record *out, int cap) {
+    FILE *f = fopen(path_in("log.txt"), "r");
+    int n = 0;
+    char line[128];
+    while (f && fgets(line, sizeof line, f)) {
+        char kind;
+        long long a, b = -1;
+        if (line[0] == 'S') sscanf(line, "%c %lld %lld", &kind, &a, &b);
+        else sscanf(line, "%c %lld", &kind, &a);
+        char key[32];
+        snprintf(key, sizeof key, "%c %lld %lld", line[0], a, b);
+        int k = 0;
+        while (k < n && strcmp(out[k].key, key)) k++;
+        if (k == n && n < cap) n++;
+        if (k < cap) {
+            snprintf(out[k].key, sizeof out[k].key, "%s", key);
+            snprintf(out[k].line, sizeof out[k].line, "%s", line);
+        }
+    }
+    if (f) fclose(f);
+    return n;
+}
+
+static void reset_dir(void) {
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (e->d_name[0] != '.') unlink(path_in(e->d_name));
+    if (d) closedir(d);
+}
+
+static uint8_t baseline_weights[4096];
+static size_t baseline_n;
+static record baseline_log[512];
+static int baseline_records;
+
+static size_t read_weights(uint8_t *buf, size_t cap) {
+    FILE *f = fopen(path_in("weights.bin"), "rb");
+    size_t n = f ? fread(buf, 1, cap, f) : 0;
+    if (f) fclose(f);
+    return n;
+}
+
+static void run_baseline(int accumulate, int workers) {
+    reset_dir();
+    run_spec rs = { .accumulate = accumulate, .workers = workers, .kill_step = -1, .kill_hook = "" };
+    CHECK_EQ_INT(run_child(&rs), 0);
+    baseline_n = read_weights(baseline_weights, sizeof baseline_weights);
+    baseline_records = reduce_log(baseline_log, 512);
+}
+
+/* Kill at each (step, hook) in turn, resuming from "last" each time, then
+ * finish; compare with the baseline. */
+static void killed_run(int accumulate, int workers, int n_kills, const int64_t *steps, const char *const *hooks) {
+    reset_dir();
+    for (int k = 0; k <= n_kills; k++) {
+        run_spec rs = { .accumulate = accumulate, .workers = workers, .checkpoint = 1, .resume = k > 0,
+                        .kill_step = k < n_kills ? steps[k] : -1, .kill_hook = k < n_kills ? hooks[k] : "" };
+        int r = run_child(&rs);
+        CHECK_MSG(r == (k < n_kills ? 2 : 0), "child %d (kill at step %lld in %s): result %d", k,
+                  (long long)rs.kill_step, rs.kill_hook, r);
+    }
+    uint8_t w[4096];
+    size_t n = read_weights(w, sizeof w);
+    CHECK_EQ_INT((int64_t)n, (int64_t)baseline_n);
+    CHECK_MSG(n == baseline_n && memcmp(w, baseline_weights, n) == 0, "final weights differ from the uninterrupted run");
+    record got[512];
+    int nr = reduce_log(got, 512);
+    CHECK_EQ_INT(nr, baseline_records);
+    int diffs = 0;
+    for (int i = 0; i < nr && i < baseline_records; i++) {
+        if (strcmp(got[i].key, baseline_log[i].key) || strcmp(got[i].line, baseline_log[i].line)) {
+            if (diffs++ < 3) HARNESS_FAIL_("record %d: \"%s\" vs uninterrupted \"%s\"", i, got[i].line, baseline_log[i].line);
+        }
+    }
+    harness_checks_++;
+}
+
+TEST(sigkill_anywhere_then_resume_is_bit_exact) {
+    /* 15 batches/epoch, validation after batches 7 and 15, accumulate 1:
+     * global_step = batches done. */
+    run_baseline(1, 0);
+    CHECK(baseline_records > 45);
+    static const int64_t steps[] = { 5, 7, 15, 22, 31 };
+    static const char *const hooks[] = { "batch_end", "val_end", "epoch_end", "batch_start", "batch_end" };
+    killed_run(1, 0, 5, steps, hooks);
+}
+
+TEST(sigkill_inside_accumulation_groups_is_bit_exact) {
+    /* accumulate 4: 15 batches -> 4 optimizer steps per epoch (the last
+     * group has 3 batches); global_step advances every 4 batches. A kill at
+     * batch_end with global_step 1 hits the batch after the first step,
+     * i.e. inside the second group; batch_start with global_step 5 is inside
+     * epoch 1's second group. */
+    run_baseline(4, 0);
+    static const int64_t steps[] = { 1, 4, 5, 9 };
+    static const char *const hooks[] = { "batch_end", "epoch_end", "batch_start", "val_end" };
+    killed_run(4, 0, 4, steps, hooks);
+}
+
+TEST(sigkill_with_dataloader_workers_is_bit_exact) {
+    run_baseline(2, 2);
+    /* accumulate 2: 8 steps per epoch; validations end at steps 3, 7, 11, 15, 19, 23. */
+    static const int64_t steps[] = { 3, 11, 19 };
+    static const char *const hooks[] = { "batch_end", "batch_start", "val_end" };
+    killed_run(2, 2, 3, steps, hooks);
+}
+
+/* ---------------------------------------------------------------- bad resumes */
+
+static lit_status fit_with(lit_module *m, data *d, const char *ckpt, lit_callback *extra) {
+    lit_datamodule dm = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = dm_train, .val_dataloaders = dm_val,
+                          .user = d };
+    lit_trainer_params p = quiet_trainer_params();
+    p.max_epochs = 1;
+    p.num_sanity_val_steps = 0;
+    lit_trainer *tr;
+    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    if (extra) lit_trainer_add_callback(tr, extra);
+    lit_status st = lit_trainer_fit(tr, m, &dm, ckpt);
+    if (st >= 0 && !ckpt) st = lit_trainer_save_checkpoint(tr, path_in("one.ckpt"), 0);
+    if (st >= 0 && !ckpt) st = lit_trainer_save_checkpoint(tr, path_in("weights.ckpt"), 1);
+    lit_trainer_free(tr);
+    return st;
+}
+
+TEST(bad_resumes_are_clear_errors) {
+    reset_dir();
+    data d = { .n_train = N_SAMPLES, .n_val = 8 };
+    model md;
+    lit_module m;
+    model_init(&md, &m, 16);
+    CHECK_EQ_INT(fit_with(&m, &d, NULL, NULL), LIT_OK);
+
+    CHECK_EQ_INT(fit_with(&m, &d, path_in("nope.ckpt"), NULL), LIT_ERR_NOT_FOUND);
+    CHECK_STR_CONTAINS(lit_last_error(), "nope.ckpt does not exist");
+    CHECK_EQ_INT(fit_with(&m, &d, "best", NULL), LIT_ERR_NOT_FOUND);
+    CHECK_STR_CONTAINS(lit_last_error(), "no best checkpoint is known");
+    CHECK_EQ_INT(fit_with(&m, &d, path_in("weights.ckpt"), NULL), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "weights-only");
+
+    /* Another model: the message names what does not match. */
+    model other;
+    lit_module om;
+    model_init(&other, &om, 8);
+    CHECK_EQ_INT(fit_with(&om, &d, path_in("one.ckpt"), NULL), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "another model");
+    CHECK_STR_CONTAINS(lit_last_error(), "fc1.weight");
+    lit_module_deinit(&om);
+    lit_param_store_free(other.ps);
+
+    /* Other data: the epoch length changed. */
+    lit_dataloader_free(d.train);
+    d.train = NULL;
+    d.n_train = N_SAMPLES / 2;
+    CHECK_EQ_INT(fit_with(&m, &d, path_in("one.ckpt"), NULL), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "had 15 training batches, the training dataloader now gives 8");
+
+    /* A finished run resumes to "nothing left to do". */
+    lit_dataloader_free(d.train);
+    d.train = NULL;
+    d.n_train = N_SAMPLES;
+    CHECK_EQ_INT(fit_with(&m, &d, path_in("one.ckpt"), NULL), LIT_OK);
+
+    lit_dataloader_free(d.train);
+    lit_dataloader_free(d.val);
+    lit_module_deinit(&m);
+    lit_param_store_free(md.ps);
+}
+
+/* ---------------------------------------------------------------- weights for inference */
+
+static model made;
+static lit_module made_mod;
+static lit_status factory(const lit_hparam *hp, int n, void *user, lit_module **out) {
+    (void)user;
+    int hidden = 0;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(hp[i].name, "hidden")) hidden = (int)hp[i].i;
+    if (hidden <= 0) return lit_set_error(LIT_ERR_CONFIG, "factory: no hidden size");
+    model_init(&made, &made_mod, hidden);
+    lit_module_deinit(&made_mod); /* load_from_checkpoint records the hparams itself */
+    lit_module_init(&made_mod, &VT, made.ps, &made);
+    *out = &made_mod;
+    return LIT_OK;
+}
+
+TEST(load_from_checkpoint_restores_hparams_and_weights) {
+    reset_dir();
+    model md;
+    lit_module m;
+    model_init(&md, &m, 16);
+    CHECK_EQ_INT(lit_module_save_hyperparameters(&m, 1, &LIT_HP_STRING("note", "trained"), NULL), LIT_OK);
+    for (int k = 0; k < lit_param_store_len(md.ps); k++) lit_f32(lit_param_store_tensor(md.ps, k))[0] = 0.5f + (float)k;
+    CHECK_EQ_INT(lit_module_save_weights(&m, path_in("w.ckpt")), LIT_OK);
+
+    lit_module *got = NULL;
+    lit_hparam_value over = LIT_HP_STRING("note", "override");
+    CHECK_EQ_INT(lit_module_load_from_checkpoint(path_in("w.ckpt"), &over, 1, factory, NULL, 1, &got), LIT_OK);
+    CHECK(got == &made_mod);
+    const lit_hparam *h = lit_module_hparam(got, "hidden");
+    CHECK(h && h->kind == LIT_HPARAM_INT && h->i == 16);
+    h = lit_module_hparam(got, "note");
+    CHECK(h && h->kind == LIT_HPARAM_STRING && !strcmp(h->s, "override"));
+    for (int k = 0; k < lit_param_store_len(md.ps); k++) {
+        lit_tensor *a = lit_param_store_tensor(md.ps, k), *b = lit_param_store_tensor(made.ps, k);
+        CHECK(memcmp(a->data, b->data, (size_t)a->numel * 4) == 0);
+    }
+    lit_module_deinit(&made_mod);
+    lit_param_store_free(made.ps);
+
+    /* hidden overridden to 8: the weights no longer fit. */
+    lit_hparam_value smaller = LIT_HP_INT("hidden", 8);
+    CHECK_EQ_INT(lit_module_load_from_checkpoint(path_in("w.ckpt"), &smaller, 1, factory, NULL, 1, &got),
+                 LIT_ERR_SHAPE);
+    CHECK_STR_CONTAINS(lit_last_error(), "fc1.weight");
+    lit_module_deinit(&made_mod);
+    lit_param_store_free(made.ps);
+
+    /* Non-strict loading into a model with an extra parameter reports it. */
+    model bigger;
+    lit_module bm;
+    model_init(&bigger, &bm, 16);
+    lit_param_store_new_param(bigger.ps, "extra", "scale", 1, (const int64_t[]){ 1 });
+    lit_checkpoint *ck;
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, path_in("w.ckpt")), LIT_OK);
+    lit_state_dict_report rep = { 0 };
+    CHECK_EQ_INT(lit_module_load_weights(&bm, ck, 1, &rep), LIT_ERR_NOT_FOUND);
+    lit_state_dict_report_free(&rep);
+    CHECK_EQ_INT(lit_module_load_weights(&bm, ck, 0, &rep), LIT_OK);
+    CHECK_EQ_INT(rep.n_missing, 1);
+    CHECK_STR_EQ(rep.missing[0], "extra.scale");
+    CHECK(lit_f32(bigger.fc1.weight)[0] == 0.5f);
+    lit_state_dict_report_free(&rep);
+    lit_checkpoint_free(ck);
+    lit_module_deinit(&bm);
+    lit_param_store_free(bigger.ps);
+    lit_module_deinit(&m);
+    lit_param_store_free(md.ps);
+}
+
+int main(void) {
+    snprintf(dir, sizeof dir, "/tmp/litc-resume-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    RUN(sigkill_anywhere_then_resume_is_bit_exact);
+    RUN(sigkill_inside_accumulation_groups_is_bit_exact);
+    RUN(sigkill_with_dataloader_workers_is_bit_exact);
+    RUN(bad_resumes_are_clear_errors);
+    RUN(load_from_checkpoint_restores_hparams_and_weights);
+    reset_dir();
+    rmdir(dir);
+    return harness_summary();
+}
