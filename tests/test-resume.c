@@ -169,6 +169,8 @@ typedef struct {
     FILE *log;
     int64_t kill_step;       /* global_step at which to die, -1 never */
     const char *kill_hook;   /* "batch_start", "batch_end", "val_end", "epoch_end" */
+    int64_t signal_step;     /* raise SIGTERM `n_signals` times at this step's batch end, -1 never */
+    int n_signals;
 } recorder;
 
 static void maybe_die(recorder *r, lit_trainer *tr, const char *hook) {
@@ -189,6 +191,11 @@ static lit_status rec_batch_end(lit_callback *cb, lit_trainer *tr, lit_module *m
     lit_trainer_get_metric(tr, LIT_METRICS_LOGGED, "train/loss_step", &v);
     fprintf(r->log, "S %lld %lld %a %a\n", (long long)lit_trainer_current_epoch(tr), (long long)i, lit_item(l), v);
     maybe_die(r, tr, "batch_end");
+    if (lit_trainer_global_step(tr) == r->signal_step) {
+        fflush(r->log);
+        for (int k = 0; k < r->n_signals; k++) raise(SIGTERM);
+        r->signal_step = -1;
+    }
     return LIT_OK;
 }
 static lit_status rec_val_end(lit_callback *cb, lit_trainer *tr, lit_module *m) {
@@ -226,9 +233,19 @@ typedef struct {
     int workers;
     int checkpoint;        /* save last.ckpt everywhere */
     int resume;            /* fit(ckpt_path = "last") */
+    const char *resume_path; /* or from this file */
     int64_t kill_step;
     const char *kill_hook;
+    int64_t signal_step;   /* SIGTERM at this step (0 = never) */
+    int n_signals;
 } run_spec;
+
+static FILE *teardown_log; /* the child's log, for the teardown record */
+static lit_status dm_teardown(void *u, lit_stage st) {
+    (void)u, (void)st;
+    if (teardown_log) fprintf(teardown_log, "T teardown\n");
+    return LIT_OK;
+}
 
 /* The child: fit, append records to log.txt, write the final weights to
  * weights.bin. Exits 0 on success, 1 on failure (message on stdout). */
@@ -236,18 +253,21 @@ static int child_run(const run_spec *rs) {
     lit_set_num_threads(1);
     data d = { .n_train = N_SAMPLES, .n_val = 12, .workers = rs->workers };
     lit_datamodule dm = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = dm_train, .val_dataloaders = dm_val,
-                          .user = &d };
+                          .teardown = dm_teardown, .user = &d };
     model md;
     lit_module m;
     model_init(&md, &m, 16);
     lit_trainer_params p = quiet_trainer_params();
+    p.default_root_dir = dir; /* where an interrupted fit writes interrupted.ckpt */
     p.max_epochs = EPOCHS;
     p.seed = 3;
     p.accumulate_grad_batches = rs->accumulate;
     p.val_check_interval = 0.5;
     lit_trainer *tr;
     if (lit_trainer_new(&tr, &p) < 0) return 1;
-    recorder r = { .log = fopen(path_in("log.txt"), "a"), .kill_step = rs->kill_step, .kill_hook = rs->kill_hook };
+    recorder r = { .log = fopen(path_in("log.txt"), "a"), .kill_step = rs->kill_step, .kill_hook = rs->kill_hook,
+                   .signal_step = rs->signal_step ? rs->signal_step : -1, .n_signals = rs->n_signals };
+    teardown_log = r.log;
     lit_callback rec = { .version = LIT_CALLBACK_VERSION, .name = "recorder", .user = &r,
                          .on_train_batch_start = rec_batch_start, .on_train_batch_end = rec_batch_end,
                          .on_validation_end = rec_val_end, .on_train_epoch_start = rec_epoch_start };
@@ -260,7 +280,13 @@ static int child_run(const run_spec *rs) {
     lit_trainer_add_callback(tr, &rec);
     if (rs->checkpoint) lit_trainer_add_callback(tr, &ck);
     lit_trainer_add_callback(tr, &killer);
-    lit_status st = lit_trainer_fit(tr, &m, &dm, rs->resume ? "last" : NULL);
+    lit_status st = lit_trainer_fit(tr, &m, &dm, rs->resume_path ? rs->resume_path : rs->resume ? "last" : NULL);
+    if (st == LIT_ERR_INTERRUPTED) {
+        fprintf(r.log, "I %s\n", lit_last_error());
+        fclose(r.log);
+        lit_trainer_free(tr);
+        return 4;
+    }
     if (st < 0) printf("  child fit: %s\n", lit_last_error());
     double v;
     if (st >= 0 && lit_trainer_get_metric(tr, LIT_METRICS_LOGGED, "train/loss_epoch", &v))
@@ -280,7 +306,8 @@ static int child_run(const run_spec *rs) {
     return st < 0;
 }
 
-/* Returns 0 exited fine, 1 failed, 2 killed by SIGKILL. */
+/* Returns 0 exited fine, 1 failed, 2 killed by SIGKILL, 3 by SIGTERM,
+ * 4 interrupted cleanly (fit returned LIT_ERR_INTERRUPTED). */
 static int run_child(const run_spec *rs) {
     fflush(stdout);
     pid_t pid = fork();
@@ -288,6 +315,8 @@ static int run_child(const run_spec *rs) {
     int status = 0;
     waitpid(pid, &status, 0);
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) return 2;
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) return 3;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 4) return 4;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
@@ -300,8 +329,9 @@ typedef struct {
 static int reduce_log(record *out, int cap) {
     FILE *f = fopen(path_in("log.txt"), "r");
     int n = 0;
-    char line[128];
+    char line[1024];
     while (f && fgets(line, sizeof line, f)) {
+        if (line[0] == 'I' || line[0] == 'T') continue; /* interruption and teardown notes */
         char kind;
         long long a, b = -1;
         if (line[0] == 'S') sscanf(line, "%c %lld %lld", &kind, &a, &b);
@@ -313,7 +343,7 @@ static int reduce_log(record *out, int cap) {
         if (k == n && n < cap) n++;
         if (k < cap) {
             snprintf(out[k].key, sizeof out[k].key, "%s", key);
-            snprintf(out[k].line, sizeof out[k].line, "%s", line);
+            snprintf(out[k].line, sizeof out[k].line, "%.120s", line);
         }
     }
     if (f) fclose(f);
@@ -402,6 +432,59 @@ TEST(sigkill_with_dataloader_workers_is_bit_exact) {
     static const int64_t steps[] = { 3, 11, 19 };
     static const char *const hooks[] = { "batch_end", "batch_start", "val_end" };
     killed_run(2, 2, 3, steps, hooks);
+}
+
+static int log_has(const char *needle) {
+    FILE *f = fopen(path_in("log.txt"), "r");
+    char line[1024];
+    int found = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strstr(line, needle)) found = 1;
+    if (f) fclose(f);
+    return found;
+}
+
+TEST(sigterm_checkpoints_tears_down_and_resumes_exactly) {
+    run_baseline(2, 0);
+    reset_dir();
+    /* Step 5 is inside an accumulation group's batch end (accumulate 2: the
+     * step happens at odd batches), so the checkpoint carries gradients. */
+    run_spec rs = { .accumulate = 2, .kill_step = -1, .kill_hook = "", .signal_step = 5, .n_signals = 1 };
+    CHECK_EQ_INT(run_child(&rs), 4);
+    CHECK(log_has("fit interrupted by SIGTERM at epoch 0, batch 10 (global step 5)"));
+    CHECK(log_has("checkpoint written to"));
+    CHECK(log_has("T teardown")); /* teardown ran */
+    lit_checkpoint *ck = NULL;
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, path_in("interrupted.ckpt")), LIT_OK);
+    int64_t step = -1;
+    if (ck) lit_checkpoint_get_int(ck, "global_step", &step);
+    CHECK_EQ_INT(step, 5);
+    lit_checkpoint_free(ck);
+    run_spec resume = { .accumulate = 2, .resume_path = path_in("interrupted.ckpt"), .kill_step = -1, .kill_hook = "" };
+    CHECK_EQ_INT(run_child(&resume), 0);
+    uint8_t w[4096];
+    size_t n = read_weights(w, sizeof w);
+    CHECK_MSG(n == baseline_n && memcmp(w, baseline_weights, n) == 0, "weights after SIGTERM + resume differ");
+    record got[512];
+    int nr = reduce_log(got, 512);
+    CHECK_EQ_INT(nr, baseline_records);
+    for (int i = 0; i < nr && i < baseline_records; i++)
+        CHECK_MSG(!strcmp(got[i].line, baseline_log[i].line), "record %d differs: %s", i, got[i].line);
+}
+
+TEST(a_second_signal_stops_at_once_and_the_last_checkpoint_survives) {
+    run_baseline(1, 0);
+    reset_dir();
+    run_spec rs = { .accumulate = 1, .checkpoint = 1, .kill_step = -1, .kill_hook = "", .signal_step = 9,
+                    .n_signals = 2 };
+    CHECK_EQ_INT(run_child(&rs), 3); /* ended by the second SIGTERM itself */
+    CHECK(!log_has("fit interrupted"));
+    /* last.ckpt (after batch 8) is intact and the run resumes from it exactly. */
+    run_spec resume = { .accumulate = 1, .checkpoint = 1, .resume = 1, .kill_step = -1, .kill_hook = "" };
+    CHECK_EQ_INT(run_child(&resume), 0);
+    uint8_t w[4096];
+    size_t n = read_weights(w, sizeof w);
+    CHECK_MSG(n == baseline_n && memcmp(w, baseline_weights, n) == 0, "weights after two signals + resume differ");
 }
 
 /* ---------------------------------------------------------------- bad resumes */
@@ -546,6 +629,8 @@ int main(void) {
     RUN(sigkill_anywhere_then_resume_is_bit_exact);
     RUN(sigkill_inside_accumulation_groups_is_bit_exact);
     RUN(sigkill_with_dataloader_workers_is_bit_exact);
+    RUN(sigterm_checkpoints_tears_down_and_resumes_exactly);
+    RUN(a_second_signal_stops_at_once_and_the_last_checkpoint_survives);
     RUN(bad_resumes_are_clear_errors);
     RUN(load_from_checkpoint_restores_hparams_and_weights);
     reset_dir();

@@ -524,6 +524,8 @@ typedef struct {
     int64_t reload_dataloaders_every_n_epochs; /* default 0 */
     int inference_mode;              /* default 1: evaluation runs with grad disabled */
     int64_t seed;                    /* -1 = do not seed; else lit_seed_everything(seed) at fit start */
+    int handle_signals;              /* default 1: SIGTERM/SIGINT/SIGUSR1 during fit stop it cleanly
+                                      * (see lit_trainer_fit); 0 leaves the process's handlers alone */
 } lit_trainer_params;
 
 lit_trainer_params lit_trainer_default_params(void);
@@ -584,6 +586,18 @@ lit_callback *lit_trainer_callback(lit_trainer *tr, int i);
  * the epoch's logged values, so the run continues exactly where the
  * checkpoint left it: at the next batch of the same epoch, in the same
  * shuffled order (see lit_trainer_save_checkpoint for what "where" is).
+ * Signals (handle_signals, default on; Lightning's graceful shutdown and
+ * SLURM pre-emption handling): a SIGTERM, SIGINT or SIGUSR1 during fit lets
+ * the current batch finish (its optimizer step included), writes a
+ * checkpoint — to the path a callback's checkpoint_path(cb, tr,
+ * "interrupted") names (ModelCheckpoint: its last.ckpt or
+ * <dirpath>/interrupted.ckpt), else <default_root_dir or .>/interrupted.ckpt
+ * — calls on_exception, runs teardown and returns LIT_ERR_INTERRUPTED with
+ * the signal, the position and the checkpoint's path in the message; fit
+ * with that path resumes exactly. A second signal before that ends the
+ * process at once with the signal's default action (checkpoint files are
+ * written atomically, so the previous one stays intact). The process's own
+ * handlers are restored when fit returns.
  * Resume errors, before any training step: LIT_ERR_NOT_FOUND (no such file;
  * "last"/"best" that no callback knows), the checkpoint's load errors
  * (LIT_ERR_CORRUPT, LIT_ERR_UNSUPPORTED), LIT_ERR_CONFIG for a checkpoint of

@@ -16,6 +16,8 @@
  * should_stop after a training batch, so it obeys the same minimums.
  */
 #include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -254,6 +256,34 @@ static lit_status epoch_end(lit_trainer *tr, fit_data *fd, int run_hooks) {
     return LIT_OK;
 }
 
+/* Checkpoint where the fit stands and stop with LIT_ERR_INTERRUPTED. */
+static lit_status interrupt(lit_trainer *tr, int sig) {
+    const char *path = NULL;
+    for (int i = 0; i < tr->n_callbacks && !path; i++) {
+        lit_callback *cb = &tr->callbacks[i];
+        if (cb->checkpoint_path) path = cb->checkpoint_path(cb, tr, "interrupted");
+    }
+    char fallback[4096];
+    if (!path) {
+        snprintf(fallback, sizeof fallback, "%s/interrupted.ckpt",
+                 tr->p.default_root_dir ? tr->p.default_root_dir : ".");
+        path = fallback;
+    }
+    char where[4096];
+    snprintf(where, sizeof where, "%s", path);
+    lit_status st = lit_trainer_save_checkpoint(tr, where, 0);
+    const char *name = sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : sig == SIGUSR1 ? "SIGUSR1" : "a signal";
+    if (st < 0)
+        return lit_set_error(LIT_ERR_INTERRUPTED, "fit interrupted by %s at epoch %lld, batch %lld (global step %lld); "
+                             "writing the checkpoint failed: %s",
+                             name, (long long)tr->current_epoch, (long long)tr->pos.batch,
+                             (long long)tr->global_step, lit_last_error());
+    return lit_set_error(LIT_ERR_INTERRUPTED, "fit interrupted by %s at epoch %lld, batch %lld (global step %lld); "
+                         "checkpoint written to %s: resume with ckpt_path=\"%s\"",
+                         name, (long long)tr->current_epoch, (long long)tr->pos.batch, (long long)tr->global_step,
+                         where, where);
+}
+
 static lit_status train_epoch(lit_trainer *tr, fit_data *fd) {
     fd->epoch_complete = 0;
     /* A checkpoint written in on_train_epoch_end: only the publishing is left. */
@@ -280,6 +310,8 @@ static lit_status train_epoch(lit_trainer *tr, fit_data *fd) {
         if (st >= 0 && !b) fd->epoch_complete = 1; /* a loader of unknown length ran out */
         if (st < 0 || !b) break;
         st = train_batch(tr, fd, b, i, &end_epoch);
+        /* A signal waits for the batch (and its optimizer step) to finish. */
+        if (st >= 0 && lit__signal_pending()) st = interrupt(tr, lit__signal_pending());
     }
     lit_dataloader_end_epoch(fd->train);
     if (st < 0) return st;
@@ -332,7 +364,9 @@ lit_status lit__run_fit(lit_trainer *tr) {
     tr->fit = &fd;
     tr->time_before = 0;
     tr->pos = (lit__fit_pos){ 0 };
+    if (tr->p.handle_signals) lit__signals_install();
     lit_status st = run_fit(tr, &fd);
+    if (tr->p.handle_signals) lit__signals_restore();
     tr->fit = NULL;
     return st;
 }

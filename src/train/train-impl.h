@@ -211,6 +211,11 @@ lit_status lit__resume_begin(lit_trainer *tr, const char *ckpt_path);
 lit_status lit__resume_training_state(lit_trainer *tr);
 void lit__resume_end(lit_trainer *tr);
 
+/* ---- signals.c: the handlers live only while fit runs */
+void lit__signals_install(void);
+void lit__signals_restore(void);
+int lit__signal_pending(void); /* the signal received, 0 when none */
+
 /* ---- params.c */
 void lit__resolve_params(lit_trainer *tr);
 

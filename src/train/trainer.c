@@ -237,7 +237,16 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
     tr->fx = NULL;
     tr->cur_batch = NULL;
     lit_arena_reset(tr->step_arena);
-    if (st < 0) {
+    if (st == LIT_ERR_INTERRUPTED) {
+        /* Lightning's graceful shutdown: on_exception, then teardown; the
+         * interruption (and where its checkpoint went) is what we report. */
+        char msg[4096];
+        snprintf(msg, sizeof msg, "%s", lit_last_error());
+        lit__call_on_exception(tr, st);
+        lit_status td = teardown_hooks(tr, stage);
+        if (td < 0) lit_logf(LIT_LOG_ERROR, "teardown after the interruption: %s", lit_last_error());
+        lit_set_error(LIT_ERR_INTERRUPTED, "%s", msg);
+    } else if (st < 0) {
         lit__call_on_exception(tr, st);
     } else {
         st = teardown_hooks(tr, stage);

@@ -1,0 +1,49 @@
+/*
+ * src/train/signals.c — graceful stop on SIGTERM / SIGINT / SIGUSR1 during
+ * fit (see lit_trainer_fit): the handler only records the signal; the
+ * FitLoop checks after every batch, checkpoints and stops. A second signal
+ * restores the default action and re-raises it, so an impatient user or a
+ * scheduler's final kill still ends the process.
+ */
+#include <signal.h>
+#include <string.h>
+
+#include "train/train-impl.h"
+
+static const int SIGNALS[] = { SIGTERM, SIGINT, SIGUSR1 };
+#define N_SIGNALS ((int)(sizeof SIGNALS / sizeof *SIGNALS))
+
+static volatile sig_atomic_t pending;
+static struct sigaction previous[N_SIGNALS];
+static int installed;
+
+static void on_signal(int sig) {
+    if (pending) {
+        /* Second signal: stop now, the way the signal would have. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    pending = sig;
+}
+
+void lit__signals_install(void) {
+    if (installed) return;
+    pending = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (int i = 0; i < N_SIGNALS; i++) sigaction(SIGNALS[i], &sa, &previous[i]);
+    installed = 1;
+}
+
+void lit__signals_restore(void) {
+    if (!installed) return;
+    for (int i = 0; i < N_SIGNALS; i++) sigaction(SIGNALS[i], &previous[i], NULL);
+    installed = 0;
+    pending = 0;
+}
+
+int lit__signal_pending(void) { return pending; }
