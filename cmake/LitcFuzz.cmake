@@ -83,6 +83,7 @@ function(add_litc_fuzzer name source)
   add_custom_command(OUTPUT ${out}
     COMMAND ${LITC_CLANG} -std=gnu11 -g -O1 -fno-omit-frame-pointer
             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+            -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
             -Wall -Wextra -Wno-unused-parameter
             ${_inc} ${source} ${_srcs} ${_libs} -o ${out}
     DEPENDS ${source} ${_srcs} ${_headers}
