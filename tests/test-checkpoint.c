@@ -292,6 +292,49 @@ TEST(format_and_version_are_checked) {
     CHECK_STR_CONTAINS(lit_last_error(), "does not exist");
 }
 
+/* The checksum as checkpoint.h defines it, for metadata-only files. */
+static uint32_t meta_crc(int n, const lit_st_meta *sorted) {
+    uint32_t crc = 0;
+    for (int i = 0; i < n; i++) {
+        crc = lit_crc32c(crc, sorted[i].key, strlen(sorted[i].key) + 1);
+        crc = lit_crc32c(crc, sorted[i].value, strlen(sorted[i].value) + 1);
+    }
+    return crc;
+}
+
+static lit_status load_with_meta(const char *loops_json) {
+    lit_st_meta meta[5] = { { "format", "litc-checkpoint" }, { "format_version", "1" },
+                            { "litc_version", LIT_VERSION_STRING }, { "loops", loops_json }, { "checksum", NULL } };
+    char crc[24];
+    snprintf(crc, sizeof crc, "crc32c:%08x", meta_crc(4, meta)); /* already in key order */
+    meta[4].value = crc;
+    FILE *f = fopen(path_in("m.ckpt"), "wb");
+    CHECK_EQ_INT(lit_safetensors_write_file(f, 0, NULL, 5, meta), LIT_OK);
+    fclose(f);
+    lit_checkpoint *ck = NULL;
+    lit_status st = lit_checkpoint_load(&ck, path_in("m.ckpt"));
+    lit_checkpoint_free(ck);
+    return st;
+}
+
+TEST(the_documented_checksum_and_hostile_metadata) {
+    /* A file made by hand with the documented checksum loads... */
+    CHECK_EQ_INT(load_with_meta("{\"fit_loop\":{\"epoch\":1}}"), LIT_OK);
+    /* ...and its values are parsed with limits: deep nesting, invalid JSON
+     * and duplicate keys are refused even with a valid checksum. */
+    size_t depth = 100000;
+    char *deep = malloc(2 * depth + 1);
+    memset(deep, '[', depth);
+    memset(deep + depth, ']', depth);
+    deep[2 * depth] = 0;
+    CHECK_EQ_INT(load_with_meta(deep), LIT_ERR_CORRUPT);
+    CHECK_STR_CONTAINS(lit_last_error(), "metadata \"loops\" is not valid JSON");
+    free(deep);
+    CHECK_EQ_INT(load_with_meta("{\"a\": 1, \"a\": 2}"), LIT_ERR_CORRUPT);
+    CHECK_EQ_INT(load_with_meta("{\"a\": 1"), LIT_ERR_CORRUPT);
+    CHECK_EQ_INT(load_with_meta("nan"), LIT_ERR_CORRUPT);
+}
+
 /* ---------------------------------------------------------------- crash safety */
 
 /* The old checkpoint holds 1.0, the new one 2.0: after any failure the
@@ -410,6 +453,8 @@ int main(void) {
     RUN(damage_is_refused_by_the_checksum);
     clear_dir();
     RUN(format_and_version_are_checked);
+    clear_dir();
+    RUN(the_documented_checksum_and_hostile_metadata);
     clear_dir();
     RUN(a_failed_or_killed_write_leaves_the_old_checkpoint);
     clear_dir();
