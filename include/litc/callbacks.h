@@ -1,7 +1,8 @@
 /*
  * litc/callbacks.h — the built-in callbacks (Lightning's
- * lightning.pytorch.callbacks): for now the progress bar and the model
- * summary, which the Trainer adds by itself.
+ * lightning.pytorch.callbacks): the progress bar and the model summary,
+ * which the Trainer adds by itself, and ModelCheckpoint, EarlyStopping and
+ * OnExceptionCheckpoint, which you add.
  *
  * Each constructor fills a lit_callback value (train.h) that you pass to
  * lit_trainer_add_callback, which copies it; its state is freed by the
@@ -18,10 +19,32 @@
  *     lit_callback cb;
  *     LIT_TRY(lit_progress_bar_callback(&cb, &pp));
  *     LIT_TRY(lit_trainer_add_callback(tr, &cb));
+ *
+ * Checkpoints and early stopping:
+ *
+ *     lit_model_checkpoint_params cp = lit_model_checkpoint_default_params();
+ *     cp.monitor = "val/loss"; cp.mode = LIT_MIN; cp.save_top_k = 3; cp.save_last = 1;
+ *     lit_callback ck;
+ *     LIT_TRY(lit_model_checkpoint_callback(&ck, &cp));
+ *     LIT_TRY(lit_trainer_add_callback(tr, &ck));
+ *     lit_early_stopping_params ep = lit_early_stopping_default_params();
+ *     ep.monitor = "val/loss"; ep.patience = 5;
+ *     lit_callback es;
+ *     LIT_TRY(lit_early_stopping_callback(&es, &ep));
+ *     LIT_TRY(lit_trainer_add_callback(tr, &es));
+ *     LIT_TRY(lit_trainer_fit(tr, &m, &dm, "last"));      // resumes when a last.ckpt exists
+ *     printf("best %s\n", lit_model_checkpoint_best_path(&ck));
+ *
+ * The accessors below take your copy of the lit_callback value (it shares
+ * its state with the Trainer's copy) and are valid until the Trainer that
+ * holds the callback is freed. A constructed callback that is never added
+ * is freed with cb.free(&cb).
  */
 #ifndef LITC_CALLBACKS_H
 #define LITC_CALLBACKS_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "train.h"
@@ -71,6 +94,226 @@ lit_model_summary_params lit_model_summary_default_params(void);
  * no store). A failed write is logged as a warning, not an error.
  * Errors: LIT_ERR_NOMEM; LIT_ERR_CONFIG for max_depth < -1. */
 lit_status lit_model_summary_callback(lit_callback *cb, const lit_model_summary_params *p);
+
+/* ---------------------------------------------------------------- monitored quantities */
+
+#define LIT_MODEL_CHECKPOINT_NAME "ModelCheckpoint"
+#define LIT_EARLY_STOPPING_NAME "EarlyStopping"
+#define LIT_ON_EXCEPTION_CHECKPOINT_NAME "OnExceptionCheckpoint"
+
+/* Lightning's mode="min" / "max": whether smaller or larger is better. */
+typedef enum { LIT_MIN = 0, LIT_MAX = 1 } lit_monitor_mode;
+
+/* ---------------------------------------------------------------- model checkpoint */
+
+/*
+ * ModelCheckpoint's arguments, with Lightning 2.x's names and defaults.
+ * Strings are copied by the constructor. Lightning's `None` is spelled out
+ * per field.
+ */
+typedef struct {
+    /* Directory of the files. NULL (default) = "<default_root_dir or the
+     * current directory>/lightning_logs/version_N/checkpoints", N being the
+     * next free version under lightning_logs when the first fit sets the
+     * callback up (what Lightning's default logger gives). A relative path
+     * is made absolute at construction (Lightning's os.path.realpath). */
+    const char *dirpath;
+    /* Name template without ".ckpt". NULL = "{epoch}-{step}". "{name}" or
+     * "{name:spec}" (Python format spec: [[fill]align][sign][0][width]
+     * [.precision][type], type one of d f F e E g G %) is replaced by
+     * "name=<value>" with auto_insert_metric_name, else by "<value>".
+     * Names: "epoch", "step" (integers; a logged "epoch"/"step" wins, cast
+     * to an integer) and every trainer.callback_metrics key; an unknown name
+     * formats the integer 0 (as Lightning). A '/' in the result (a metric
+     * "val/loss") is a directory separator, as in Lightning: sub-folders
+     * are made. */
+    const char *filename;
+    const char *monitor;          /* metric to rank by; NULL = none (only the latest is kept) */
+    int verbose;                  /* default 0; 1: lit_logf INFO on every decision (Lightning's texts) */
+    int save_last;                /* default 0; 1: keep "last.ckpt" as a copy of the latest state */
+    int save_top_k;               /* default 1; -1 = keep every file; 0 = none (save_last still works) */
+    int save_weights_only;        /* default 0 */
+    lit_monitor_mode mode;        /* default LIT_MIN */
+    int auto_insert_metric_name;  /* default 1 */
+    int64_t every_n_train_steps;  /* -1 (default) = None; 0 = off; n: after every n-th optimizer step */
+    double train_time_interval;   /* seconds; 0 (default) = None */
+    int64_t every_n_epochs;       /* -1 (default) = None; 0 = no top-k saves at epoch/validation ends */
+    int save_on_train_epoch_end;  /* tri-state: 0 (default) = None (decided at each save point as
+                                   * Lightning does), 1 = true, -1 = false (after validation) */
+    int enable_version_counter;   /* default 1: a name that exists gets "-v1", "-v2", ... */
+} lit_model_checkpoint_params;
+
+lit_model_checkpoint_params lit_model_checkpoint_default_params(void);
+
+/*
+ * Lightning's ModelCheckpoint. Files are written with
+ * lit_trainer_save_checkpoint (atomic; parent folders are created first).
+ *
+ * When it saves (never during the sanity check, with fast_dev_run, outside
+ * fit, or twice at the same global step):
+ *   - on_train_batch_end (after the module's, `monitoring = 1`): when
+ *     every_n_train_steps divides the global step or train_time_interval
+ *     passed since the last such save (or on_train_start): top-k and last;
+ *   - at the end of the training epoch when save_on_train_epoch_end holds,
+ *     else at the end of each validation (on_validation_end): top-k when
+ *     every_n_epochs divides current_epoch + 1, and last.
+ *   None set defaults to every_n_epochs = 1; any trigger set makes the
+ *   others 0. save_on_train_epoch_end = None means: false when
+ *   check_val_every_n_epoch != 1; true when the fit has no validation
+ *   batches; else true only when validation runs once per epoch
+ *   (val_check_interval 1.0, or val_check_batches 1 — Lightning compares
+ *   `val_check_interval == 1.0`, which an int 1 passes too).
+ *
+ * Top-k: with a monitor, the new score enters when fewer than k are kept,
+ * or when it beats the k-th best (strictly: < for LIT_MIN, > for LIT_MAX);
+ * a NaN score is stored as +inf (LIT_MIN) / -inf (LIT_MAX). The file that
+ * falls out is removed only after the new one is written, and only when it
+ * lies inside dirpath and is not the checkpoint this fit resumed from.
+ * Without a monitor each save replaces the previous file (save_top_k 1) or
+ * keeps all (-1). save_last writes "last.ckpt" (or "last-vN.ckpt" when a
+ * last.ckpt of another run exists) and removes the previous last file of
+ * this callback when the name changed.
+ *
+ * A monitor that is not in trainer.callback_metrics when a top-k save is
+ * due fails the fit with LIT_ERR_CONFIG naming the key and the available
+ * metrics, once a validation loop has run (Lightning's
+ * MisconfigurationException); before any validation ran it is a warning
+ * and nothing is saved.
+ *
+ * State in checkpoints (state_save / state_load, key as Lightning's
+ * state_key "ModelCheckpoint{'monitor': 'val/loss', 'mode': 'min',
+ * 'every_n_train_steps': 0, 'every_n_epochs': 1, 'train_time_interval':
+ * None}"): monitor, best_model_score, best_model_path, current_score,
+ * dirpath, best_k_models, kth_best_model_path, kth_value, last_model_path
+ * (scores as numbers, null for None). A state whose dirpath differs from
+ * this callback's restores best_model_path only (Lightning warns the same).
+ *
+ * checkpoint_path(cb, tr, which): "last" -> last_model_path, else (a fresh
+ * process) the newest "last*.ckpt" in dirpath (Lightning's
+ * _find_last_checkpoints; with the default dirpath a fresh process looks
+ * in a new version_N folder and finds none); "best" -> best_model_path;
+ * "interrupted" -> where a fit stopped by a signal should write: the last
+ * file's name when save_last is set, else "<dirpath>/interrupted.ckpt".
+ * NULL when unknown (no fit has set the callback up yet, nothing saved).
+ *
+ * Errors (LIT_ERR_CONFIG, as Lightning's MisconfigurationException):
+ * save_top_k < -1; every_n_train_steps < -1; every_n_epochs < -1;
+ * train_time_interval < 0 or not finite; more than one of
+ * every_n_train_steps >= 1, every_n_epochs >= 1, train_time_interval set;
+ * no monitor with save_top_k other than -1, 0, 1; a mode other than
+ * LIT_MIN / LIT_MAX; an empty filename or monitor. LIT_ERR_NOMEM.
+ */
+lit_status lit_model_checkpoint_callback(lit_callback *cb, const lit_model_checkpoint_params *p);
+
+/* best_model_path ("" until a top-k save). */
+const char *lit_model_checkpoint_best_path(const lit_callback *cb);
+/* best_model_score: 1 and *score when known, 0 when None. */
+int lit_model_checkpoint_best_score(const lit_callback *cb, double *score);
+/* last_model_path ("" until save_last wrote one). */
+const char *lit_model_checkpoint_last_path(const lit_callback *cb);
+/* The resolved dirpath (NULL before a fit set the callback up, when none was given). */
+const char *lit_model_checkpoint_dirpath(const lit_callback *cb);
+/* best_k_models, in Lightning's dict order (insertion): how many, and the
+ * i-th path with its score in *score (may be NULL). */
+int lit_model_checkpoint_num_best_k(const lit_callback *cb);
+const char *lit_model_checkpoint_best_k(const lit_callback *cb, int i, double *score);
+/* kth_best_model_path ("" until k files are kept) and kth_value (+inf for
+ * LIT_MIN / -inf for LIT_MAX until then) in *value (may be NULL). */
+const char *lit_model_checkpoint_kth_best(const lit_callback *cb, double *value);
+/* current_score: 1 and *score when known. */
+int lit_model_checkpoint_current_score(const lit_callback *cb, double *score);
+/*
+ * Lightning's format_checkpoint_name: the path a save would use for these
+ * metrics (names[i] = values[i]; "epoch" and "step" format as integers),
+ * "<dirpath>/<name>[-v<ver>].ckpt" (ver < 0: none; no dirpath yet: the name
+ * alone). Errors: LIT_ERR_INVALID_ARG when it does not fit in `size` or a
+ * format spec is malformed (the message names it).
+ */
+lit_status lit_model_checkpoint_format_name(const lit_callback *cb, int n, const char *const *names,
+                                            const double *values, int ver, char *out, size_t size);
+
+/* ---------------------------------------------------------------- early stopping */
+
+typedef struct {
+    const char *monitor;        /* required; copied */
+    double min_delta;           /* default 0: an improvement must exceed |min_delta| */
+    int64_t patience;           /* default 3: checks without improvement before stopping */
+    int verbose;                /* default 0; 1: every reason is logged with lit_logf INFO */
+    lit_monitor_mode mode;      /* default LIT_MIN */
+    int strict;                 /* default 1: a missing monitor fails the fit; 0: skip the check */
+    int check_finite;           /* default 1: stop when the monitor is NaN or infinite */
+    double stopping_threshold;  /* NAN (default) = None: stop once the monitor is better than it */
+    double divergence_threshold;/* NAN (default) = None: stop once the monitor is worse than it */
+    int check_on_train_epoch_end; /* tri-state: 0 (default) = None: true when val_check_interval is 1.0
+                                   * (or val_check_batches 1) and check_val_every_n_epoch is 1, decided
+                                   * at setup; 1 = true; -1 = false (check after each validation) */
+} lit_early_stopping_params;
+
+lit_early_stopping_params lit_early_stopping_default_params(void);
+
+/* Why EarlyStopping stopped (Lightning's EarlyStoppingReason). */
+typedef enum {
+    LIT_ES_NOT_STOPPED = 0,
+    LIT_ES_STOPPING_THRESHOLD = 1,
+    LIT_ES_DIVERGENCE_THRESHOLD = 2,
+    LIT_ES_PATIENCE_EXHAUSTED = 3,
+    LIT_ES_NON_FINITE_METRIC = 4,
+} lit_early_stopping_reason;
+
+/* "NOT_STOPPED", "STOPPING_THRESHOLD", ... (never NULL). */
+const char *lit_early_stopping_reason_name(lit_early_stopping_reason r);
+
+/*
+ * Lightning's EarlyStopping. Each check (at the end of the training epoch,
+ * after the module's hooks, or at the end of each validation: see
+ * check_on_train_epoch_end; never in the sanity check, with fast_dev_run or
+ * outside fit) reads the monitor from trainer.callback_metrics and, in
+ * this order: stops when check_finite and it is not finite; stops when it
+ * is better than stopping_threshold; stops when it is worse than
+ * divergence_threshold; counts as an improvement when it beats best_score
+ * by more than |min_delta| (best_score := it, wait_count := 0); else
+ * wait_count += 1 and stops once wait_count >= patience. Stopping calls
+ * lit_trainer_set_should_stop(tr, 1) (min_epochs/min_steps still apply)
+ * and records stopped_epoch = the current epoch. The reason's text is
+ * kept (lit_early_stopping_reason_message) and logged when verbose.
+ *
+ * State (key "EarlyStopping{'monitor': 'val_loss', 'mode': 'min'}"):
+ * wait_count, stopped_epoch, best_score, patience.
+ *
+ * Errors: LIT_ERR_CONFIG at construction for a NULL/empty monitor, a mode
+ * other than LIT_MIN / LIT_MAX, patience < 0 or a NaN/infinite min_delta
+ * (Lightning accepts the last two; they make no sense), LIT_ERR_NOMEM; during
+ * the fit, with strict, LIT_ERR_CONFIG naming the monitor and the
+ * available metrics when it is missing (Lightning's RuntimeError).
+ */
+lit_status lit_early_stopping_callback(lit_callback *cb, const lit_early_stopping_params *p);
+
+int64_t lit_early_stopping_stopped_epoch(const lit_callback *cb); /* 0 until it stops (as Lightning) */
+int64_t lit_early_stopping_wait_count(const lit_callback *cb);
+int64_t lit_early_stopping_patience(const lit_callback *cb);
+double lit_early_stopping_best_score(const lit_callback *cb);     /* +inf (LIT_MIN) / -inf until the first check */
+lit_early_stopping_reason lit_early_stopping_stopping_reason(const lit_callback *cb);
+/* The text of the last stop ("Monitored metric val_loss did not improve in
+ * the last 3 records. Best score: 0.250. Signaling Trainer to stop."), or
+ * NULL when it has not stopped. */
+const char *lit_early_stopping_reason_message(const lit_callback *cb);
+
+/* ---------------------------------------------------------------- on exception */
+
+/*
+ * Lightning's OnExceptionCheckpoint: when a fit fails (a hook's error, a
+ * dataloader's, an interrupt the Trainer reports through on_exception) it
+ * writes "<dirpath>/<filename>.ckpt" with lit_trainer_save_checkpoint
+ * (replacing one that exists; dirpath is created), so the run can be
+ * resumed with fit(ckpt_path = that path). A fit that ends normally
+ * removes the file at teardown (as Lightning). A failed save is logged as a
+ * warning (the run is failing already).
+ * Errors: LIT_ERR_CONFIG for a NULL/empty dirpath or filename (Lightning's
+ * ValueError), LIT_ERR_NOMEM.
+ */
+lit_status lit_on_exception_checkpoint_callback(lit_callback *cb, const char *dirpath, const char *filename);
+/* "<dirpath>/<filename>.ckpt". */
+const char *lit_on_exception_checkpoint_path(const lit_callback *cb);
 
 #ifdef __cplusplus
 }

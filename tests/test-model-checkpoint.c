@@ -1,0 +1,864 @@
+/*
+ * tests/test-model-checkpoint.c — ModelCheckpoint and OnExceptionCheckpoint
+ * (callbacks.h) against Lightning 2.x's model_checkpoint.py and
+ * on_exception_checkpoint.py, by exact file names and values: a tiny
+ * regression module whose validation logs a scripted "val/loss" per epoch
+ * (2 training batches per epoch, so epoch e ends at global step 2(e+1));
+ * the expectations are worked out by hand in each test.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* ---------------------------------------------------------------- temporary folders */
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+static void rm_rf(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
+
+static char *make_tmp(void) {
+    static char buf[8][256];
+    static int next;
+    char *b = buf[next++ % 8];
+    snprintf(b, 256, "/tmp/litc-mc-XXXXXX");
+    CHECK(mkdtemp(b) != NULL);
+    return b;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The files under dir (recursive, relative, sorted) joined by ",". */
+static void list_rec(const char *root, const char *rel, char **names, int *n) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s%s%s", root, rel[0] ? "/" : "", rel);
+    DIR *d = opendir(path);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char r[1024], full[2048];
+        snprintf(r, sizeof r, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
+        snprintf(full, sizeof full, "%s/%s", root, r);
+        struct stat st;
+        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) list_rec(root, r, names, n);
+        else if (*n < 64) names[(*n)++] = strdup(r);
+    }
+    closedir(d);
+}
+static const char *files_in(const char *dir) {
+    static char out[4096];
+    char *names[64];
+    int n = 0;
+    list_rec(dir, "", names, &n);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    out[0] = 0;
+    for (int i = 0; i < n; i++) {
+        strcat(out, i ? "," : "");
+        strcat(out, names[i]);
+        free(names[i]);
+    }
+    return out;
+}
+static const char *join(const char *dir, const char *name) {
+    static char buf[4][1024];
+    static int next;
+    char *b = buf[next++ % 4];
+    snprintf(b, 1024, "%s/%s", dir, name);
+    return b;
+}
+static int exists(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/* ---------------------------------------------------------------- data: 4 training samples, 2 validation */
+
+#define D_IN 2
+
+static lit_status ds_get(void *user, int64_t i, lit_sample *out, lit_arena *a) {
+    (void)user;
+    lit_tensor *x = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ D_IN }, 1);
+    lit_tensor *y = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ 1 }, 1);
+    lit_f32(x)[0] = (float)(i % 3) - 1.0f;
+    lit_f32(x)[1] = (float)(i % 2);
+    lit_f32(y)[0] = 0.5f * lit_f32(x)[0] - lit_f32(x)[1] + 0.25f;
+    out->n = 2;
+    out->fields[0] = (lit_field){ .name = "x", .kind = LIT_FIELD_TENSOR, .tensor = x };
+    out->fields[1] = (lit_field){ .name = "y", .kind = LIT_FIELD_TENSOR, .tensor = y };
+    return LIT_OK;
+}
+static int64_t ds_len(void *user) { return *(int64_t *)user; }
+
+typedef struct {
+    int64_t n_train, n_val;
+    lit_dataloader *train, *val;
+} dm_state;
+
+static lit_dataloader *make_loader(int64_t *n) {
+    lit_dataset ds = { .version = LIT_DATASET_VERSION, .len = ds_len, .get = ds_get, .user = n };
+    lit_dataloader_params p = lit_dataloader_default_params();
+    p.batch_size = 2;
+    return lit_dataloader_new(&ds, &p);
+}
+static lit_dataloader *dm_train(void *u) {
+    dm_state *s = u;
+    if (!s->train) s->train = make_loader(&s->n_train);
+    return s->train;
+}
+static int dm_val(void *u, lit_dataloader **out) {
+    dm_state *s = u;
+    if (!s->val) s->val = make_loader(&s->n_val);
+    out[0] = s->val;
+    return 1;
+}
+
+/* ---------------------------------------------------------------- module: linear regression, scripted val/loss */
+
+#define MAX_SCRIPT 16
+
+typedef struct {
+    lit_param_store *ps;
+    lit_tensor *w, *b;
+    int n_script;
+    double script[MAX_SCRIPT]; /* val/loss at epoch e (the last value repeats) */
+    int fail_epoch;            /* training_step fails at batch 0 of this epoch (-1 never) */
+    const char *extra_name;    /* a second validation metric (or NULL) */
+} model;
+
+static lit_tensor *loss_of(model *md, lit_batch *b) {
+    lit_tensor *pred = lit_add(lit_matmul(lit_batch_get(b, "x"), md->w), md->b);
+    return lit_mse_loss(pred, lit_batch_get(b, "y"), LIT_REDUCTION_MEAN);
+}
+static lit_status train_step(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
+    model *md = m->user;
+    if (lit_module_current_epoch(m) == md->fail_epoch && i == 0)
+        return lit_set_error(LIT_ERR_DATA, "scripted failure at epoch %d", md->fail_epoch);
+    *loss = loss_of(md, b);
+    return lit_module_log(m, "train_loss", *loss);
+}
+static double scripted(const model *md, int64_t epoch) {
+    return md->script[epoch < md->n_script ? epoch : md->n_script - 1];
+}
+static lit_status val_step(lit_module *m, lit_batch *b, int64_t i, int dl, lit_tensor **out) {
+    (void)b, (void)i, (void)dl, (void)out;
+    model *md = m->user;
+    LIT_TRY(lit_module_log_scalar(m, "val/loss", scripted(md, lit_module_current_epoch(m))));
+    if (md->extra_name) LIT_TRY(lit_module_log_scalar(m, md->extra_name, 1.0 - scripted(md, lit_module_current_epoch(m))));
+    return LIT_OK;
+}
+static lit_status configure(lit_module *m, lit_optim_config *cfg) {
+    int n;
+    lit_tensor **p = lit_param_store_trainable(m->params, &n);
+    lit_sgd_params sp = lit_sgd_default_params();
+    sp.lr = 0.05;
+    return lit_optim_config_add(cfg, lit_sgd_new(&sp, p, n));
+}
+
+static const lit_module_vtable VT = { .version = LIT_MODULE_VERSION, .training_step = train_step,
+                                      .validation_step = val_step, .configure_optimizers = configure };
+static const lit_module_vtable VT_NO_VAL = { .version = LIT_MODULE_VERSION, .training_step = train_step,
+                                             .configure_optimizers = configure };
+
+typedef struct {
+    dm_state s;
+    model md;
+    lit_module m;
+    lit_trainer *tr;
+} run_t;
+
+static void run_init(run_t *r, const double *script, int n, const lit_module_vtable *vt) {
+    memset(r, 0, sizeof *r);
+    r->s = (dm_state){ .n_train = 4, .n_val = 2 };
+    r->md.ps = lit_param_store_new("m");
+    r->md.w = lit_param_store_new_param(r->md.ps, NULL, "w", 2, (const int64_t[]){ D_IN, 1 });
+    r->md.b = lit_param_store_new_param(r->md.ps, NULL, "b", 1, (const int64_t[]){ 1 });
+    lit_f32(r->md.w)[0] = 0.1f, lit_f32(r->md.w)[1] = -0.2f, lit_f32(r->md.b)[0] = 0.0f;
+    r->md.n_script = n;
+    for (int i = 0; i < n; i++) r->md.script[i] = script[i];
+    r->md.fail_epoch = -1;
+    lit_module_init(&r->m, vt ? vt : &VT, r->md.ps, &r->md);
+}
+
+static lit_trainer_params params_epochs(int64_t epochs) {
+    lit_trainer_params p = quiet_trainer_params();
+    p.max_epochs = epochs;
+    p.enable_checkpointing = 1;
+    return p;
+}
+
+/* Fit with the callbacks (copied into a new trainer kept in r->tr). */
+static lit_status run_fit(run_t *r, const lit_trainer_params *p, lit_callback *cbs, int n_cb, const char *ckpt) {
+    lit_datamodule dm = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = dm_train,
+                          .val_dataloaders = dm_val, .user = &r->s };
+    r->tr = NULL;
+    CHECK_EQ_INT(lit_trainer_new(&r->tr, p), LIT_OK);
+    for (int i = 0; i < n_cb; i++) CHECK_EQ_INT(lit_trainer_add_callback(r->tr, &cbs[i]), LIT_OK);
+    return lit_trainer_fit(r->tr, &r->m, &dm, ckpt);
+}
+static void run_free(run_t *r) {
+    lit_trainer_free(r->tr);
+    lit_module_deinit(&r->m);
+    lit_param_store_free(r->md.ps);
+    lit_dataloader_free(r->s.train);
+    lit_dataloader_free(r->s.val);
+}
+
+static lit_callback make_mc(const lit_model_checkpoint_params *p) {
+    lit_callback cb;
+    memset(&cb, 0, sizeof cb);
+    lit_status st = lit_model_checkpoint_callback(&cb, p);
+    CHECK_MSG(st == LIT_OK, "lit_model_checkpoint_callback: %s", lit_last_error());
+    return cb;
+}
+
+static void check_ckpt_progress(const char *path, int64_t epoch, int64_t step) {
+    lit_checkpoint *ck = NULL;
+    lit_status st = lit_checkpoint_load(&ck, path);
+    CHECK_MSG(st == LIT_OK, "load %s: %s", path, lit_last_error());
+    if (!ck) return;
+    int64_t e = -1, g = -1;
+    CHECK_EQ_INT(lit_checkpoint_get_int(ck, "epoch", &e), LIT_OK);
+    CHECK_EQ_INT(lit_checkpoint_get_int(ck, "global_step", &g), LIT_OK);
+    CHECK_EQ_INT(e, epoch);
+    CHECK_EQ_INT(g, step);
+    lit_checkpoint_free(ck);
+}
+
+/* val/loss per epoch: exact binary fractions, so every comparison is exact. */
+static const double SCRIPT5[5] = { 0.5, 0.375, 0.625, 0.25, 0.4375 };
+
+/* ---------------------------------------------------------------- names and keys */
+
+TEST(format_checkpoint_name_as_lightning_docstring) {
+    char out[512];
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    const char *names[] = { "epoch", "step", "val_loss" };
+    struct { const char *tmpl; int auto_insert; double epoch, step, val; int ver; const char *want; } cases[] = {
+        { "{epoch}", 1, 0, 0, 0, -1, "epoch=0.ckpt" },
+        { "{epoch:03d}", 1, 5, 0, 0, -1, "epoch=005.ckpt" },
+        { "{epoch}-{val_loss:.2f}", 1, 2, 0, 0.123456, -1, "epoch=2-val_loss=0.12.ckpt" },
+        { "epoch={epoch}-validation_loss={val_loss:.2f}", 0, 2, 0, 0.123456, -1, "epoch=2-validation_loss=0.12.ckpt" },
+        { "{missing:d}", 1, 0, 0, 0, -1, "missing=0.ckpt" },
+        { "{step}", 1, 0, 0, 0, -1, "step=0.ckpt" },
+        { NULL, 1, 3, 120, 0, -1, "epoch=3-step=120.ckpt" },
+        { NULL, 1, 3, 120, 0, 2, "epoch=3-step=120-v2.ckpt" },
+        { "{val_loss}", 1, 0, 0, 0.1, -1, "val_loss=0.1.ckpt" },
+        { "{val_loss}", 1, 0, 0, 1e-5, -1, "val_loss=1e-05.ckpt" },
+        { "{val_loss}", 1, 0, 0, 2.0, -1, "val_loss=2.0.ckpt" },
+        { "{val_loss:.3e}", 1, 0, 0, 1234.5, -1, "val_loss=1.234e+03.ckpt" },
+        { "{val_loss:>8.2f}", 1, 0, 0, 0.5, -1, "val_loss=    0.50.ckpt" },
+        { "{val_loss:+.1f}", 1, 0, 0, 0.25, -1, "val_loss=+0.2.ckpt" },
+        { "{val_loss:.1%}", 1, 0, 0, 0.25, -1, "val_loss=25.0%.ckpt" },
+        { "{epoch:.2f}", 1, 7, 0, 0, -1, "epoch=7.00.ckpt" },
+        { "sample-{epoch:02d}-{val_loss:.2f}", 1, 2, 0, 0.32, -1, "sample-epoch=02-val_loss=0.32.ckpt" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        p.filename = cases[i].tmpl;
+        p.auto_insert_metric_name = cases[i].auto_insert;
+        lit_callback cb = make_mc(&p);
+        double vals[] = { cases[i].epoch, cases[i].step, cases[i].val };
+        CHECK_EQ_INT(lit_model_checkpoint_format_name(&cb, 3, names, vals, cases[i].ver, out, sizeof out), LIT_OK);
+        CHECK_STR_EQ(out, cases[i].want);
+        cb.free(&cb);
+    }
+    /* a float metric with 'd' fails as Python's format does */
+    p.filename = "{val_loss:d}";
+    p.auto_insert_metric_name = 1;
+    lit_callback cb = make_mc(&p);
+    double vals[] = { 0, 0, 0.5 };
+    CHECK_EQ_INT(lit_model_checkpoint_format_name(&cb, 3, names, vals, -1, out, sizeof out), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "val_loss");
+    cb.free(&cb);
+    /* with a dirpath the name is joined to it; "/" in a metric name stays a separator */
+    char *dir = make_tmp();
+    p.dirpath = dir;
+    p.filename = "{epoch}-{val/loss:.3f}";
+    cb = make_mc(&p);
+    const char *n2[] = { "epoch", "val/loss" };
+    double v2[] = { 3, 0.25 };
+    CHECK_EQ_INT(lit_model_checkpoint_format_name(&cb, 2, n2, v2, -1, out, sizeof out), LIT_OK);
+    CHECK_STR_EQ(out, join(dir, "epoch=3-val/loss=0.250.ckpt"));
+    cb.free(&cb);
+    rm_rf(dir);
+}
+
+TEST(state_keys_as_lightning) {
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    lit_callback cb = make_mc(&p);
+    CHECK_STR_EQ(cb.state_key, "ModelCheckpoint{'monitor': None, 'mode': 'min', 'every_n_train_steps': 0, "
+                               "'every_n_epochs': 1, 'train_time_interval': None}");
+    CHECK_EQ_INT(cb.monitoring, 1);
+    CHECK_STR_EQ(cb.name, LIT_MODEL_CHECKPOINT_NAME);
+    cb.free(&cb);
+    p.monitor = "val/loss";
+    p.mode = LIT_MAX;
+    p.every_n_train_steps = 5;
+    cb = make_mc(&p);
+    CHECK_STR_EQ(cb.state_key, "ModelCheckpoint{'monitor': 'val/loss', 'mode': 'max', 'every_n_train_steps': 5, "
+                               "'every_n_epochs': 0, 'train_time_interval': None}");
+    cb.free(&cb);
+    p = lit_model_checkpoint_default_params();
+    p.train_time_interval = 3600;
+    cb = make_mc(&p);
+    CHECK_STR_EQ(cb.state_key, "ModelCheckpoint{'monitor': None, 'mode': 'min', 'every_n_train_steps': 0, "
+                               "'every_n_epochs': 0, 'train_time_interval': datetime.timedelta(seconds=3600)}");
+    cb.free(&cb);
+    p.train_time_interval = 90061.5;
+    cb = make_mc(&p);
+    CHECK_STR_CONTAINS(cb.state_key, "datetime.timedelta(days=1, seconds=3661, microseconds=500000)");
+    cb.free(&cb);
+}
+
+TEST(bad_params_are_config_errors) {
+    struct { void (*set)(lit_model_checkpoint_params *); const char *msg; } cases[4];
+    (void)cases;
+    lit_callback cb;
+    lit_model_checkpoint_params p;
+#define EXPECT_BAD(stmt, substring)                                                      \
+    do {                                                                                 \
+        p = lit_model_checkpoint_default_params();                                       \
+        stmt;                                                                            \
+        CHECK_EQ_INT(lit_model_checkpoint_callback(&cb, &p), LIT_ERR_CONFIG);            \
+        CHECK_STR_CONTAINS(lit_last_error(), substring);                                 \
+    } while (0)
+    EXPECT_BAD(p.save_top_k = -2, "save_top_k=-2");
+    EXPECT_BAD(p.every_n_train_steps = -3, "every_n_train_steps=-3");
+    EXPECT_BAD(p.every_n_epochs = -2, "every_n_epochs=-2");
+    EXPECT_BAD((p.every_n_epochs = 2, p.every_n_train_steps = 3), "mutually exclusive");
+    EXPECT_BAD((p.every_n_epochs = 2, p.train_time_interval = 60), "mutually exclusive");
+    EXPECT_BAD(p.save_top_k = 2, "No quantity for top_k to track");
+    EXPECT_BAD(p.mode = (lit_monitor_mode)7, "mode");
+    EXPECT_BAD(p.train_time_interval = -1, "train_time_interval");
+    EXPECT_BAD(p.monitor = "", "monitor");
+    EXPECT_BAD(p.filename = "", "filename");
+#undef EXPECT_BAD
+    /* Lightning's allowed no-monitor values */
+    int ok[] = { -1, 0, 1 };
+    for (int i = 0; i < 3; i++) {
+        p = lit_model_checkpoint_default_params();
+        p.save_top_k = ok[i];
+        cb = make_mc(&p);
+        cb.free(&cb);
+    }
+}
+
+/* ---------------------------------------------------------------- top-k */
+
+/*
+ * save_top_k = 2, mode min, val/loss 0.5, 0.375, 0.625, 0.25, 0.4375:
+ *   e0 0.5   kept {e0}
+ *   e1 0.375 kept {e0, e1}; kth = e0 (0.5); best e1
+ *   e2 0.625 not < 0.5: skipped
+ *   e3 0.25  e0 out (removed after e3 is written); {e1, e3}; kth e1 (0.375); best e3
+ *   e4 0.4375 not < 0.375: skipped
+ * last.ckpt is rewritten at every epoch end: epoch 4, global step 10.
+ */
+static void expect_top2(lit_callback *cb, const char *dir) {
+    CHECK_STR_EQ(files_in(dir), "epoch=1-step=4.ckpt,epoch=3-step=8.ckpt,last.ckpt");
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(cb), join(dir, "epoch=3-step=8.ckpt"));
+    double v = 0;
+    CHECK_EQ_INT(lit_model_checkpoint_best_score(cb, &v), 1);
+    CHECK_EQ_INT(v == 0.25, 1);
+    CHECK_EQ_INT(lit_model_checkpoint_num_best_k(cb), 2);
+    if (lit_model_checkpoint_num_best_k(cb) == 2) {
+        CHECK_STR_EQ(lit_model_checkpoint_best_k(cb, 0, &v), join(dir, "epoch=1-step=4.ckpt"));
+        CHECK_EQ_INT(v == 0.375, 1);
+        CHECK_STR_EQ(lit_model_checkpoint_best_k(cb, 1, &v), join(dir, "epoch=3-step=8.ckpt"));
+        CHECK_EQ_INT(v == 0.25, 1);
+    }
+    CHECK_STR_EQ(lit_model_checkpoint_kth_best(cb, &v), join(dir, "epoch=1-step=4.ckpt"));
+    CHECK_EQ_INT(v == 0.375, 1);
+    CHECK_STR_EQ(lit_model_checkpoint_last_path(cb), join(dir, "last.ckpt"));
+    CHECK_STR_EQ(lit_model_checkpoint_dirpath(cb), dir);
+    check_ckpt_progress(join(dir, "last.ckpt"), 4, 10);
+    check_ckpt_progress(join(dir, "epoch=3-step=8.ckpt"), 3, 8);
+    check_ckpt_progress(join(dir, "epoch=1-step=4.ckpt"), 1, 4);
+}
+
+TEST(top_k_min_with_save_last) {
+    char *dir = make_tmp();
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.monitor = "val/loss";
+    p.save_top_k = 2;
+    p.save_last = 1;
+    lit_callback cb = make_mc(&p);
+    lit_trainer_params tp = params_epochs(5);
+    lit_status st = run_fit(&r, &tp, &cb, 1, NULL);
+    CHECK_MSG(st == LIT_OK, "fit: %s", lit_last_error());
+    expect_top2(&cb, dir);
+    double cur = 0;
+    CHECK_EQ_INT(lit_model_checkpoint_current_score(&cb, &cur), 1);
+    CHECK_EQ_INT(cur == 0.25, 1); /* the last score that entered the top k */
+    /* the state written into last.ckpt holds the top k */
+    lit_checkpoint *ck = NULL;
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, join(dir, "last.ckpt")), LIT_OK);
+    if (ck) {
+        CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, "callbacks"), LIT_OK);
+        CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, cb.state_key), LIT_OK);
+        CHECK_EQ_INT(lit_checkpoint_key_count(ck, "best_k_models"), 2);
+        const char *bp = NULL;
+        CHECK_EQ_INT(lit_checkpoint_get_string(ck, "best_model_path", &bp), LIT_OK);
+        CHECK_STR_EQ(bp, join(dir, "epoch=3-step=8.ckpt"));
+        double bs = 0;
+        CHECK_EQ_INT(lit_checkpoint_get_double(ck, "best_model_score", &bs), LIT_OK);
+        CHECK_EQ_INT(bs == 0.25, 1);
+        lit_checkpoint_reset_scope(ck);
+        lit_checkpoint_free(ck);
+    }
+    /* checkpoint_path answers */
+    lit_callback *tcb = lit_trainer_callback(r.tr, 0);
+    CHECK_STR_EQ(tcb->checkpoint_path(tcb, r.tr, "best"), join(dir, "epoch=3-step=8.ckpt"));
+    CHECK_STR_EQ(tcb->checkpoint_path(tcb, r.tr, "last"), join(dir, "last.ckpt"));
+    CHECK_STR_EQ(tcb->checkpoint_path(tcb, r.tr, "interrupted"), join(dir, "last.ckpt"));
+    run_free(&r);
+    rm_rf(dir);
+}
+
+TEST(top_k_max_mode_and_version_counter) {
+    /* mode max on val_acc = 1 - val/loss: 0.5, 0.625, 0.375, 0.75, 0.5625; top 1.
+     * A stale "epoch=0-step=2.ckpt" from another run is in the folder: the
+     * first save becomes "-v1" and the stale file is never touched. */
+    char *dir = make_tmp();
+    FILE *f = fopen(join(dir, "epoch=0-step=2.ckpt"), "w");
+    CHECK(f != NULL);
+    if (f) fclose(f);
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    r.md.extra_name = "val_acc";
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.monitor = "val_acc";
+    p.mode = LIT_MAX;
+    lit_callback cb = make_mc(&p);
+    lit_trainer_params tp = params_epochs(5);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    /* e0 0.5 -> v1 file; e1 0.625 replaces it; e2 0.375 no; e3 0.75 replaces; e4 no */
+    CHECK_STR_EQ(files_in(dir), "epoch=0-step=2.ckpt,epoch=3-step=8.ckpt");
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb), join(dir, "epoch=3-step=8.ckpt"));
+    double v = 0;
+    CHECK_EQ_INT(lit_model_checkpoint_best_score(&cb, &v), 1);
+    CHECK_EQ_INT(v == 0.75, 1);
+    CHECK_STR_EQ(lit_model_checkpoint_kth_best(&cb, &v), join(dir, "epoch=3-step=8.ckpt"));
+    run_free(&r);
+
+    /* enable_version_counter = 0 overwrites the stale file */
+    rm_rf(dir);
+    CHECK(mkdir(dir, 0700) == 0);
+    f = fopen(join(dir, "epoch=0-step=2.ckpt"), "w");
+    if (f) fclose(f);
+    run_init(&r, SCRIPT5, 5, NULL);
+    p.monitor = "val/loss";
+    p.mode = LIT_MIN;
+    p.save_top_k = -1;
+    p.enable_version_counter = 0;
+    cb = make_mc(&p);
+    tp = params_epochs(2);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt");
+    check_ckpt_progress(join(dir, "epoch=0-step=2.ckpt"), 0, 2); /* a real checkpoint now */
+    CHECK_EQ_INT(lit_model_checkpoint_num_best_k(&cb), 2);
+    run_free(&r);
+    rm_rf(dir);
+}
+
+TEST(no_monitor_keeps_latest_or_all) {
+    char *dir = make_tmp();
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    lit_callback cb = make_mc(&p);
+    lit_trainer_params tp = params_epochs(3);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "epoch=2-step=6.ckpt");
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb), join(dir, "epoch=2-step=6.ckpt"));
+    CHECK_EQ_INT(lit_model_checkpoint_best_score(&cb, NULL), 0); /* None without a monitor */
+    CHECK_EQ_INT(lit_model_checkpoint_num_best_k(&cb), 0);
+    check_ckpt_progress(join(dir, "epoch=2-step=6.ckpt"), 2, 6);
+    run_free(&r);
+    rm_rf(dir);
+
+    dir = make_tmp();
+    run_init(&r, SCRIPT5, 5, NULL);
+    p.dirpath = dir;
+    p.save_top_k = -1;
+    cb = make_mc(&p);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt,epoch=2-step=6.ckpt");
+    run_free(&r);
+    rm_rf(dir);
+
+    /* save_top_k = 0 with save_last: only last.ckpt */
+    dir = make_tmp();
+    run_init(&r, SCRIPT5, 5, NULL);
+    p.dirpath = dir;
+    p.save_top_k = 0;
+    p.save_last = 1;
+    cb = make_mc(&p);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "last.ckpt");
+    check_ckpt_progress(join(dir, "last.ckpt"), 2, 6);
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb), "");
+    lit_callback *tcb = lit_trainer_callback(r.tr, 0);
+    CHECK(tcb->checkpoint_path(tcb, r.tr, "best") == NULL);
+    run_free(&r);
+    rm_rf(dir);
+}
+
+TEST(every_n_train_steps_and_every_n_epochs) {
+    /* every 3 optimizer steps over 5 epochs of 2 steps: global steps 3, 6, 9
+     * (epochs 1, 2, 4); no epoch-end top-k saves (every_n_epochs becomes 0);
+     * last.ckpt at those steps and at each epoch end with a new step. */
+    char *dir = make_tmp();
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.save_top_k = -1;
+    p.every_n_train_steps = 3;
+    p.save_last = 1;
+    lit_callback cb = make_mc(&p);
+    lit_trainer_params tp = params_epochs(5);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "epoch=1-step=3.ckpt,epoch=2-step=6.ckpt,epoch=4-step=9.ckpt,last.ckpt");
+    check_ckpt_progress(join(dir, "epoch=1-step=3.ckpt"), 1, 3);
+    check_ckpt_progress(join(dir, "last.ckpt"), 4, 10);
+    run_free(&r);
+    rm_rf(dir);
+
+    /* every_n_epochs = 2: top-k at epochs 1 and 3 (current_epoch + 1 divisible) */
+    dir = make_tmp();
+    run_init(&r, SCRIPT5, 5, NULL);
+    p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.save_top_k = -1;
+    p.every_n_epochs = 2;
+    cb = make_mc(&p);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "epoch=1-step=4.ckpt,epoch=3-step=8.ckpt");
+    run_free(&r);
+    rm_rf(dir);
+
+    /* a tiny train_time_interval passes at every batch */
+    dir = make_tmp();
+    run_init(&r, SCRIPT5, 5, NULL);
+    p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.save_top_k = -1;
+    p.train_time_interval = 1e-9;
+    cb = make_mc(&p);
+    tp = params_epochs(2);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "epoch=0-step=1.ckpt,epoch=0-step=2.ckpt,epoch=1-step=3.ckpt,epoch=1-step=4.ckpt");
+    run_free(&r);
+    rm_rf(dir);
+}
+
+TEST(save_after_validation_and_metric_folders) {
+    /* save_on_train_epoch_end = false: the same decisions at on_validation_end */
+    char *dir = make_tmp();
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.monitor = "val/loss";
+    p.save_top_k = 2;
+    p.save_last = 1;
+    p.save_on_train_epoch_end = -1;
+    lit_callback cb = make_mc(&p);
+    lit_trainer_params tp = params_epochs(5);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    expect_top2(&cb, dir);
+    run_free(&r);
+    rm_rf(dir);
+
+    /* validation twice per epoch (val_check_interval 0.5): by default saves
+     * follow each validation; batch 0's validation sees step 1. */
+    dir = make_tmp();
+    run_init(&r, SCRIPT5, 5, NULL);
+    p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.save_top_k = -1;
+    cb = make_mc(&p);
+    tp = params_epochs(2);
+    tp.val_check_interval = 0.5;
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "epoch=0-step=1.ckpt,epoch=0-step=2.ckpt,epoch=1-step=3.ckpt,epoch=1-step=4.ckpt");
+    run_free(&r);
+    rm_rf(dir);
+
+    /* "/" in the metric name makes a folder, as Lightning */
+    dir = make_tmp();
+    run_init(&r, SCRIPT5, 5, NULL);
+    p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.monitor = "val/loss";
+    p.filename = "{epoch}-{val/loss:.3f}";
+    cb = make_mc(&p);
+    tp = params_epochs(2);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "epoch=1-val/loss=0.375.ckpt");
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb), join(dir, "epoch=1-val/loss=0.375.ckpt"));
+    run_free(&r);
+    rm_rf(dir);
+}
+
+TEST(no_saves_in_fast_dev_run_or_validate) {
+    char *dir = make_tmp();
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.save_last = 1;
+    lit_callback cb = make_mc(&p);
+    lit_trainer_params tp = params_epochs(3);
+    tp.fast_dev_run = 1;
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "");
+    lit_datamodule dm = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = dm_train,
+                          .val_dataloaders = dm_val, .user = &r.s };
+    CHECK_EQ_INT(lit_trainer_validate(r.tr, &r.m, &dm), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "");
+    run_free(&r);
+    rm_rf(dir);
+}
+
+TEST(monitor_never_logged) {
+    /* validation ran (sanity check and epoch 0): a configuration error naming the key and what exists */
+    char *dir = make_tmp();
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.monitor = "val/acc";
+    lit_callback cb = make_mc(&p);
+    lit_trainer_params tp = params_epochs(3);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "monitor='val/acc'");
+    CHECK_STR_CONTAINS(lit_last_error(), "'val/loss'");
+    CHECK_STR_CONTAINS(lit_last_error(), "'train_loss'");
+    CHECK_STR_CONTAINS(lit_last_error(), "'epoch', 'step'");
+    CHECK_STR_EQ(files_in(dir), "");
+    run_free(&r);
+    rm_rf(dir);
+
+    /* no validation loop at all: Lightning only warns, and nothing is saved */
+    dir = make_tmp();
+    run_init(&r, SCRIPT5, 5, &VT_NO_VAL);
+    p.dirpath = dir;
+    cb = make_mc(&p);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "");
+    run_free(&r);
+    rm_rf(dir);
+}
+
+TEST(default_dirpath_uses_next_version) {
+    char *root = make_tmp();
+    char d[512];
+    snprintf(d, sizeof d, "%s/lightning_logs", root);
+    CHECK(mkdir(d, 0700) == 0);
+    snprintf(d, sizeof d, "%s/lightning_logs/version_0", root);
+    CHECK(mkdir(d, 0700) == 0);
+    snprintf(d, sizeof d, "%s/lightning_logs/version_3", root);
+    CHECK(mkdir(d, 0700) == 0);
+    snprintf(d, sizeof d, "%s/lightning_logs/version_x", root);
+    CHECK(mkdir(d, 0700) == 0);
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    lit_callback cb = make_mc(&p);
+    CHECK(lit_model_checkpoint_dirpath(&cb) == NULL);
+    lit_trainer_params tp = params_epochs(1);
+    tp.default_root_dir = root;
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    snprintf(d, sizeof d, "%s/lightning_logs/version_4/checkpoints", root);
+    CHECK_STR_EQ(lit_model_checkpoint_dirpath(&cb), d);
+    CHECK_STR_EQ(files_in(d), "epoch=0-step=2.ckpt");
+    lit_callback *tcb = lit_trainer_callback(r.tr, 0);
+    snprintf(d, sizeof d, "%s/lightning_logs/version_4/checkpoints/interrupted.ckpt", root);
+    CHECK_STR_EQ(tcb->checkpoint_path(tcb, r.tr, "interrupted"), d);
+    CHECK(tcb->checkpoint_path(tcb, r.tr, "last") == NULL); /* no save_last */
+    run_free(&r);
+    rm_rf(root);
+}
+
+/* ---------------------------------------------------------------- state and resume */
+
+TEST(state_round_trip) {
+    char *dir = make_tmp();
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.monitor = "val/loss";
+    p.save_top_k = 3;
+    p.save_last = 1;
+    lit_callback cb = make_mc(&p);
+    lit_trainer_params tp = params_epochs(2); /* 2 of 3 kept: kth still +inf */
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    lit_checkpoint *ck = lit_checkpoint_new();
+    CHECK_EQ_INT(cb.state_save(&cb, ck), LIT_OK);
+    char file[512];
+    snprintf(file, sizeof file, "%s/state.ckpt", dir);
+    CHECK_EQ_INT(lit_checkpoint_save(ck, file), LIT_OK);
+    lit_checkpoint_free(ck);
+    ck = NULL;
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, file), LIT_OK);
+
+    lit_callback cb2 = make_mc(&p);
+    if (ck) CHECK_EQ_INT(cb2.state_load(&cb2, ck), LIT_OK);
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb2), lit_model_checkpoint_best_path(&cb));
+    double a = 0, b = 1;
+    CHECK_EQ_INT(lit_model_checkpoint_best_score(&cb2, &a), 1);
+    lit_model_checkpoint_best_score(&cb, &b);
+    CHECK_EQ_INT(a == b, 1);
+    CHECK_EQ_INT(a == 0.375, 1);
+    CHECK_EQ_INT(lit_model_checkpoint_num_best_k(&cb2), 2);
+    for (int i = 0; i < 2 && lit_model_checkpoint_num_best_k(&cb2) == 2; i++) {
+        CHECK_STR_EQ(lit_model_checkpoint_best_k(&cb2, i, &a), lit_model_checkpoint_best_k(&cb, i, &b));
+        CHECK_EQ_INT(a == b, 1);
+    }
+    CHECK_STR_EQ(lit_model_checkpoint_kth_best(&cb2, &a), "");
+    CHECK_EQ_INT(isinf(a) && a > 0, 1);
+    CHECK_STR_EQ(lit_model_checkpoint_last_path(&cb2), join(dir, "last.ckpt"));
+    CHECK_EQ_INT(lit_model_checkpoint_current_score(&cb2, NULL), 0); /* not restored, as Lightning */
+    cb2.free(&cb2);
+
+    /* another dirpath: only best_model_path comes back */
+    char *other = make_tmp();
+    p.dirpath = other;
+    cb2 = make_mc(&p);
+    if (ck) CHECK_EQ_INT(cb2.state_load(&cb2, ck), LIT_OK);
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb2), lit_model_checkpoint_best_path(&cb));
+    CHECK_EQ_INT(lit_model_checkpoint_best_score(&cb2, NULL), 0);
+    CHECK_EQ_INT(lit_model_checkpoint_num_best_k(&cb2), 0);
+    CHECK_STR_EQ(lit_model_checkpoint_last_path(&cb2), "");
+    cb2.free(&cb2);
+    lit_checkpoint_free(ck);
+    run_free(&r);
+    rm_rf(dir);
+    rm_rf(other);
+}
+
+TEST(resume_from_last_continues_top_k) {
+    /* 3 epochs, then a new process (new trainer, new callback, same dirpath)
+     * resumes with ckpt_path = "last" up to 5 epochs: same files and state
+     * as the 5-epoch run of top_k_min_with_save_last. */
+    char *dir = make_tmp();
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.monitor = "val/loss";
+    p.save_top_k = 2;
+    p.save_last = 1;
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    lit_callback cb = make_mc(&p);
+    lit_trainer_params tp = params_epochs(3);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt,last.ckpt");
+    run_free(&r);
+
+    run_init(&r, SCRIPT5, 5, NULL);
+    cb = make_mc(&p);
+    tp = params_epochs(5);
+    lit_status st = run_fit(&r, &tp, &cb, 1, "last");
+    CHECK_MSG(st == LIT_OK, "resume: %s", lit_last_error());
+    expect_top2(&cb, dir);
+    run_free(&r);
+
+    /* "best" resolves to best_model_path of a callback that knows it */
+    run_init(&r, SCRIPT5, 5, NULL);
+    cb = make_mc(&p);
+    tp = params_epochs(6);
+    lit_checkpoint *ck = NULL;
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, join(dir, "last.ckpt")), LIT_OK);
+    if (ck) {
+        CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, "callbacks"), LIT_OK);
+        CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, cb.state_key), LIT_OK);
+        CHECK_EQ_INT(cb.state_load(&cb, ck), LIT_OK);
+        lit_checkpoint_free(ck);
+    }
+    st = run_fit(&r, &tp, &cb, 1, "best"); /* resumes from epoch=3-step=8 (after epoch 3) */
+    CHECK_MSG(st == LIT_OK, "resume best: %s", lit_last_error());
+    /* epochs 4, 5 ran again: 0.4375 twice, never in the top 2; the resumed
+     * file is kept, last.ckpt now at epoch 5 */
+    CHECK_STR_EQ(files_in(dir), "epoch=1-step=4.ckpt,epoch=3-step=8.ckpt,last.ckpt");
+    check_ckpt_progress(join(dir, "last.ckpt"), 5, 12);
+    run_free(&r);
+    rm_rf(dir);
+}
+
+/* ---------------------------------------------------------------- OnExceptionCheckpoint */
+
+TEST(on_exception_checkpoint) {
+    char *dir = make_tmp();
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/crash", dir);
+    lit_callback cb;
+    CHECK_EQ_INT(lit_on_exception_checkpoint_callback(&cb, sub, NULL), LIT_OK);
+    CHECK_STR_EQ(lit_on_exception_checkpoint_path(&cb), join(sub, "on_exception.ckpt"));
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    r.md.fail_epoch = 1;
+    lit_trainer_params tp = params_epochs(3);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_ERR_DATA);
+    CHECK_STR_CONTAINS(lit_last_error(), "scripted failure at epoch 1"); /* the failure's message survives */
+    CHECK_STR_EQ(files_in(sub), "on_exception.ckpt");
+    int64_t e = -1, g = -1;
+    lit_checkpoint *ck = NULL;
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, join(sub, "on_exception.ckpt")), LIT_OK);
+    if (ck) {
+        lit_checkpoint_get_int(ck, "epoch", &e);
+        lit_checkpoint_get_int(ck, "global_step", &g);
+        lit_checkpoint_free(ck);
+    }
+    CHECK_EQ_INT(e, 1);
+    CHECK_EQ_INT(g, 2);
+    run_free(&r);
+
+    /* a fit that ends normally removes it at teardown */
+    CHECK_EQ_INT(lit_on_exception_checkpoint_callback(&cb, sub, "crash"), LIT_OK);
+    FILE *f = fopen(join(sub, "crash.ckpt"), "w");
+    if (f) fclose(f);
+    run_init(&r, SCRIPT5, 5, NULL);
+    tp = params_epochs(1);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_EQ_INT(exists(join(sub, "crash.ckpt")), 0);
+    run_free(&r);
+
+    CHECK_EQ_INT(lit_on_exception_checkpoint_callback(&cb, sub, ""), LIT_ERR_CONFIG);
+    CHECK_EQ_INT(lit_on_exception_checkpoint_callback(&cb, NULL, "x"), LIT_ERR_CONFIG);
+    rm_rf(dir);
+}
+
+int main(void) {
+    lit_log_set_level(LIT_LOG_ERROR);
+    RUN(format_checkpoint_name_as_lightning_docstring);
+    RUN(state_keys_as_lightning);
+    RUN(bad_params_are_config_errors);
+    RUN(top_k_min_with_save_last);
+    RUN(top_k_max_mode_and_version_counter);
+    RUN(no_monitor_keeps_latest_or_all);
+    RUN(every_n_train_steps_and_every_n_epochs);
+    RUN(save_after_validation_and_metric_folders);
+    RUN(no_saves_in_fast_dev_run_or_validate);
+    RUN(monitor_never_logged);
+    RUN(default_dirpath_uses_next_version);
+    RUN(state_round_trip);
+    RUN(resume_from_last_continues_top_k);
+    RUN(on_exception_checkpoint);
+    return harness_summary();
+}
