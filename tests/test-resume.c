@@ -549,6 +549,135 @@ TEST(bad_resumes_are_clear_errors) {
     lit_param_store_free(md.ps);
 }
 
+/* ---------------------------------------------------------------- hooks' own entries */
+
+/* A module keeping an EMA of fc2.weight and a callback counting batches:
+ * both live in the checkpoint (on_save_checkpoint / state_save) and come
+ * back on resume (on_load_checkpoint / state_load). */
+typedef struct {
+    model md;
+    lit_tensor *ema;  /* heap copy of fc2.weight's shape */
+    double loaded_note;
+    int loaded;
+} ema_model;
+
+static lit_status ema_save(lit_module *m, lit_checkpoint *ck) {
+    ema_model *em = m->user;
+    LIT_TRY(lit_checkpoint_put_tensor(ck, "ema.fc2.weight", em->ema));
+    return lit_checkpoint_set_double(ck, "ema.decay", 0.9);
+}
+static lit_status ema_load(lit_module *m, lit_checkpoint *ck) {
+    ema_model *em = m->user;
+    LIT_TRY(lit_checkpoint_read_tensor(ck, "ema.fc2.weight", em->ema));
+    LIT_TRY(lit_checkpoint_get_double(ck, "ema.decay", &em->loaded_note));
+    em->loaded = 1;
+    return LIT_OK;
+}
+static lit_status ema_train_step(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
+    (void)i;
+    ema_model *em = m->user;
+    *loss = lit_mse_loss(forward(&em->md, b), lit_batch_get(b, "y"), LIT_REDUCTION_MEAN);
+    for (int64_t k = 0; k < em->ema->numel; k++)
+        lit_f32(em->ema)[k] = 0.9f * lit_f32(em->ema)[k] + 0.1f * lit_f32(em->md.fc2.weight)[k];
+    return LIT_OK;
+}
+static const lit_module_vtable EMA_VT = { .version = LIT_MODULE_VERSION, .training_step = ema_train_step,
+                                          .configure_optimizers = configure, .on_save_checkpoint = ema_save,
+                                          .on_load_checkpoint = ema_load };
+
+typedef struct {
+    int64_t batches;
+    int loaded;
+} counter;
+static lit_status count_batch(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *l, lit_batch *b,
+                              int64_t i) {
+    (void)tr, (void)m, (void)l, (void)b, (void)i;
+    ((counter *)cb->user)->batches++;
+    return LIT_OK;
+}
+static lit_status count_save(lit_callback *cb, lit_checkpoint *ck) {
+    return lit_checkpoint_set_int(ck, "batches", ((counter *)cb->user)->batches);
+}
+static lit_status count_load(lit_callback *cb, const lit_checkpoint *ck) {
+    counter *c = cb->user;
+    c->loaded = 1;
+    return lit_checkpoint_get_int(ck, "batches", &c->batches);
+}
+
+static lit_status fit_ema(ema_model *em, lit_module *m, counter *c, data *d, int64_t max_steps, const char *ckpt) {
+    lit_datamodule dm = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = dm_train, .user = d };
+    lit_trainer_params p = quiet_trainer_params();
+    p.max_epochs = 2;
+    p.max_steps = max_steps;
+    p.seed = 8; /* dropout draws from the global stream */
+    lit_trainer *tr;
+    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    lit_callback cb = { .version = LIT_CALLBACK_VERSION, .name = "Counter", .state_key = "Counter{'every': 1}",
+                        .user = c, .on_train_batch_end = count_batch, .state_save = count_save,
+                        .state_load = count_load };
+    lit_trainer_add_callback(tr, &cb);
+    lit_status st = lit_trainer_fit(tr, m, &dm, ckpt);
+    if (st >= 0 && !ckpt) st = lit_trainer_save_checkpoint(tr, path_in("ema.ckpt"), 0);
+    lit_trainer_free(tr);
+    (void)em;
+    return st;
+}
+
+static void ema_init(ema_model *em, lit_module *m) {
+    model_init(&em->md, m, 16);
+    em->ema = lit_tensor_new(NULL, LIT_F32, em->md.fc2.weight->ndim, em->md.fc2.weight->shape);
+    m->vt = &EMA_VT;
+    m->user = em;
+}
+static void ema_free(ema_model *em, lit_module *m) {
+    lit_tensor_free(em->ema);
+    lit_module_deinit(m);
+    lit_param_store_free(em->md.ps);
+}
+
+TEST(hooks_and_callbacks_keep_their_own_state) {
+    reset_dir();
+    data d = { .n_train = N_SAMPLES };
+    ema_model a;
+    lit_module ma;
+    ema_init(&a, &ma);
+    counter ca = { 0 };
+    CHECK_EQ_INT(fit_ema(&a, &ma, &ca, &d, 10, NULL), LIT_OK); /* 10 steps, then saved */
+    CHECK_EQ_INT(ca.batches, 10);
+
+    ema_model b;
+    lit_module mb;
+    ema_init(&b, &mb);
+    counter cb = { 0 };
+    CHECK_EQ_INT(fit_ema(&b, &mb, &cb, &d, 25, path_in("ema.ckpt")), LIT_OK); /* resumed: 15 more */
+    CHECK(b.loaded && cb.loaded);
+    CHECK_NEAR(b.loaded_note, 0.9, 0);
+    CHECK_EQ_INT(cb.batches, 25);
+
+    /* Uninterrupted 25 steps: the same EMA and weights. */
+    ema_model c;
+    lit_module mc;
+    ema_init(&c, &mc);
+    counter cc = { 0 };
+    lit_dataloader_free(d.train);
+    d.train = NULL;
+    CHECK_EQ_INT(fit_ema(&c, &mc, &cc, &d, 25, NULL), LIT_OK);
+    CHECK(memcmp(lit_f32(b.ema), lit_f32(c.ema), (size_t)c.ema->numel * 4) == 0);
+    CHECK(memcmp(lit_f32(b.md.fc1.weight), lit_f32(c.md.fc1.weight), (size_t)c.md.fc1.weight->numel * 4) == 0);
+    lit_checkpoint *ck;
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, path_in("ema.ckpt")), LIT_OK);
+    CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, "callbacks"), LIT_OK);
+    CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, "Counter{'every': 1}"), LIT_OK);
+    int64_t n = 0;
+    CHECK_EQ_INT(lit_checkpoint_get_int(ck, "batches", &n), LIT_OK);
+    CHECK_EQ_INT(n, 25);
+    lit_checkpoint_free(ck);
+    ema_free(&a, &ma);
+    ema_free(&b, &mb);
+    ema_free(&c, &mc);
+    lit_dataloader_free(d.train);
+}
+
 /* ---------------------------------------------------------------- weights for inference */
 
 static model made;
@@ -631,6 +760,7 @@ int main(void) {
     RUN(sigkill_with_dataloader_workers_is_bit_exact);
     RUN(sigterm_checkpoints_tears_down_and_resumes_exactly);
     RUN(a_second_signal_stops_at_once_and_the_last_checkpoint_survives);
+    RUN(hooks_and_callbacks_keep_their_own_state);
     RUN(bad_resumes_are_clear_errors);
     RUN(load_from_checkpoint_restores_hparams_and_weights);
     reset_dir();

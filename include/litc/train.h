@@ -639,7 +639,10 @@ lit_status lit_trainer_predict(lit_trainer *tr, lit_module *m, lit_datamodule *d
  *     validation;
  *   - in on_train_epoch_end of a monitoring callback: after the epoch's
  *     hooks (its logged epoch values are published on resume);
- *   - outside fit, or after it: at the start of the next epoch.
+ *   - after fit returned: where it stopped — the next batch of an epoch cut
+ *     short by max_steps or should_stop (a later fit with larger limits
+ *     goes on as one long run would; that epoch's logged mean then covers
+ *     only the batches after the resume), else the next epoch.
  * Errors: LIT_ERR_STATE when no module is attached (before the first
  * run), lit_checkpoint_save's errors, a failing hook's.
  */

@@ -126,7 +126,7 @@ static lit_status save_grads(lit_checkpoint *ck, const lit_trainer *tr) {
 static lit_status save_loops(lit_checkpoint *ck, const lit_trainer *tr) {
     LIT_TRY(lit_checkpoint_set_int(ck, "epoch", tr->current_epoch));
     LIT_TRY(lit_checkpoint_set_int(ck, "global_step", tr->global_step));
-    LIT_TRY(lit_checkpoint_set_int(ck, "loops.fit_loop.epoch", tr->current_epoch));
+    LIT_TRY(lit_checkpoint_set_int(ck, "loops.fit_loop.epoch", tr->pos_epoch));
     LIT_TRY(lit_checkpoint_set_int(ck, "loops.fit_loop.batch", tr->pos.batch));
     LIT_TRY(lit_checkpoint_set_int(ck, "loops.fit_loop.phase", (int64_t)tr->pos.phase));
     LIT_TRY(lit_checkpoint_set_int(ck, "loops.fit_loop.epoch_complete", tr->pos.epoch_complete));

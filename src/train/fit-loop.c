@@ -241,18 +241,26 @@ static lit_status resume_point(lit_trainer *tr, fit_data *fd, int64_t *first, in
     return after_batch(tr, fd, rp.batch, rp.phase, end_epoch);
 }
 
-static lit_status epoch_end(lit_trainer *tr, fit_data *fd, int run_hooks) {
+/* `next_batch`: where the epoch would go on (an epoch cut short keeps it). */
+static lit_status epoch_end(lit_trainer *tr, fit_data *fd, int run_hooks, int64_t next_batch) {
     tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
     if (run_hooks) {
-        tr->pos = (lit__fit_pos){ .batch = tr->num_training_batches, .phase = LIT__POS_EPOCH_END,
+        tr->pos = (lit__fit_pos){ .batch = next_batch, .phase = LIT__POS_EPOCH_END,
                                   .epoch_complete = fd->epoch_complete };
         LIT_TRY(LIT__STAGE_HOOK(tr, on_train_epoch_end));
     }
     lit__results_publish_epoch(tr, &tr->train_results);
     /* fit_loop.py on_advance_end: plateau schedulers only after a whole epoch. */
     if (fd->epoch_complete) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_EPOCH, 1));
+    /* An epoch cut short (max_steps, should_stop) is where a later fit with
+     * larger limits continues: at its next batch, not at the next epoch. */
+    if (fd->epoch_complete) {
+        tr->pos = (lit__fit_pos){ .batch = 0, .phase = LIT__POS_BOUNDARY };
+        tr->pos_epoch = tr->current_epoch + 1;
+    } else {
+        tr->pos = (lit__fit_pos){ .batch = next_batch, .phase = LIT__POS_BOUNDARY };
+    }
     tr->current_epoch++;
-    tr->pos = (lit__fit_pos){ .batch = 0, .phase = LIT__POS_BOUNDARY };
     return LIT_OK;
 }
 
@@ -290,10 +298,11 @@ static lit_status train_epoch(lit_trainer *tr, fit_data *fd) {
     if (tr->resuming && tr->resume_pos.phase == LIT__POS_EPOCH_END) {
         fd->epoch_complete = tr->resume_pos.epoch_complete;
         tr->resuming = 0;
-        return epoch_end(tr, fd, 0);
+        return epoch_end(tr, fd, 0, tr->resume_pos.batch);
     }
     tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
     tr->pos = (lit__fit_pos){ .batch = tr->resuming ? tr->resume_pos.batch : 0, .phase = LIT__POS_BOUNDARY };
+    tr->pos_epoch = tr->current_epoch;
     if (tr->module->params) lit_param_store_train(tr->module->params, 1);
     LIT_TRY(LIT__STAGE_HOOK(tr, on_train_epoch_start));
     int end_epoch = 0;
@@ -315,7 +324,7 @@ static lit_status train_epoch(lit_trainer *tr, fit_data *fd) {
     }
     lit_dataloader_end_epoch(fd->train);
     if (st < 0) return st;
-    return epoch_end(tr, fd, 1);
+    return epoch_end(tr, fd, 1, tr->pos.batch);
 }
 
 static int fit_done(const lit_trainer *tr) {
@@ -364,6 +373,7 @@ lit_status lit__run_fit(lit_trainer *tr) {
     tr->fit = &fd;
     tr->time_before = 0;
     tr->pos = (lit__fit_pos){ 0 };
+    tr->pos_epoch = tr->current_epoch;
     if (tr->p.handle_signals) lit__signals_install();
     lit_status st = run_fit(tr, &fd);
     if (tr->p.handle_signals) lit__signals_restore();

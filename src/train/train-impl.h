@@ -82,6 +82,8 @@ struct lit_trainer {
     lit_datamodule *dm;
     lit__fit_data *fit;        /* during fit only */
     lit__fit_pos pos;          /* kept current by the FitLoop */
+    int64_t pos_epoch;         /* the epoch `pos` is in (an epoch cut short by max_steps or
+                                * should_stop stays the resume epoch after fit ends) */
     lit_checkpoint *resume_ck; /* fit(ckpt_path): loaded after setup, freed when the fit ends */
     int resuming;              /* the first epoch continues from `resume_pos` */
     lit__fit_pos resume_pos;
