@@ -16,6 +16,7 @@
 typedef struct {
     char *path; /* <dirpath>/<filename>.ckpt */
     char *dirpath;
+    int failed; /* on_exception ran in this run: teardown keeps the file */
 } oe_state;
 
 /* mkdir -p dirpath */
@@ -39,6 +40,7 @@ static lit_status make_dirs(const char *dir) {
 static void oe_on_exception(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_status failing) {
     (void)m;
     oe_state *s = cb->user;
+    s->failed = 1;
     /* The fit reports the failure's message: keep it across the save. */
     char *why = strdup(lit_last_error());
     lit_status st = make_dirs(s->dirpath);
@@ -51,9 +53,19 @@ static void oe_on_exception(lit_callback *cb, lit_trainer *tr, lit_module *m, li
     }
 }
 
+static lit_status oe_setup(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_stage stage) {
+    (void)tr, (void)m, (void)stage;
+    ((oe_state *)cb->user)->failed = 0;
+    return LIT_OK;
+}
+
+/* Lightning runs the callbacks' teardown only after a run that did not
+ * fail; litc's Trainer also tears down after an interrupt (which calls
+ * on_exception first), so a run that failed keeps its file. */
 static lit_status oe_teardown(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_stage stage) {
     (void)tr, (void)m, (void)stage;
     oe_state *s = cb->user;
+    if (s->failed) return LIT_OK;
     if (unlink(s->path) != 0 && errno != ENOENT)
         lit_logf(LIT_LOG_WARN, "OnExceptionCheckpoint: could not remove %s: %s", s->path, strerror(errno));
     return LIT_OK;
@@ -91,6 +103,7 @@ lit_status lit_on_exception_checkpoint_callback(lit_callback *cb, const char *di
         .version = LIT_CALLBACK_VERSION,
         .name = LIT_ON_EXCEPTION_CHECKPOINT_NAME,
         .user = s,
+        .setup = oe_setup,
         .on_exception = oe_on_exception,
         .teardown = oe_teardown,
         .free = oe_free,
