@@ -701,6 +701,10 @@ static lit_status load_values(lit_checkpoint *ck, const char *what) {
     for (int i = 0; i < nm; i++) {
         const lit_st_meta *e = lit_safetensors_meta_at(ck->st, i);
         if (reserved_key(e->key)) continue;
+        /* litc writes one entry per top-level key: never empty, never dotted. */
+        if (!e->key[0] || strchr(e->key, '.'))
+            return lit_set_error(LIT_ERR_CORRUPT, "%s: metadata key \"%.64s\" is not a litc value name (empty or "
+                                 "dotted)", what, e->key);
         json_error_t err;
         json_t *v = json_loads(e->value, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
         if (!v)
