@@ -335,6 +335,27 @@ TEST(the_documented_checksum_and_hostile_metadata) {
     CHECK_EQ_INT(load_with_meta("nan"), LIT_ERR_CORRUPT);
 }
 
+/* The fuzz seeds: valid-* load, invalid-* are refused (also without clang). */
+TEST(fuzz_corpus_replays) {
+    const char *cdir = LITC_SOURCE_DIR "/fuzz/corpus/checkpoint";
+    DIR *d = opendir(cdir);
+    CHECK(d != NULL);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", cdir, e->d_name);
+        lit_checkpoint *ck = NULL;
+        lit_status st = lit_checkpoint_load(&ck, p);
+        if (!strncmp(e->d_name, "valid-", 6)) CHECK_MSG(st == LIT_OK, "%s: %s", e->d_name, lit_last_error());
+        else CHECK_MSG(st == LIT_ERR_CORRUPT || st == LIT_ERR_UNSUPPORTED, "%s: status %d", e->d_name, st);
+        lit_checkpoint_free(ck);
+        n++;
+    }
+    if (d) closedir(d);
+    CHECK(n >= 8);
+}
+
 /* ---------------------------------------------------------------- crash safety */
 
 /* The old checkpoint holds 1.0, the new one 2.0: after any failure the
@@ -455,6 +476,7 @@ int main(void) {
     RUN(format_and_version_are_checked);
     clear_dir();
     RUN(the_documented_checksum_and_hostile_metadata);
+    RUN(fuzz_corpus_replays);
     clear_dir();
     RUN(a_failed_or_killed_write_leaves_the_old_checkpoint);
     clear_dir();
