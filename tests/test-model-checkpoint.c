@@ -132,6 +132,7 @@ typedef struct {
     double script[MAX_SCRIPT]; /* val/loss at epoch e (the last value repeats) */
     int fail_epoch;            /* training_step fails at batch 0 of this epoch (-1 never) */
     const char *extra_name;    /* a second validation metric (or NULL) */
+    int fail_save_epoch;       /* on_save_checkpoint fails in this epoch (-1 never) */
 } model;
 
 static lit_tensor *loss_of(model *md, lit_batch *b) {
@@ -163,8 +164,17 @@ static lit_status configure(lit_module *m, lit_optim_config *cfg) {
     return lit_optim_config_add(cfg, lit_sgd_new(&sp, p, n));
 }
 
+static lit_status on_save(lit_module *m, lit_checkpoint *ck) {
+    (void)ck;
+    model *md = m->user;
+    if (lit_module_current_epoch(m) == md->fail_save_epoch)
+        return lit_set_error(LIT_ERR_IO, "scripted save failure at epoch %d", md->fail_save_epoch);
+    return LIT_OK;
+}
+
 static const lit_module_vtable VT = { .version = LIT_MODULE_VERSION, .training_step = train_step,
-                                      .validation_step = val_step, .configure_optimizers = configure };
+                                      .validation_step = val_step, .configure_optimizers = configure,
+                                      .on_save_checkpoint = on_save };
 static const lit_module_vtable VT_NO_VAL = { .version = LIT_MODULE_VERSION, .training_step = train_step,
                                              .configure_optimizers = configure };
 
@@ -185,6 +195,7 @@ static void run_init(run_t *r, const double *script, int n, const lit_module_vta
     r->md.n_script = n;
     for (int i = 0; i < n; i++) r->md.script[i] = script[i];
     r->md.fail_epoch = -1;
+    r->md.fail_save_epoch = -1;
     lit_module_init(&r->m, vt ? vt : &VT, r->md.ps, &r->md);
 }
 
@@ -426,6 +437,26 @@ TEST(top_k_min_with_save_last) {
     rm_rf(dir);
 }
 
+TEST(failed_save_removes_nothing) {
+    /* the save of epoch 3 (which would push epoch 0 out of the top 2) fails:
+     * the fit fails with it and epoch 0's file is still there */
+    char *dir = make_tmp();
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    r.md.fail_save_epoch = 3;
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    p.dirpath = dir;
+    p.monitor = "val/loss";
+    p.save_top_k = 2;
+    lit_callback cb = make_mc(&p);
+    lit_trainer_params tp = params_epochs(5);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_ERR_IO);
+    CHECK_STR_CONTAINS(lit_last_error(), "scripted save failure");
+    CHECK_STR_EQ(files_in(dir), "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt");
+    run_free(&r);
+    rm_rf(dir);
+}
+
 TEST(top_k_max_mode_and_version_counter) {
     /* mode max on val_acc = 1 - val/loss: 0.5, 0.625, 0.375, 0.75, 0.5625; top 1.
      * A stale "epoch=0-step=2.ckpt" from another run is in the folder: the
@@ -654,6 +685,28 @@ TEST(monitor_never_logged) {
     run_free(&r);
     rm_rf(dir);
 
+    /* every_n_train_steps before any validation ran (the sanity check does
+     * not count): a warning, nothing saved; once epoch 0's validation ran,
+     * the error */
+    dir = make_tmp();
+    run_init(&r, SCRIPT5, 5, NULL);
+    p.dirpath = dir;
+    p.every_n_train_steps = 1;
+    cb = make_mc(&p);
+    tp = params_epochs(1);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(dir), "");
+    run_free(&r);
+    run_init(&r, SCRIPT5, 5, NULL);
+    cb = make_mc(&p);
+    tp = params_epochs(2);
+    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_ERR_CONFIG);
+    CHECK_EQ_INT(lit_trainer_global_step(r.tr), 3);
+    run_free(&r);
+    rm_rf(dir);
+    p.every_n_train_steps = -1;
+    tp = params_epochs(3);
+
     /* no validation loop at all: Lightning only warns, and nothing is saved */
     dir = make_tmp();
     run_init(&r, SCRIPT5, 5, &VT_NO_VAL);
@@ -850,6 +903,7 @@ int main(void) {
     RUN(state_keys_as_lightning);
     RUN(bad_params_are_config_errors);
     RUN(top_k_min_with_save_last);
+    RUN(failed_save_removes_nothing);
     RUN(top_k_max_mode_and_version_counter);
     RUN(no_monitor_keeps_latest_or_all);
     RUN(every_n_train_steps_and_every_n_epochs);

@@ -176,14 +176,15 @@ lit_model_checkpoint_params lit_model_checkpoint_default_params(void);
  *
  * A monitor that is not in trainer.callback_metrics when a top-k save is
  * due fails the fit with LIT_ERR_CONFIG naming the key and the available
- * metrics, once a validation loop has run (Lightning's
- * MisconfigurationException); before any validation ran it is a warning
- * and nothing is saved.
+ * metrics, once a validation batch has run in this fit (the sanity check
+ * does not count; Lightning's MisconfigurationException); before that it
+ * is a warning (once) and nothing is saved.
  *
  * State in checkpoints (state_save / state_load, key as Lightning's
  * state_key "ModelCheckpoint{'monitor': 'val/loss', 'mode': 'min',
  * 'every_n_train_steps': 0, 'every_n_epochs': 1, 'train_time_interval':
- * None}"): monitor, best_model_score, best_model_path, current_score,
+ * None}" — Lightning 2.x's key, which leaves save_on_train_epoch_end
+ * out): monitor, best_model_score, best_model_path, current_score,
  * dirpath, best_k_models, kth_best_model_path, kth_value, last_model_path
  * (scores as numbers, null for None). A state whose dirpath differs from
  * this callback's restores best_model_path only (Lightning warns the same).

@@ -60,7 +60,8 @@ typedef struct {
     int has_time;
     double last_time_checked;
 
-    int val_has_run;      /* evaluation_loop._has_run: a validation batch ran in the latest validation */
+    int val_has_run;      /* evaluation_loop._has_run: a validation batch ran in the latest validation
+                           * (the sanity check does not count) */
     int warned_missing;   /* the missing-monitor warning is given once (Lightning's WarningCache) */
     char *resume_path;    /* the file this fit resumes from, when it came from checkpoint_path() */
     char ret[MC_PATH_MAX]; /* checkpoint_path()'s answer */
@@ -724,8 +725,9 @@ static lit_status mc_on_validation_start(lit_callback *cb, lit_trainer *tr, lit_
 
 static lit_status mc_on_validation_batch_end(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *out,
                                              lit_batch *b, int64_t batch_idx, int dl_idx) {
-    (void)tr, (void)m, (void)out, (void)b, (void)batch_idx, (void)dl_idx;
-    ((mc_state *)cb->user)->val_has_run = 1;
+    (void)m, (void)out, (void)b, (void)batch_idx, (void)dl_idx;
+    /* _has_run: set by a batch outside the sanity check, cleared when a validation starts */
+    if (!lit_trainer_sanity_checking(tr)) ((mc_state *)cb->user)->val_has_run = 1;
     return LIT_OK;
 }
 
