@@ -15,7 +15,8 @@
  *     initializer by HOOK_RECORDER_MODULE_HOOKS;
  *   - CALLBACK, a lit_callback named "Recorder" that records every callback
  *     hook as "Callback.<hook>" and counts on_exception calls in exceptions;
- *   - hook_params(): Trainer params without bar and summary (checkpointing
+ *   - hook_params(): Trainer params without bar and summary, default_root_dir
+ *     a temporary directory removed at exit (checkpointing
  *     left on, as Lightning's test_hooks.py), 2 batches per loop;
  *   - compare_with_fixture("hook_order_*.txt"): calls[] against a list in
  *     tests/fixtures (one name a line, '#' comments and blank lines skipped).
@@ -25,6 +26,10 @@
  */
 #ifndef LITC_TESTS_HOOK_RECORDER_H
 #define LITC_TESTS_HOOK_RECORDER_H
+
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 
@@ -133,6 +138,7 @@ static lit_status m_optimizer_step(lit_module *m, int64_t e, int64_t b, lit_opti
     return lit_optimizer_step(o);
 }
 static lit_status m_on_before_zero_grad(lit_module *m, lit_optimizer *o) { rec("on_before_zero_grad"); return LIT_OK; }
+static lit_status m_on_save_checkpoint(lit_module *m, lit_checkpoint *ck) { rec("on_save_checkpoint"); return LIT_OK; }
 static lit_status m_optimizer_zero_grad(lit_module *m, int64_t e, int64_t b, lit_optimizer *o, int i) {
     rec("optimizer_zero_grad");
     lit_optimizer_zero_grad(o, 1);
@@ -154,7 +160,8 @@ static lit_status m_optimizer_zero_grad(lit_module *m, int64_t e, int64_t b, lit
         HR_S(on_predict_batch_start), HR_S(on_predict_batch_end), HR_S(on_before_backward), HR_S(backward),     \
         HR_S(on_after_backward), HR_S(on_before_optimizer_step), HR_S(optimizer_step), HR_S(on_before_zero_grad), \
         HR_S(optimizer_zero_grad), HR_S(on_validation_model_eval), HR_S(on_validation_model_train),             \
-        HR_S(on_test_model_eval), HR_S(on_test_model_train), HR_S(on_predict_model_eval)
+        HR_S(on_test_model_eval), HR_S(on_test_model_train), HR_S(on_predict_model_eval),                      \
+        HR_S(on_save_checkpoint)
 
 /* ---------------------------------------------------------------- recording callback */
 
@@ -201,6 +208,12 @@ static lit_status c_on_before_zero_grad(lit_callback *cb, lit_trainer *tr, lit_m
     rec("Callback.on_before_zero_grad");
     return LIT_OK;
 }
+/* Lightning names a callback's state_save hook state_dict. */
+static lit_status c_state_save(lit_callback *cb, lit_checkpoint *ck) { rec("Callback.state_dict"); return LIT_OK; }
+static lit_status c_on_save_checkpoint(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_checkpoint *ck) {
+    rec("Callback.on_save_checkpoint");
+    return LIT_OK;
+}
 static int exceptions; /* on_exception calls (the tests reset it) */
 static void c_on_exception(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_status st) { exceptions++; }
 
@@ -214,7 +227,7 @@ static const lit_callback CALLBACK = {
     SC(on_predict_epoch_end), SC(on_train_batch_start), SC(on_train_batch_end), SC(on_validation_batch_start),
     SC(on_validation_batch_end), SC(on_test_batch_start), SC(on_test_batch_end), SC(on_predict_batch_start),
     SC(on_predict_batch_end), SC(on_before_backward), SC(on_after_backward), SC(on_before_optimizer_step),
-    SC(on_before_zero_grad), SC(on_exception),
+    SC(on_before_zero_grad), SC(on_exception), SC(state_save), SC(on_save_checkpoint),
 };
 #undef SC
 
@@ -222,8 +235,34 @@ static const lit_callback CALLBACK = {
 
 /* No bar, no summary; checkpointing stays at its default (on), as in
  * Lightning's test_hooks.py; 2 batches in every loop. */
+static char hook_root[32]; /* default_root_dir: the default ModelCheckpoint writes here */
+
+/* rm -r of what the run left there (lightning_logs/version_N/checkpoints/...). */
+static void remove_tree(const char *path) {
+    DIR *d = opendir(path);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char child[1024];
+        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+        struct stat sb;
+        if (lstat(child, &sb) == 0 && S_ISDIR(sb.st_mode)) remove_tree(child);
+        else unlink(child);
+    }
+    if (d) closedir(d);
+    rmdir(path);
+}
+static void remove_hook_root(void) {
+    if (hook_root[0]) remove_tree(hook_root);
+}
+
 static lit_trainer_params hook_params(void) {
     lit_trainer_params p = lit_trainer_default_params();
+    if (!hook_root[0]) {
+        snprintf(hook_root, sizeof hook_root, "/tmp/litc-hooks-XXXXXX");
+        if (!mkdtemp(hook_root)) hook_root[0] = 0;
+        else atexit(remove_hook_root);
+    }
+    p.default_root_dir = hook_root;
     p.enable_progress_bar = 0;
     p.enable_model_summary = 0;
     p.limit_train_batches = 2;
@@ -234,6 +273,9 @@ static lit_trainer_params hook_params(void) {
 }
 
 static void compare_with_fixture(const char *file) {
+    /* HOOK_DUMP=1 prints what was recorded (to review a fixture change). */
+    if (getenv("HOOK_DUMP"))
+        for (int k = 0; k < n_calls; k++) printf("%s: %s\n", file, calls[k]);
     char path[512];
     snprintf(path, sizeof path, "%s/tests/fixtures/%s", LITC_SOURCE_DIR, file);
     FILE *f = fopen(path, "r");

@@ -517,6 +517,7 @@ TEST(state_round_trip_and_resume) {
     cbs[0] = make_es(&ep);
     CHECK_EQ_INT(lit_model_checkpoint_callback(&cbs[1], &mp), LIT_OK);
     lit_trainer_params tp = params_epochs(3);
+    tp.enable_checkpointing = 1; /* a ModelCheckpoint is added below */
     CHECK_EQ_INT(run_fit(&r, &tp, cbs, 2, NULL), LIT_OK);
     CHECK_EQ_INT(lit_early_stopping_wait_count(&cbs[0]), 1);
 
@@ -545,6 +546,7 @@ TEST(state_round_trip_and_resume) {
     cbs[0] = make_es(&ep);
     CHECK_EQ_INT(lit_model_checkpoint_callback(&cbs[1], &mp), LIT_OK);
     tp = params_epochs(10);
+    tp.enable_checkpointing = 1;
     lit_status st = run_fit(&r, &tp, cbs, 2, "last");
     CHECK_MSG(st == LIT_OK, "resume: %s", lit_last_error());
     CHECK_EQ_INT(lit_early_stopping_patience(&cbs[0]), 3);

@@ -199,10 +199,14 @@ static void run_init(run_t *r, const double *script, int n, const lit_module_vta
     lit_module_init(&r->m, vt ? vt : &VT, r->md.ps, &r->md);
 }
 
+static char root_dir[64]; /* default_root_dir of every run: a run without its own
+                           * ModelCheckpoint gets the Trainer's default one there */
+
 static lit_trainer_params params_epochs(int64_t epochs) {
     lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = epochs;
     p.enable_checkpointing = 1;
+    p.default_root_dir = root_dir;
     return p;
 }
 
@@ -899,6 +903,7 @@ TEST(on_exception_checkpoint) {
 
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
+    snprintf(root_dir, sizeof root_dir, "%s", make_tmp());
     RUN(format_checkpoint_name_as_lightning_docstring);
     RUN(state_keys_as_lightning);
     RUN(bad_params_are_config_errors);
@@ -914,5 +919,6 @@ int main(void) {
     RUN(state_round_trip);
     RUN(resume_from_last_continues_top_k);
     RUN(on_exception_checkpoint);
+    rm_rf(root_dir);
     return harness_summary();
 }

@@ -513,7 +513,8 @@ typedef struct {
                                       * (loggers come with the metrics/loggers issue) */
     int enable_progress_bar;         /* default 1 */
     int enable_model_summary;        /* default 1 */
-    int enable_checkpointing;        /* default 1 */
+    int enable_checkpointing;        /* default 1: a ModelCheckpoint (callbacks.h) with default
+                                      * params is added to fit unless you added one */
     const char *default_root_dir;    /* NULL = current directory; not copied */
     int deterministic;               /* default 0; litc's kernels are deterministic for a given
                                       * thread count either way (backend.h), so this only records
@@ -577,7 +578,8 @@ lit_callback *lit_trainer_callback(lit_trainer *tr, int i);
  * Run. `dm` supplies the dataloaders (required); the module's hooks and the
  * datamodule's prepare_data/setup/teardown are called in Lightning's order.
  * ckpt_path (fit only): NULL starts fresh; a path, or "last" / "best" (asked
- * of the callbacks' checkpoint_path, e.g. ModelCheckpoint's), resumes:
+ * of the callbacks' checkpoint_path, e.g. ModelCheckpoint's; "last" with no
+ * checkpoint yet starts fresh with a warning, as Lightning), resumes:
  * after setup the weights, callback states (state_load), datamodule state
  * and on_load_checkpoint are restored; after configure_optimizers and
  * on_fit_start (and the sanity check, which cannot disturb the random
@@ -599,7 +601,7 @@ lit_callback *lit_trainer_callback(lit_trainer *tr, int i);
  * written atomically, so the previous one stays intact). The process's own
  * handlers are restored when fit returns.
  * Resume errors, before any training step: LIT_ERR_NOT_FOUND (no such file;
- * "last"/"best" that no callback knows), the checkpoint's load errors
+ * "best" that no callback knows), the checkpoint's load errors
  * (LIT_ERR_CORRUPT, LIT_ERR_UNSUPPORTED), LIT_ERR_CONFIG for a checkpoint of
  * another model (the message lists missing, unexpected and mismatched
  * parameters), other optimizers or schedulers, a weights-only checkpoint,
@@ -692,6 +694,12 @@ lit_tensor *lit_trainer_prediction(const lit_trainer *tr, int dl_idx, int64_t i)
 int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr);
 /* trainer.datamodule: the datamodule of the running (or last) stage. */
 lit_datamodule *lit_trainer_datamodule(const lit_trainer *tr);
+/* trainer.ckpt_path: the checkpoint the running (or last) fit resumed from,
+ * NULL when it started fresh. */
+const char *lit_trainer_ckpt_path(const lit_trainer *tr);
+/* The trainer's clock in seconds (lit_time_now, or lit_trainer_set_clock's),
+ * for callbacks that act on time (ModelCheckpoint's train_time_interval). */
+double lit_trainer_now(const lit_trainer *tr);
 
 #ifdef __cplusplus
 }

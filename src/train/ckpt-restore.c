@@ -138,11 +138,15 @@ static lit_status resolve_path(lit_trainer *tr, const char *ckpt_path, const cha
             return LIT_OK;
         }
     }
+    if (!strcmp(ckpt_path, "last")) {
+        /* Lightning: "resume if there is something to resume from". */
+        lit_logf(LIT_LOG_WARN, "fit(ckpt_path=\"last\"): there is no last checkpoint yet; starting fresh");
+        *path = NULL;
+        return LIT_OK;
+    }
     return lit_set_error(LIT_ERR_NOT_FOUND,
-                         "fit(ckpt_path=\"%s\"): no %s checkpoint is known%s; pass a path, or NULL to start fresh",
-                         ckpt_path, ckpt_path,
-                         !strcmp(ckpt_path, "best") ? " (a ModelCheckpoint with a monitor records the best)"
-                                                    : " (a ModelCheckpoint with save_last writes last.ckpt)");
+                         "fit(ckpt_path=\"best\"): no best checkpoint is known (a ModelCheckpoint with a monitor "
+                         "records the best); pass a path, or NULL to start fresh");
 }
 
 static lit_status restore_callbacks(lit_trainer *tr, const lit_checkpoint *ck) {
@@ -168,6 +172,8 @@ static lit_status restore_callbacks(lit_trainer *tr, const lit_checkpoint *ck) {
 lit_status lit__resume_begin(lit_trainer *tr, const char *ckpt_path) {
     const char *path;
     LIT_TRY(resolve_path(tr, ckpt_path, &path));
+    if (!path) return LIT_OK; /* "last" with nothing saved yet */
+    snprintf(tr->ckpt_path, sizeof tr->ckpt_path, "%s", path);
     lit_checkpoint *ck = NULL;
     LIT_TRY(lit_checkpoint_load(&ck, path));
     tr->resume_ck = ck;

@@ -85,6 +85,7 @@ struct lit_trainer {
     int64_t pos_epoch;         /* the epoch `pos` is in (an epoch cut short by max_steps or
                                 * should_stop stays the resume epoch after fit ends) */
     lit_checkpoint *resume_ck; /* fit(ckpt_path): loaded after setup, freed when the fit ends */
+    char ckpt_path[4096];      /* the file this fit resumed from ("" = none) */
     int resuming;              /* the first epoch continues from `resume_pos` */
     lit__fit_pos resume_pos;
     double time_before;        /* max_time: seconds of fitting before the resume */

@@ -95,6 +95,8 @@ int64_t lit_trainer_num_training_batches(const lit_trainer *tr) { return tr->num
 int64_t lit_trainer_num_val_batches(const lit_trainer *tr) { return tr->num_val_batches; }
 int64_t lit_trainer_num_eval_batches(const lit_trainer *tr) { return tr->num_eval_batches; }
 lit_datamodule *lit_trainer_datamodule(const lit_trainer *tr) { return tr->dm; }
+const char *lit_trainer_ckpt_path(const lit_trainer *tr) { return tr->ckpt_path[0] ? tr->ckpt_path : NULL; }
+double lit_trainer_now(const lit_trainer *tr) { return tr->clock ? tr->clock(tr->clock_user) : lit_time_now(); }
 
 int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr) {
     /* Lightning loads the train dataloader when asked before fit did; a
@@ -123,13 +125,15 @@ static int find_callback(const lit_trainer *tr, const char *name) {
  * a contradiction Lightning refuses too. */
 static lit_status add_default_callback(lit_trainer *tr, int enabled, const char *name, const char *flag) {
     int have = find_callback(tr, name) >= 0;
-    if (!enabled && have)
+    /* fast_dev_run turns checkpointing off without making your callbacks an error. */
+    if (!enabled && have && !(tr->p.fast_dev_run > 0 && !strcmp(flag, "enable_checkpointing")))
         return lit_set_error(LIT_ERR_CONFIG, "Trainer(%s=0) but a %s callback was added; remove it or set %s=1",
                              flag, name, flag);
     if (!enabled || have) return LIT_OK;
     lit_callback cb;
     if (!strcmp(name, LIT_PROGRESS_BAR_NAME)) LIT_TRY(lit_progress_bar_callback(&cb, NULL));
-    else LIT_TRY(lit_model_summary_callback(&cb, NULL));
+    else if (!strcmp(name, LIT_MODEL_SUMMARY_NAME)) LIT_TRY(lit_model_summary_callback(&cb, NULL));
+    else LIT_TRY(lit_model_checkpoint_callback(&cb, NULL)); /* Lightning's default: the last epoch, top 1 */
     lit_status st = lit_trainer_add_callback(tr, &cb);
     if (st < 0 && cb.free) cb.free(&cb);
     return st;
@@ -141,8 +145,11 @@ static lit_status setup_hooks(lit_trainer *tr, lit_stage stage) {
     tr->fx = "configure_callbacks";
     if (m->vt->configure_callbacks) LIT_TRY(lit__hook_fail(m->vt->configure_callbacks(m, tr), "configure_callbacks"));
     LIT_TRY(add_default_callback(tr, tr->p.enable_progress_bar, LIT_PROGRESS_BAR_NAME, "enable_progress_bar"));
-    if (stage == LIT_STAGE_FIT)
+    if (stage == LIT_STAGE_FIT) {
         LIT_TRY(add_default_callback(tr, tr->p.enable_model_summary, LIT_MODEL_SUMMARY_NAME, "enable_model_summary"));
+        LIT_TRY(add_default_callback(tr, tr->p.enable_checkpointing, LIT_MODEL_CHECKPOINT_NAME,
+                                     "enable_checkpointing"));
+    }
     tr->fx = "prepare_data";
     if (dm->prepare_data) LIT_TRY(lit__hook_fail(dm->prepare_data(dm->user), "datamodule.prepare_data"));
     if (m->vt->prepare_data) LIT_TRY(lit__hook_fail(m->vt->prepare_data(m), "prepare_data"));
@@ -215,7 +222,12 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
         return lit_set_error(LIT_ERR_CONFIG, "predict: the module has no predict_step; set .predict_step in its vtable");
     tr->module = m;
     tr->dm = dm;
-    if (stage == LIT_STAGE_FIT) tr->num_training_batches = -1; /* nothing stale from an earlier fit */
+    if (stage == LIT_STAGE_FIT) {
+        /* Nothing stale from an earlier fit. */
+        tr->num_training_batches = -1;
+        tr->num_val_batches = 0;
+        tr->ckpt_path[0] = 0;
+    }
     tr->stage = stage;
     tr->should_stop = 0;
     m->trainer = tr;
