@@ -504,9 +504,11 @@ static lit_status save_file(mc_state *s, lit_trainer *tr, const char *path) {
 
 /* _should_remove_checkpoint: not the new file, not the file this fit
  * resumed from, and inside dirpath. */
-static int should_remove(const mc_state *s, const char *previous, const char *current) {
+static int should_remove(const mc_state *s, const lit_trainer *tr, const char *previous, const char *current) {
     if (!strcmp(previous, current)) return 0;
     if (s->resume_path && !strcmp(previous, s->resume_path)) return 0;
+    const char *resumed = lit_trainer_ckpt_path(tr); /* also an explicit ckpt_path */
+    if (resumed && !strcmp(previous, resumed)) return 0;
     size_t n = s->dirpath ? strlen(s->dirpath) : 0;
     return n && !strncmp(previous, s->dirpath, n) && previous[n] == '/' && previous[n + 1];
 }
@@ -544,7 +546,7 @@ static lit_status update_best_and_save(mc_state *s, lit_trainer *tr, double curr
                  "saving model to '%s' as top %d", e->i, st->i, s->monitor, current, s->best_model_score, path, k);
     }
     LIT_TRY(save_file(s, tr, path));
-    if (del[0] && should_remove(s, del, path)) remove_file(del);
+    if (del[0] && should_remove(s, tr, del, path)) remove_file(del);
     return LIT_OK;
 }
 
@@ -594,7 +596,7 @@ static lit_status save_topk(mc_state *s, lit_trainer *tr, const cand_list *l) {
     snprintf(previous, sizeof previous, "%s", str_or_empty(s->best_model_path));
     LIT_TRY(set_str(&s->best_model_path, path));
     LIT_TRY(save_file(s, tr, path));
-    if (s->p.save_top_k == 1 && previous[0] && should_remove(s, previous, path)) remove_file(previous);
+    if (s->p.save_top_k == 1 && previous[0] && should_remove(s, tr, previous, path)) remove_file(previous);
     return LIT_OK;
 }
 
@@ -606,7 +608,7 @@ static lit_status save_last(mc_state *s, lit_trainer *tr, const cand_list *l) {
     /* set before saving: it is part of the state written */
     LIT_TRY(set_str(&s->last_model_path, path));
     LIT_TRY(save_file(s, tr, path));
-    if (previous[0] && should_remove(s, previous, path)) remove_file(previous);
+    if (previous[0] && should_remove(s, tr, previous, path)) remove_file(previous);
     return LIT_OK;
 }
 
@@ -684,10 +686,10 @@ static lit_status mc_setup(lit_callback *cb, lit_trainer *tr, lit_module *m, lit
 }
 
 static lit_status mc_on_train_start(lit_callback *cb, lit_trainer *tr, lit_module *m) {
-    (void)tr, (void)m;
+    (void)m;
     mc_state *s = cb->user;
     s->has_time = 1;
-    s->last_time_checked = lit_time_now();
+    s->last_time_checked = lit_trainer_now(tr);
     return LIT_OK;
 }
 
@@ -698,7 +700,7 @@ static lit_status mc_on_train_batch_end(lit_callback *cb, lit_trainer *tr, lit_m
     if (should_skip(s, tr)) return LIT_OK;
     int skip_batch = s->every_n_train_steps < 1 || lit_trainer_global_step(tr) % s->every_n_train_steps != 0;
     int skip_time = 1;
-    double now = lit_time_now();
+    double now = lit_trainer_now(tr); /* the Trainer's clock, so tests can fake it */
     if (s->train_time_interval > 0)
         skip_time = !s->has_time || (now - s->last_time_checked) < s->train_time_interval;
     if (skip_batch && skip_time) return LIT_OK;
