@@ -3,7 +3,6 @@
  * (jansson), written as a safetensors file with an atomic replace and read
  * back with validation and a checksum. See include/litc/checkpoint.h.
  */
-#define _GNU_SOURCE /* fopencookie */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -508,30 +507,32 @@ typedef struct {
     int64_t written;
 } sink;
 
-/* fopencookie write: every byte goes through here, so tests can fail or
- * kill the writer at an exact offset. */
-static ssize_t sink_write(void *cookie, const char *buf, size_t n) {
-    sink *s = cookie;
+/* Every byte of the temporary file goes through here (straight from the
+ * tensors' memory: no stdio buffer copy), so tests can fail or kill the
+ * writer at an exact offset. Returns 0, or -1 with errno set. */
+static int sink_write(sink *s, const void *data, size_t n) {
+    const char *buf = data;
     size_t done = 0;
     while (done < n) {
         size_t chunk = n - done;
+        if (chunk > ((size_t)1 << 30)) chunk = (size_t)1 << 30;
         if (fault_kind != LIT__FAULT_NONE && s->written + (int64_t)chunk > fault_after) {
             chunk = fault_after > s->written ? (size_t)(fault_after - s->written) : 0;
             if (chunk == 0) {
                 if (fault_kind == LIT__FAULT_KILL) raise(SIGKILL);
                 errno = ENOSPC;
-                return done ? (ssize_t)done : -1;
+                return -1;
             }
         }
         ssize_t w = write(s->fd, buf + done, chunk);
         if (w < 0) {
             if (errno == EINTR) continue;
-            return done ? (ssize_t)done : -1;
+            return -1;
         }
         done += (size_t)w;
         s->written += w;
     }
-    return (ssize_t)done;
+    return 0;
 }
 
 static lit_status io_error(const char *what, const char *path) {
@@ -559,24 +560,23 @@ static lit_status fsync_dir_of(const char *path) {
 
 static lit_status write_tmp(const char *tmp, const char *path, int n, const lit_st_tensor *ts, int n_meta,
                             const lit_st_meta *meta) {
+    uint8_t *header = NULL;
+    size_t header_len = 0;
+    uint64_t data_len = 0;
+    LIT_TRY(lit_safetensors_header(n, ts, n_meta, meta, &header, &header_len, &data_len));
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return io_error("creating the temporary file", path);
+    if (fd < 0) {
+        free(header);
+        return io_error("creating the temporary file", path);
+    }
     sink s = { .fd = fd };
-    cookie_io_functions_t io = { .write = sink_write };
-    FILE *f = fopencookie(&s, "w", io);
-    if (!f) {
-        close(fd);
-        return io_error("opening a stream", path);
+    lit_status st = LIT_OK;
+    if (sink_write(&s, header, header_len) != 0) st = io_error("writing", path);
+    for (int i = 0; i < n && st >= 0; i++) {
+        size_t bytes = (size_t)lit_numel_of(ts[i].ndim, ts[i].shape) * lit_dtype_size(ts[i].dtype);
+        if (bytes && sink_write(&s, ts[i].data, bytes) != 0) st = io_error("writing", path);
     }
-    setvbuf(f, NULL, _IOFBF, 1 << 20);
-    lit_status st = lit_safetensors_write_file(f, n, ts, n_meta, meta);
-    int flush_failed = fflush(f) != 0;
-    int flush_errno = errno;
-    fclose(f); /* the cookie has no close: fd stays ours */
-    if (st >= 0 && flush_failed) {
-        errno = flush_errno;
-        st = io_error("writing", path);
-    }
+    free(header);
     if (st >= 0 && fsync(fd) != 0) st = io_error("fsync", path);
     if (close(fd) != 0 && st >= 0) st = io_error("close", path);
     return st;

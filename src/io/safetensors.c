@@ -9,10 +9,13 @@
  * reference's: tensors sorted by data offsets must cover [0, buffer length)
  * exactly, one after the other.
  *
- * lit_safetensors_open reads the whole file into malloc'd memory (fstat, read
- * loop) rather than mmap'ing it: a file truncated or rewritten by another
- * process while we hold it cannot fault us (SIGBUS), and the descriptor is
- * closed before parsing. The cost is one copy of the file in memory.
+ * lit_safetensors_open maps files of LIT__ST_MMAP_MIN bytes or more
+ * read-only (MAP_PRIVATE, pre-faulted): a checkpoint of a large model is then
+ * read straight from the page cache, without a second copy in malloc'd
+ * memory. Smaller files are read into memory. A mapped file that another
+ * process truncates while we hold it would fault (SIGBUS); litc itself never
+ * rewrites a checkpoint in place (saves replace the file by rename), so only
+ * outside interference can do that.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,11 +34,15 @@
 /* The format needs 3 levels ({ -> { -> [); anything deeper is refused before
  * jansson (whose own limit is 2048 recursive calls) parses it. */
 #define ST_MAX_DEPTH 16
+/* Files at least this large are mapped instead of read. */
+#define LIT__ST_MMAP_MIN ((size_t)1 << 20)
 /* How much of a name or dtype a message quotes. */
 #define ST_QUOTE 80
 
 struct lit_safetensors {
-    uint8_t *owned;          /* file image when opened from a path */
+    uint8_t *owned;          /* file image read from a path (malloc'd) */
+    void *mapped;            /* or mapped from it (munmap'd) */
+    size_t mapped_len;
     const uint8_t *data;     /* byte buffer after the header */
     size_t data_len;
     int n;
@@ -172,6 +180,7 @@ static void st_put_le64(uint8_t *p, uint64_t v) {
 void lit_safetensors_free(lit_safetensors *st) {
     if (!st) return;
     free(st->owned);
+    if (st->mapped) munmap(st->mapped, st->mapped_len);
     free(st->tensors);
     free(st->by_name);
     free(st->meta);
@@ -585,6 +594,23 @@ lit_status lit_safetensors_open(lit_safetensors **out, const char *path) {
         return lit_set_error(LIT_ERR_NOMEM, "%s: %lld bytes do not fit in memory", path, (long long)sb.st_size);
     }
     size_t size = (size_t)sb.st_size, got = 0;
+    if (size >= LIT__ST_MMAP_MIN) {
+        void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        int e = errno;
+        close(fd);
+        if (map == MAP_FAILED) return lit_set_error(LIT_ERR_IO, "mmap %s: %s", path, strerror(e));
+        madvise(map, size, MADV_SEQUENTIAL);
+        lit_safetensors *st;
+        lit_status rc = lit_safetensors_parse(&st, map, size, path);
+        if (rc < 0) {
+            munmap(map, size);
+            return rc;
+        }
+        st->mapped = map;
+        st->mapped_len = size;
+        *out = st;
+        return LIT_OK;
+    }
     uint8_t *img = malloc(size ? size : 1);
     if (!img) {
         close(fd);
