@@ -752,6 +752,45 @@ TEST(default_dirpath_uses_next_version) {
     rm_rf(root);
 }
 
+/* enable_checkpointing (default on) without a ModelCheckpoint of yours: the
+ * Trainer adds Lightning's default one (latest epoch, top 1), readable after
+ * fit as trainer.checkpoint_callback. */
+TEST(trainer_adds_the_default_model_checkpoint) {
+    char *root = make_tmp();
+    run_t r;
+    run_init(&r, SCRIPT5, 5, NULL);
+    lit_trainer_params tp = params_epochs(3);
+    tp.default_root_dir = root;
+    CHECK_EQ_INT(run_fit(&r, &tp, NULL, 0, NULL), LIT_OK);
+    lit_callback *mc = lit_trainer_checkpoint_callback(r.tr);
+    CHECK(mc != NULL);
+    char d[512];
+    snprintf(d, sizeof d, "%s/lightning_logs/version_0/checkpoints", root);
+    CHECK_STR_EQ(files_in(d), "epoch=2-step=6.ckpt"); /* top 1: the older epochs were removed */
+    if (mc) {
+        snprintf(d, sizeof d, "%s/lightning_logs/version_0/checkpoints/epoch=2-step=6.ckpt", root);
+        CHECK_STR_EQ(lit_model_checkpoint_best_path(mc), d);
+    }
+    CHECK_EQ_INT(lit_trainer_num_callbacks(r.tr), 0); /* it belonged to that run */
+    lit_checkpoint *ck = NULL;
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, d), LIT_OK);
+    int64_t step = 0;
+    if (ck) lit_checkpoint_get_int(ck, "global_step", &step);
+    CHECK_EQ_INT(step, 6);
+    lit_checkpoint_free(ck);
+    /* Off: no callback, no files. */
+    lit_trainer_free(r.tr);
+    tp.enable_checkpointing = 0;
+    char *root2 = make_tmp();
+    tp.default_root_dir = root2;
+    CHECK_EQ_INT(run_fit(&r, &tp, NULL, 0, NULL), LIT_OK);
+    CHECK(lit_trainer_checkpoint_callback(r.tr) == NULL);
+    CHECK_STR_EQ(files_in(root2), "");
+    run_free(&r);
+    rm_rf(root);
+    rm_rf(root2);
+}
+
 /* ---------------------------------------------------------------- state and resume */
 
 TEST(state_round_trip) {
@@ -916,6 +955,7 @@ int main(void) {
     RUN(no_saves_in_fast_dev_run_or_validate);
     RUN(monitor_never_logged);
     RUN(default_dirpath_uses_next_version);
+    RUN(trainer_adds_the_default_model_checkpoint);
     RUN(state_round_trip);
     RUN(resume_from_last_continues_top_k);
     RUN(on_exception_checkpoint);

@@ -694,6 +694,10 @@ lit_tensor *lit_trainer_prediction(const lit_trainer *tr, int dl_idx, int64_t i)
 int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr);
 /* trainer.datamodule: the datamodule of the running (or last) stage. */
 lit_datamodule *lit_trainer_datamodule(const lit_trainer *tr);
+/* trainer.checkpoint_callback: the first ModelCheckpoint (callbacks.h) of
+ * the running run, or of the last one (the default one the Trainer adds is
+ * kept readable until the next run starts); NULL when there is none. */
+lit_callback *lit_trainer_checkpoint_callback(lit_trainer *tr);
 /* trainer.ckpt_path: the checkpoint the running (or last) fit resumed from,
  * NULL when it started fresh. */
 const char *lit_trainer_ckpt_path(const lit_trainer *tr);

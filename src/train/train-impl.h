@@ -77,6 +77,8 @@ struct lit_trainer {
 
     lit_callback *callbacks;
     int n_callbacks, cap_callbacks;
+    lit_callback *last_run_callbacks; /* added by the last run (defaults, configure_callbacks) */
+    int n_last_run;
 
     lit_module *module;
     lit_datamodule *dm;

@@ -36,15 +36,35 @@ lit_status lit_trainer_new(lit_trainer **out, const lit_trainer_params *p) {
     return LIT_OK;
 }
 
-static void free_callbacks_from(lit_trainer *tr, int from) {
-    for (int i = tr->n_callbacks - 1; i >= from; i--)
-        if (tr->callbacks[i].free) tr->callbacks[i].free(&tr->callbacks[i]);
+static void free_callback_array(lit_callback *cbs, int n) {
+    for (int i = n - 1; i >= 0; i--)
+        if (cbs[i].free) cbs[i].free(&cbs[i]);
+}
+
+/* The callbacks a run added (configure_callbacks', the defaults) leave the
+ * active list when it ends but stay readable until the next run, so
+ * trainer.checkpoint_callback.best_model_path works after fit. */
+static void retire_run_callbacks(lit_trainer *tr, int from) {
+    free_callback_array(tr->last_run_callbacks, tr->n_last_run);
+    free(tr->last_run_callbacks);
+    tr->last_run_callbacks = NULL;
+    tr->n_last_run = 0;
+    int n = tr->n_callbacks - from;
+    if (n <= 0) return;
+    tr->last_run_callbacks = malloc((size_t)n * sizeof *tr->last_run_callbacks);
+    if (tr->last_run_callbacks) {
+        memcpy(tr->last_run_callbacks, &tr->callbacks[from], (size_t)n * sizeof *tr->callbacks);
+        tr->n_last_run = n;
+    } else {
+        free_callback_array(&tr->callbacks[from], n); /* out of memory: just free them */
+    }
     tr->n_callbacks = from;
 }
 
 void lit_trainer_free(lit_trainer *tr) {
     if (!tr) return;
-    free_callbacks_from(tr, 0);
+    free_callback_array(tr->callbacks, tr->n_callbacks);
+    retire_run_callbacks(tr, tr->n_callbacks);
     free(tr->callbacks);
     lit__free_optimizers(tr);
     lit__results_free(&tr->train_results);
@@ -95,6 +115,21 @@ int64_t lit_trainer_num_training_batches(const lit_trainer *tr) { return tr->num
 int64_t lit_trainer_num_val_batches(const lit_trainer *tr) { return tr->num_val_batches; }
 int64_t lit_trainer_num_eval_batches(const lit_trainer *tr) { return tr->num_eval_batches; }
 lit_datamodule *lit_trainer_datamodule(const lit_trainer *tr) { return tr->dm; }
+
+static int find_callback(const lit_trainer *tr, const char *name) {
+    for (int i = 0; i < tr->n_callbacks; i++)
+        if (tr->callbacks[i].name && !strcmp(tr->callbacks[i].name, name)) return i;
+    return -1;
+}
+
+lit_callback *lit_trainer_checkpoint_callback(lit_trainer *tr) {
+    int i = find_callback(tr, LIT_MODEL_CHECKPOINT_NAME);
+    if (i >= 0) return &tr->callbacks[i];
+    for (int k = 0; k < tr->n_last_run; k++)
+        if (tr->last_run_callbacks[k].name && !strcmp(tr->last_run_callbacks[k].name, LIT_MODEL_CHECKPOINT_NAME))
+            return &tr->last_run_callbacks[k];
+    return NULL;
+}
 const char *lit_trainer_ckpt_path(const lit_trainer *tr) { return tr->ckpt_path[0] ? tr->ckpt_path : NULL; }
 double lit_trainer_now(const lit_trainer *tr) { return tr->clock ? tr->clock(tr->clock_user) : lit_time_now(); }
 
@@ -113,12 +148,6 @@ int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr) {
 }
 
 /* ---------------------------------------------------------------- stages */
-
-static int find_callback(const lit_trainer *tr, const char *name) {
-    for (int i = 0; i < tr->n_callbacks; i++)
-        if (tr->callbacks[i].name && !strcmp(tr->callbacks[i].name, name)) return i;
-    return -1;
-}
 
 /* Lightning's callback connector: the progress bar and model summary are
  * added unless the user gave their own; giving one while the flag is off is
@@ -264,8 +293,8 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
         st = teardown_hooks(tr, stage);
         if (st < 0) lit__call_on_exception(tr, st);
     }
-    /* configure_callbacks' callbacks belong to this run only. */
-    free_callbacks_from(tr, n_cb);
+    /* configure_callbacks' callbacks and the defaults belong to this run only. */
+    retire_run_callbacks(tr, n_cb);
     return st < 0 ? st : LIT_OK;
 }
 
