@@ -5,7 +5,8 @@
  * the same model with the hand-written loop of train.c instead. See README.md.
  *
  *     ./build/mlp-digits [--data PATH] [--epochs N] [--seed S] [--lr X]
- *                        [--batch-size B] [--threads T] [--workers W] [--plain]
+ *                        [--batch-size B] [--threads T] [--workers W]
+ *                        [--ckpt-dir DIR] [--ckpt-path PATH|last|best] [--plain]
  *
  * Trainer arguments not covered by a flag come from LIT_TRAINER_<NAME>
  * environment variables (LIT_TRAINER_MAX_EPOCHS=3, ...): flag > env > default.
@@ -34,6 +35,8 @@ typedef struct {
     int threads;           /* 0 = litc's default */
     int workers;           /* DataLoader worker threads */
     int plain;             /* train.c's loop instead of the Trainer */
+    const char *ckpt_dir;  /* ModelCheckpoint dirpath; NULL = lightning_logs/version_N/checkpoints */
+    const char *ckpt_path; /* fit(ckpt_path): resume */
 } options;
 
 static void usage(FILE *f) {
@@ -46,6 +49,8 @@ static void usage(FILE *f) {
             "  --batch-size B    samples per step (default 32)\n"
             "  --threads T       kernel threads (default: litc's, i.e. all cores)\n"
             "  --workers W       DataLoader worker threads (default 0: batches built by the training thread)\n"
+            "  --ckpt-dir DIR    where checkpoints go (default lightning_logs/version_N/checkpoints)\n"
+            "  --ckpt-path P     resume fit from a checkpoint: a path, or last / best (of --ckpt-dir)\n"
             "  --plain           train with the plain loop of train.c (no Trainer, no validation split)\n"
             "  -h, --help        show this help\n"
             "Other Trainer arguments: LIT_TRAINER_<NAME> environment variables, e.g.\n"
@@ -97,6 +102,10 @@ static int set_option(options *o, const char *flag, const char *val) {
     long long v;
     if (!strcmp(flag, "--data")) {
         o->data_path = val;
+    } else if (!strcmp(flag, "--ckpt-dir")) {
+        o->ckpt_dir = val;
+    } else if (!strcmp(flag, "--ckpt-path")) {
+        o->ckpt_path = val;
     } else if (!strcmp(flag, "--seed")) {
         return parse_u64(flag, val, &o->seed);
     } else if (!strcmp(flag, "--lr")) {
@@ -115,8 +124,8 @@ static int set_option(options *o, const char *flag, const char *val) {
 
 /* Fill *o from argv; returns 0, 1 for --help, or -1 on a usage error. */
 static int parse_args(int argc, char **argv, options *o) {
-    static const char *const with_value[] = {"--data", "--epochs", "--seed", "--lr",
-                                             "--batch-size", "--threads", "--workers"};
+    static const char *const with_value[] = {"--data", "--epochs", "--seed", "--lr", "--batch-size",
+                                             "--threads", "--workers", "--ckpt-dir", "--ckpt-path"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) return 1;
@@ -139,7 +148,7 @@ static int parse_args(int argc, char **argv, options *o) {
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) known |= !strcmp(flag, with_value[k]);
         if (!known) {
             fprintf(stderr, "mlp-digits: unknown option '%s' (valid: --data --epochs --seed --lr --batch-size "
-                            "--threads --workers --plain --help)\n", a);
+                            "--threads --workers --ckpt-dir --ckpt-path --plain --help)\n", a);
             return -1;
         }
         if (!val) {
@@ -195,13 +204,36 @@ static double metric_or_nan(const lit_trainer *tr, const char *name) {
     return v;
 }
 
+/* Keep the best epoch by validation accuracy and the latest state
+ * (last.ckpt, for --ckpt-path last), as a Lightning script would. */
+static lit_status add_checkpointing(lit_trainer *tr, const options *o) {
+    lit_model_checkpoint_params cp = lit_model_checkpoint_default_params();
+    cp.dirpath = o->ckpt_dir;
+    cp.filename = "digits-{epoch:02d}";
+    cp.monitor = "val/acc";
+    cp.mode = LIT_MAX;
+    cp.save_last = 1;
+    lit_callback cb;
+    LIT_TRY(lit_model_checkpoint_callback(&cb, &cp));
+    lit_status st = lit_trainer_add_callback(tr, &cb);
+    if (st < 0) cb.free(&cb);
+    return st;
+}
+
 /* fit, then test, with the datamodule's splits (1294 train / 144 val / 359 test). */
-static lit_status fit_and_test(lit_trainer *tr, digits_module *mod, digits_datamodule *dm) {
+static lit_status fit_and_test(lit_trainer *tr, digits_module *mod, digits_datamodule *dm, const options *o) {
     double t0 = lit_time_now();
-    LIT_TRY(lit_trainer_fit(tr, &mod->base, &dm->base, NULL));
+    LIT_TRY(lit_trainer_fit(tr, &mod->base, &dm->base, o->ckpt_path));
     printf("fit: %lld steps in %lld epochs, %.2fs; last epoch: train loss %.4f, val loss %.4f, val acc %.4f\n",
            (long long)lit_trainer_global_step(tr), (long long)lit_trainer_current_epoch(tr), lit_time_now() - t0,
            metric_or_nan(tr, "train/loss_epoch"), metric_or_nan(tr, "val/loss"), metric_or_nan(tr, "val/acc"));
+    lit_callback *mc = lit_trainer_checkpoint_callback(tr);
+    double best = NAN;
+    if (mc && lit_model_checkpoint_best_path(mc) && lit_model_checkpoint_best_score(mc, &best)) {
+        const char *last = lit_model_checkpoint_last_path(mc);
+        printf("checkpoints: best %s (val/acc %.4f), last %s\n", lit_model_checkpoint_best_path(mc), best,
+               last ? last : "-");
+    }
     LIT_TRY(lit_trainer_test(tr, &mod->base, &dm->base));
     double acc = mod->test_samples ? (double)mod->test_correct / (double)mod->test_samples : 0.0;
     printf("test accuracy: %.4f (%lld/%lld)\n", acc, (long long)mod->test_correct, (long long)mod->test_samples);
@@ -239,7 +271,8 @@ static lit_status run_trainer(const options *o) {
            (long long)(by_epochs ? p.max_epochs : p.max_steps), by_epochs ? "epochs" : "steps",
            (unsigned long long)o->seed, o->workers);
     st = lit_trainer_new(&tr, &p);
-    if (st >= 0) st = fit_and_test(tr, &mod, &dm);
+    if (st >= 0 && p.enable_checkpointing) st = add_checkpointing(tr, o);
+    if (st >= 0) st = fit_and_test(tr, &mod, &dm, o);
     lit_trainer_free(tr);
     digits_module_free(&mod);
     digits_datamodule_free(&dm);
