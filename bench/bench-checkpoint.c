@@ -64,6 +64,8 @@
 
 #include "litc/litc.h"
 
+#include "bench-common.h"
+
 #define D_MODEL 768
 #define D_FF 3072
 #define N_LAYERS 12
@@ -74,24 +76,6 @@
 #define MAX_REPEATS 51
 #define ADAM_STEP 1000.0f
 
-/* murmur3's finaliser; h(seed, i) = fmix32(fmix32(seed) ^ i), as checkpoint.py. */
-static uint32_t fmix32(uint32_t h) {
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    return h ^ (h >> 16);
-}
-
-/* Slot 0 (weights) and 1 (exp_avg): uniform [-bound, bound); slot 2
- * (exp_avg_sq): uniform [0, bound). In float32 steps numpy repeats exactly. */
-static void hash_fill(float *out, int64_t n, uint32_t seed, float bound, int nonneg) {
-    uint32_t s = fmix32(seed);
-    for (int64_t i = 0; i < n; i++) {
-        float u = (float)(fmix32(s ^ (uint32_t)i) >> 8) * 0x1p-24f;
-        out[i] = nonneg ? u * bound : (2.0f * u - 1.0f) * bound;
-    }
-}
 static const float SLOT_BOUND[N_SLOTS] = {0.02f, 1e-3f, 1e-6f};
 static const char *const SLOT_NAME[N_SLOTS] = {"state_dict", "exp_avg", "exp_avg_sq"};
 
@@ -279,17 +263,6 @@ static double drop_cache(const char *path) {
     return frac;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-static double median(const double *v, int n) {
-    double s[MAX_REPEATS];
-    memcpy(s, v, (size_t)n * sizeof *v);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-}
-
 /* ---------------------------------------------------------------- reference */
 
 enum { R_SAVE_FIRST, R_SAVE, R_LOAD_WARM, R_LOAD_COLD, R_RESUME_WARM, R_RESUME_COLD, R_BYTES, R_SAVE_PEAK,
@@ -306,64 +279,47 @@ static const char *const REF_KEYS[R_N] = {
 #define R_REQUIRED ((1u << R_SAVE_NOFSYNC) - 1)
 
 typedef struct {
-    int ok;
+    int ok, failed;
     unsigned got;
     char why[1024];
     char torch_version[64], weights_only[16];
     double v[R_N];
 } ref_result;
 
-static const char *pick_python(const char *given) {
-    if (given) return given;
-    if (access("/opt/litc-ref-venv/bin/python", X_OK) == 0) return "/opt/litc-ref-venv/bin/python";
-    return "/usr/bin/python3";
+static void ref_line(void *user, const char *line) {
+    ref_result *r = user;
+    char key[64];
+    double v;
+    if (!strncmp(line, "validate ", 9)) {
+        printf("validate: pytorch: %s\n", line + 9); /* the reference's own checks */
+        if (strstr(line, "FAIL")) r->failed = 1;
+    } else if (!strncmp(line, "note ", 5)) {
+        printf("pytorch: %s\n", line + 5);
+    } else if (sscanf(line, "torch_version %63s", r->torch_version) == 1) {
+    } else if (sscanf(line, "weights_only %15s", r->weights_only) == 1) {
+    } else if (sscanf(line, "%63s %lf", key, &v) == 2) {
+        if (!strcmp(key, "file_bytes")) v /= 1024.0; /* rows print KiB as MiB */
+        for (int i = 0; i < R_N; i++)
+            if (!strcmp(key, REF_KEYS[i])) r->v[i] = v, r->got |= 1u << i;
+    }
 }
 
 static void run_reference(const char *python, const char *dir, const char *litc_file, int repeats, int cold,
                           int threads, ref_result *r) {
     memset(r, 0, sizeof *r);
-    char cmd[8192];
+    char cmd[8192], last[1024];
     snprintf(cmd, sizeof cmd,
              "'%s' '%s/bench/ref/checkpoint.py' --dir '%s' --litc-file '%s' --repeats %d --cold-repeats %d "
              "--threads %d 2>&1",
              python, LITC_SOURCE_DIR, dir, litc_file, repeats, cold, threads);
-    fflush(stdout);
-    FILE *p = popen(cmd, "r");
-    if (!p) {
-        snprintf(r->why, sizeof r->why, "cannot run %s: %s", python, strerror(errno));
-        return;
-    }
-    char line[1024], last[1024] = "";
-    int failed = 0;
-    while (fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = 0;
-        snprintf(last, sizeof last, "%s", line);
-        char key[64];
-        double v;
-        if (!strncmp(line, "skip ", 5)) {
-            snprintf(r->why, sizeof r->why, "%s", line + 5);
-        } else if (!strncmp(line, "validate ", 9)) {
-            printf("validate: pytorch: %s\n", line + 9); /* the reference's own checks */
-            if (strstr(line, "FAIL")) failed = 1;
-        } else if (!strncmp(line, "note ", 5)) {
-            printf("pytorch: %s\n", line + 5);
-        } else if (sscanf(line, "torch_version %63s", r->torch_version) == 1) {
-        } else if (sscanf(line, "weights_only %15s", r->weights_only) == 1) {
-        } else if (sscanf(line, "%63s %lf", key, &v) == 2) {
-            if (!strcmp(key, "file_bytes")) v /= 1024.0; /* rows print KiB as MiB */
-            for (int i = 0; i < R_N; i++)
-                if (!strcmp(key, REF_KEYS[i])) r->v[i] = v, r->got |= 1u << i;
-        }
-    }
-    int status = pclose(p);
+    int status = run_ref_script(python, cmd, ref_line, r, r->why, sizeof r->why, last, sizeof last);
     if (r->why[0]) return;
-    if (failed) {
+    if (r->failed) {
         snprintf(r->why, sizeof r->why, "the reference's validation failed (see above)");
         return;
     }
     if (status != 0 || (r->got & R_REQUIRED) != R_REQUIRED) {
-        snprintf(r->why, sizeof r->why, "bench/ref/checkpoint.py failed (exit %d): %s",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, last[0] ? last : "no output");
+        ref_script_failed(r->why, sizeof r->why, "checkpoint.py", status, last);
         return;
     }
     r->ok = 1;
@@ -372,14 +328,7 @@ static void run_reference(const char *python, const char *dir, const char *litc_
 /* ---------------------------------------------------------------- main */
 
 static int parse_int(const char *flag, const char *s, int lo, int hi) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr, "bench-checkpoint: %s expects an integer in %d..%d, got '%s'\n", flag, lo, hi, s);
-        exit(2);
-    }
-    return (int)v;
+    return parse_int_flag("bench-checkpoint", flag, s, lo, hi);
 }
 
 static void time_row(const char *what, double litc, const ref_result *r, int idx) {
@@ -553,11 +502,8 @@ int main(int argc, char **argv) {
         }
     }
     lit_checkpoint_free(ck);
-    double peak_rss = 0;
-    {
-        struct rusage ru;
-        if (getrusage(RUSAGE_SELF, &ru) == 0) peak_rss = (double)ru.ru_maxrss;
-    }
+    double peak_rss = peak_rss_kb();
+    if (isnan(peak_rss)) peak_rss = 0;
     free_tensors(&src);
     free_tensors(&dst);
 

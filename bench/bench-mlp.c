@@ -12,45 +12,20 @@
  * the data later. Prints steps/s of both, peak RSS of both and the ratio
  * litc/pytorch (> 1: litc is faster).
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 
 #include "litc/litc.h"
 #include "litc/nn.h"
 #include "litc/optim.h"
 
+#include "bench-common.h"
+
 #define BATCH 128
 #define N_BATCHES 16
 static const int64_t SIZES[4] = {784, 512, 256, 10};
-
-/* murmur3's finaliser; h(seed, i) = fmix32(fmix32(seed) ^ i), as mlp.py. */
-static uint32_t fmix32(uint32_t h) {
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    return h ^ (h >> 16);
-}
-
-/* Uniform [-bound, bound) from the hash, in float32 steps numpy repeats exactly. */
-static void hash_uniform(float *out, int64_t n, uint32_t seed, float bound) {
-    uint32_t s = fmix32(seed);
-    for (int64_t i = 0; i < n; i++) {
-        float u = (float)(fmix32(s ^ (uint32_t)i) >> 8) * 0x1p-24f;
-        out[i] = (2.0f * u - 1.0f) * bound;
-    }
-}
-
-static double peak_rss_mib(void) {
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0) return NAN;
-    return (double)ru.ru_maxrss / 1024.0; /* Linux: KiB */
-}
 
 typedef struct {
     lit_nn_mlp mlp;
@@ -128,46 +103,36 @@ static void setup(bench *b) {
 /* ---------------------------------------------------------------- reference */
 
 typedef struct {
-    int ok;
+    int ok, got;
     char why[1024];
     char version[64];
     double first_loss, warmup_loss, final_loss, seconds, steps_per_s, peak_rss_kb;
 } ref_result;
 
+static void ref_line(void *user, const char *line) {
+    ref_result *r = user;
+    char key[64];
+    double v;
+    if (sscanf(line, "torch_version %63s", r->version) == 1) {
+    } else if (sscanf(line, "%63s %lf", key, &v) == 2) {
+        if (!strcmp(key, "first_loss")) r->first_loss = v, r->got |= 1;
+        if (!strcmp(key, "warmup_loss")) r->warmup_loss = v, r->got |= 2;
+        if (!strcmp(key, "final_loss")) r->final_loss = v, r->got |= 4;
+        if (!strcmp(key, "seconds")) r->seconds = v, r->got |= 8;
+        if (!strcmp(key, "steps_per_s")) r->steps_per_s = v, r->got |= 16;
+        if (!strcmp(key, "peak_rss_kb")) r->peak_rss_kb = v, r->got |= 32;
+    }
+}
+
 static void run_reference(int steps, int warmup, int threads, ref_result *r) {
     memset(r, 0, sizeof *r);
-    char cmd[1024];
+    char cmd[1024], last[1024];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/bench/ref/mlp.py' --steps %d --warmup %d --threads %d 2>&1",
              LITC_SOURCE_DIR, steps, warmup, threads);
-    FILE *p = popen(cmd, "r");
-    if (!p) {
-        snprintf(r->why, sizeof r->why, "cannot run /usr/bin/python3: %s", strerror(errno));
-        return;
-    }
-    char line[512], last[512] = "";
-    int got = 0;
-    while (fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = 0;
-        snprintf(last, sizeof last, "%s", line);
-        char key[64];
-        double v;
-        if (!strncmp(line, "skip ", 5)) {
-            snprintf(r->why, sizeof r->why, "%s", line + 5);
-        } else if (sscanf(line, "torch_version %63s", r->version) == 1) {
-        } else if (sscanf(line, "%63s %lf", key, &v) == 2) {
-            if (!strcmp(key, "first_loss")) r->first_loss = v, got |= 1;
-            if (!strcmp(key, "warmup_loss")) r->warmup_loss = v, got |= 2;
-            if (!strcmp(key, "final_loss")) r->final_loss = v, got |= 4;
-            if (!strcmp(key, "seconds")) r->seconds = v, got |= 8;
-            if (!strcmp(key, "steps_per_s")) r->steps_per_s = v, got |= 16;
-            if (!strcmp(key, "peak_rss_kb")) r->peak_rss_kb = v, got |= 32;
-        }
-    }
-    int status = pclose(p);
+    int status = run_ref_script("/usr/bin/python3", cmd, ref_line, r, r->why, sizeof r->why, last, sizeof last);
     if (r->why[0]) return;
-    if (status != 0 || got != 63) {
-        snprintf(r->why, sizeof r->why, "bench/ref/mlp.py failed (exit %d): %s",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, last[0] ? last : "no output");
+    if (status != 0 || r->got != 63) {
+        ref_script_failed(r->why, sizeof r->why, "mlp.py", status, last);
         return;
     }
     r->ok = 1;
@@ -175,16 +140,7 @@ static void run_reference(int steps, int warmup, int threads, ref_result *r) {
 
 /* ---------------------------------------------------------------- main */
 
-static int parse_int(const char *flag, const char *s, int lo) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > 1000000) {
-        fprintf(stderr, "bench-mlp: %s expects an integer in %d..1000000, got '%s'\n", flag, lo, s);
-        exit(2);
-    }
-    return (int)v;
-}
+static int parse_int(const char *flag, const char *s, int lo) { return parse_int_flag("bench-mlp", flag, s, lo, 1000000); }
 
 int main(int argc, char **argv) {
     int steps = 200, warmup = 20, threads = 2, with_ref = 1;
@@ -243,7 +199,7 @@ int main(int argc, char **argv) {
     double dt = lit_time_now() - t0;
     double final = lit_item(loss);
     lit_arena_reset(arena);
-    double sps = steps / dt, rss = peak_rss_mib();
+    double sps = steps / dt, rss = peak_rss_kb() / 1024.0;
     printf("litc:    %d steps in %.3f s = %8.2f steps/s   peak RSS %7.1f MiB   loss %.6f (step arena %.1f MiB, "
            "%zu chunk mallocs while timed)\n",
            steps, dt, sps, rss, final, lit_arena_high_water(arena) / 1048576.0,

@@ -27,18 +27,17 @@
  * mean loss of the last epoch is below the first's, and (with the
  * reference) the plain loop's losses agree with PyTorch's.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "litc/litc.h"
 #include "litc/nn.h"
 #include "litc/optim.h"
 #include "litc/train.h"
+
+#include "bench-common.h"
 
 #define IN 4
 #define BATCH 8
@@ -46,37 +45,6 @@
 #define CHECK_STEPS (20 * N_BATCHES) /* validation run: 20 epochs */
 #define MAX_REPEATS 101
 #define LR 0.01
-
-/* murmur3's finaliser; h(seed, i) = fmix32(fmix32(seed) ^ i), as trainer.py. */
-static uint32_t fmix32(uint32_t h) {
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    return h ^ (h >> 16);
-}
-
-/* Uniform [-bound, bound) from the hash, in float32 steps numpy repeats exactly. */
-static void hash_uniform(float *out, int64_t n, uint32_t seed, float bound) {
-    uint32_t s = fmix32(seed);
-    for (int64_t i = 0; i < n; i++) {
-        float u = (float)(fmix32(s ^ (uint32_t)i) >> 8) * 0x1p-24f;
-        out[i] = (2.0f * u - 1.0f) * bound;
-    }
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median, min and max of n samples (sorts them). */
-typedef struct { double med, min, max; } stats;
-static stats summarize(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    double med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-    return (stats){ med, v[0], v[n - 1] };
-}
 
 /* ---------------------------------------------------------------- model and data */
 
@@ -357,72 +325,48 @@ static void time_litc(bench *b, int steps, int warmup, int repeats, litc_times *
 /* ---------------------------------------------------------------- reference */
 
 typedef struct {
-    int ok, has_lightning;
+    int ok, has_lightning, got;
     char why[1024];
     char torch_version[64], lightning_version[64];
     double loss_first, loss_last, bare, plain, lightning, lightning_fit;
 } ref_result;
 
-static const char *pick_python(const char *given) {
-    if (given) return given;
-    /* Lightning lives in the venv scripts/deps.sh --reference makes. */
-    if (access("/opt/litc-ref-venv/bin/python", X_OK) == 0) return "/opt/litc-ref-venv/bin/python";
-    return "/usr/bin/python3";
+static void ref_line(void *user, const char *line) {
+    ref_result *r = user;
+    char key[64];
+    double v;
+    if (sscanf(line, "torch_version %63s", r->torch_version) == 1) {
+    } else if (sscanf(line, "lightning_version %63s", r->lightning_version) == 1) {
+    } else if (sscanf(line, "%63s %lf", key, &v) == 2) {
+        if (!strcmp(key, "plain_loss_first")) r->loss_first = v, r->got |= 1;
+        if (!strcmp(key, "plain_loss_last")) r->loss_last = v, r->got |= 2;
+        if (!strcmp(key, "bare_optimizer_step_us")) r->bare = v, r->got |= 4;
+        if (!strcmp(key, "plain_loop_us")) r->plain = v, r->got |= 8;
+        if (!strcmp(key, "lightning_loop_us")) r->lightning = v, r->got |= 16;
+        if (!strcmp(key, "lightning_fit_us")) r->lightning_fit = v, r->got |= 32;
+    }
 }
 
 static void run_reference(const char *python, int steps, int warmup, int repeats, int threads, ref_result *r) {
     memset(r, 0, sizeof *r);
-    char cmd[1536];
+    char cmd[1536], last[1024];
     snprintf(cmd, sizeof cmd,
              "'%s' '%s/bench/ref/trainer.py' --steps %d --warmup %d --repeats %d --threads %d --check-steps %d 2>&1",
              python, LITC_SOURCE_DIR, steps, warmup, repeats, threads, CHECK_STEPS);
-    FILE *p = popen(cmd, "r");
-    if (!p) {
-        snprintf(r->why, sizeof r->why, "cannot run %s: %s", python, strerror(errno));
-        return;
-    }
-    char line[512], last[512] = "";
-    int got = 0;
-    while (fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = 0;
-        snprintf(last, sizeof last, "%s", line);
-        char key[64];
-        double v;
-        if (!strncmp(line, "skip ", 5)) {
-            snprintf(r->why, sizeof r->why, "%s", line + 5);
-        } else if (sscanf(line, "torch_version %63s", r->torch_version) == 1) {
-        } else if (sscanf(line, "lightning_version %63s", r->lightning_version) == 1) {
-        } else if (sscanf(line, "%63s %lf", key, &v) == 2) {
-            if (!strcmp(key, "plain_loss_first")) r->loss_first = v, got |= 1;
-            if (!strcmp(key, "plain_loss_last")) r->loss_last = v, got |= 2;
-            if (!strcmp(key, "bare_optimizer_step_us")) r->bare = v, got |= 4;
-            if (!strcmp(key, "plain_loop_us")) r->plain = v, got |= 8;
-            if (!strcmp(key, "lightning_loop_us")) r->lightning = v, got |= 16;
-            if (!strcmp(key, "lightning_fit_us")) r->lightning_fit = v, got |= 32;
-        }
-    }
-    int status = pclose(p);
+    int status = run_ref_script(python, cmd, ref_line, r, r->why, sizeof r->why, last, sizeof last);
     if (r->why[0]) return;
-    if (status != 0 || (got & 15) != 15) {
-        snprintf(r->why, sizeof r->why, "bench/ref/trainer.py failed (exit %d): %s",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, last[0] ? last : "no output");
+    if (status != 0 || (r->got & 15) != 15) {
+        ref_script_failed(r->why, sizeof r->why, "trainer.py", status, last);
         return;
     }
-    r->has_lightning = (got & 48) == 48;
+    r->has_lightning = (r->got & 48) == 48;
     r->ok = 1;
 }
 
 /* ---------------------------------------------------------------- main */
 
 static int parse_int(const char *flag, const char *s, int lo, int hi) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr, "bench-trainer: %s expects an integer in %d..%d, got '%s'\n", flag, lo, hi, s);
-        exit(2);
-    }
-    return (int)v;
+    return parse_int_flag("bench-trainer", flag, s, lo, hi);
 }
 
 static void row(const char *what, stats l, double ref, int has_ref) {
