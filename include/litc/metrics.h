@@ -102,6 +102,10 @@ lit_status lit_metric_compute_scalar(lit_metric *m, double *out);
 /* TorchMetrics' forward(): the value on this batch alone, while the batch
  * is also accumulated into the running state. */
 lit_status lit_metric_forward(lit_metric *m, const lit_tensor *preds, const lit_tensor *target, double *batch_value);
+/* The value forward() computed for the last batch (TorchMetrics'
+ * _forward_cache): 1 and *out set when forward() ran since the last reset,
+ * else 0. lit_module_log_metric logs it for on_step. */
+int lit_metric_batch_value(const lit_metric *m, double *out);
 void lit_metric_reset(lit_metric *m);
 /* Merge `src`'s states into `dst` (same class and state shapes; SUM adds,
  * MEAN averages weighted by update counts, CAT appends, MAX/MIN take the
