@@ -74,8 +74,9 @@ lit_progress_bar_params lit_progress_bar_default_params(void);
  * "Validation" bar during validation inside fit (the epoch bar then shows the
  * new validation metrics); "Sanity Checking", "Validation", "Testing" and
  * "Predicting" bars for the other loops, each over the loop's batches summed
- * over its dataloaders. Lightning's "v_num" (the logger's version) is shown
- * once loggers exist. Never fails a run: write errors are ignored.
+ * over its dataloaders. "v_num" (the first logger's version, as Lightning)
+ * comes first when the trainer has a logger. Never fails a run: write errors
+ * are ignored.
  * Errors: LIT_ERR_NOMEM.
  */
 lit_status lit_progress_bar_callback(lit_callback *cb, const lit_progress_bar_params *p);

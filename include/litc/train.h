@@ -53,6 +53,8 @@
 #define LITC_TRAIN_H
 
 #include "data.h"
+#include "loggers.h"
+#include "metrics.h"
 #include "nn.h"
 #include "optim.h"
 #include "sched.h"
@@ -369,6 +371,17 @@ lit_status lit_module_log_scalar_ex(lit_module *m, const char *name, double valu
     lit_module_log_ex((m), (name), (value), &(lit_log_opts){ .lit__pad = 0, __VA_ARGS__ })
 #define lit_module_log_scalar(m, name, value, ...) \
     lit_module_log_scalar_ex((m), (name), (value), &(lit_log_opts){ .lit__pad = 0, __VA_ARGS__ })
+/* self.log(name, metric): a metric object (metrics.h). On step the value
+ * lit_metric_forward computed for this batch is logged (LIT_ERR_STATE when
+ * the metric was only updated); on epoch, at the end of the epoch the
+ * metric's compute() is logged and the metric reset — as Lightning does
+ * with a TorchMetrics Metric. A name keeps one kind (metric or plain
+ * values) within an epoch: LIT_ERR_CONFIG otherwise. The metric is not
+ * owned and must live until the epoch ends. */
+lit_status lit_module_log_metric_ex(lit_module *m, const char *name, lit_metric *metric, const lit_log_opts *o);
+#define lit_module_log_metric(m, name, metric, ...) \
+    lit_module_log_metric_ex((m), (name), (metric), &(lit_log_opts){ .lit__pad = 0, __VA_ARGS__ })
+
 /* self.log_dict: lit_module_log of each (names[i], values[i]) with the same
  * options; stops at the first error. */
 lit_status lit_module_log_dict_ex(lit_module *m, int n, const char *const *names, const lit_tensor *const *values,
@@ -569,6 +582,18 @@ lit_status lit_trainer_new(lit_trainer **out, const lit_trainer_params *p);
 /* Free the trainer, its optimizers/schedulers and callbacks. NULL is a no-op. */
 void lit_trainer_free(lit_trainer *tr);
 
+/* Add a logger (loggers.h; copied, freed with the trainer). Every run sends
+ * it the module's hyperparameters and the logged values with logger on
+ * (see loggers.h for when). LIT_ERR_INVALID_ARG for another version or no
+ * log_metrics, LIT_ERR_NOMEM. */
+lit_status lit_trainer_add_logger(lit_trainer *tr, const lit_logger *lg);
+int lit_trainer_num_loggers(const lit_trainer *tr);
+lit_logger *lit_trainer_logger(lit_trainer *tr, int i); /* asserts the range */
+/* trainer.log_dir: the first logger's log directory (NULL without loggers). */
+const char *lit_trainer_log_dir(lit_trainer *tr);
+/* The first logger's version number (the progress bar's v_num), -1 without. */
+int64_t lit_trainer_logger_version(lit_trainer *tr);
+
 /* Add a callback (copied). LIT_ERR_INVALID_ARG for another version, LIT_ERR_NOMEM. */
 lit_status lit_trainer_add_callback(lit_trainer *tr, const lit_callback *cb);
 int lit_trainer_num_callbacks(const lit_trainer *tr);
@@ -698,6 +723,15 @@ lit_datamodule *lit_trainer_datamodule(const lit_trainer *tr);
  * the running run, or of the last one (the default one the Trainer adds is
  * kept readable until the next run starts); NULL when there is none. */
 lit_callback *lit_trainer_checkpoint_callback(lit_trainer *tr);
+/* The lr schedulers configure_optimizers returned (trainer.lr_scheduler_configs). */
+int lit_trainer_num_schedulers(const lit_trainer *tr);
+const lit_lr_scheduler_config *lit_trainer_scheduler(const lit_trainer *tr, int i); /* asserts the range */
+/* trainer.accumulate_grad_batches = n during fit (GradientAccumulationScheduler
+ * sets it at epoch start): the groups of the running epoch follow the new
+ * value from the next batch on. LIT_ERR_CONFIG for n < 1, or n != 1 with
+ * manual optimization. */
+lit_status lit_trainer_set_accumulate_grad_batches(lit_trainer *tr, int64_t n);
+
 /* trainer.ckpt_path: the checkpoint the running (or last) fit resumed from,
  * NULL when it started fresh. */
 const char *lit_trainer_ckpt_path(const lit_trainer *tr);

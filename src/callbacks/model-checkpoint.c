@@ -651,6 +651,18 @@ static int64_t next_log_version(const char *logs_dir) {
 
 static lit_status resolve_dirpath(mc_state *s, lit_trainer *tr) {
     if (s->dirpath) return LIT_OK;
+    /* Lightning's __resolve_ckpt_dir: <logger.log_dir>/checkpoints when there
+     * is a logger, so checkpoints sit next to that run's logs. */
+    const char *log_dir = lit_trainer_log_dir(tr);
+    if (log_dir) {
+        char *abs_dir = NULL;
+        LIT_TRY(absolute_path(log_dir, &abs_dir));
+        char dir[MC_PATH_MAX];
+        int len = snprintf(dir, sizeof dir, "%s/checkpoints", abs_dir);
+        free(abs_dir);
+        if (len >= (int)sizeof dir) return lit_set_error(LIT_ERR_INVALID_ARG, "ModelCheckpoint: log_dir too long");
+        return set_str(&s->dirpath, dir);
+    }
     const char *root = lit_trainer_get_params(tr)->default_root_dir;
     char *abs_root = NULL;
     LIT_TRY(absolute_path(root && root[0] ? root : ".", &abs_root));

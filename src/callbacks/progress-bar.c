@@ -31,13 +31,20 @@ static lit_progress *bar_of(pbar *s) {
 }
 
 static void update(pbar *s, lit_trainer *tr, int64_t done) {
-    const char *names[MAX_BAR_METRICS];
-    double values[MAX_BAR_METRICS];
-    int n = lit_trainer_metric_count(tr, LIT_METRICS_PROGRESS_BAR);
-    if (n > MAX_BAR_METRICS) n = MAX_BAR_METRICS;
-    for (int i = 0; i < n; i++) {
-        names[i] = lit_trainer_metric_name(tr, LIT_METRICS_PROGRESS_BAR, i);
-        values[i] = lit_trainer_metric_value(tr, LIT_METRICS_PROGRESS_BAR, i);
+    const char *names[MAX_BAR_METRICS + 1];
+    double values[MAX_BAR_METRICS + 1];
+    int n = 0;
+    /* Lightning's get_metrics: the logger's version first, as v_num. */
+    int64_t version = lit_trainer_logger_version(tr);
+    if (version >= 0) {
+        names[n] = "v_num";
+        values[n++] = (double)version;
+    }
+    int k = lit_trainer_metric_count(tr, LIT_METRICS_PROGRESS_BAR);
+    if (k > MAX_BAR_METRICS) k = MAX_BAR_METRICS;
+    for (int i = 0; i < k; i++, n++) {
+        names[n] = lit_trainer_metric_name(tr, LIT_METRICS_PROGRESS_BAR, i);
+        values[n] = lit_trainer_metric_value(tr, LIT_METRICS_PROGRESS_BAR, i);
     }
     lit_progress_update(s->bar, done, n, names, values);
 }

@@ -383,6 +383,7 @@ static lit_status restore_loops(lit_trainer *tr, const lit_checkpoint *ck) {
     LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.accumulate_grad_batches", &acc));
     LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.num_training_batches", &nb));
     LIT_TRY(lit_checkpoint_get_double(ck, "loops.fit_loop.time_elapsed", &tr->time_before));
+    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.batches_that_stepped", &tr->batches_that_stepped));
     if (epoch < 0 || step < 0 || batch < 0 || phase < LIT__POS_BOUNDARY || phase > LIT__POS_EPOCH_END)
         return lit_set_error(LIT_ERR_CORRUPT, "resume: the checkpoint's loop position (epoch %" PRId64 ", batch %" PRId64
                              ", phase %" PRId64 ") is invalid", epoch, batch, phase);

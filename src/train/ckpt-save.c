@@ -134,6 +134,7 @@ static lit_status save_loops(lit_checkpoint *ck, const lit_trainer *tr) {
     LIT_TRY(lit_checkpoint_set_int(ck, "loops.fit_loop.accumulate_grad_batches", tr->p.accumulate_grad_batches));
     LIT_TRY(lit_checkpoint_set_int(ck, "loops.fit_loop.accumulation_pending", mid_accumulation(tr)));
     LIT_TRY(lit_checkpoint_set_int(ck, "loops.fit_loop.num_training_batches", tr->num_training_batches));
+    LIT_TRY(lit_checkpoint_set_int(ck, "loops.fit_loop.batches_that_stepped", tr->batches_that_stepped));
     double elapsed = tr->time_before;
     if (tr->fit && tr->training) elapsed += (tr->clock ? tr->clock(tr->clock_user) : lit_time_now()) - tr->fit_start_time;
     LIT_TRY(lit_checkpoint_set_double(ck, "loops.fit_loop.time_elapsed", elapsed));
@@ -180,8 +181,12 @@ static lit_status save_metric_list(lit_checkpoint *ck, const char *list, const l
 }
 
 static lit_status save_results(lit_checkpoint *ck, const lit_trainer *tr) {
-    LIT_TRY(lit_checkpoint_set_int(ck, "results.train_count", tr->train_results.n));
-    for (int i = 0; i < tr->train_results.n; i++) LIT_TRY(save_result(ck, "train", i, &tr->train_results.items[i]));
+    /* Metric objects keep their state themselves (like TorchMetrics' non-
+     * persistent states): a resumed epoch computes them from the resume on. */
+    int n = 0;
+    for (int i = 0; i < tr->train_results.n; i++)
+        if (!tr->train_results.items[i].metric) LIT_TRY(save_result(ck, "train", n++, &tr->train_results.items[i]));
+    LIT_TRY(lit_checkpoint_set_int(ck, "results.train_count", n));
     LIT_TRY(save_metric_list(ck, "callback_metrics", &tr->callback_metrics));
     LIT_TRY(save_metric_list(ck, "logged_metrics", &tr->logged_metrics));
     return save_metric_list(ck, "progress_bar_metrics", &tr->pbar_metrics);

@@ -164,8 +164,13 @@ static lit_status run_eval(lit_trainer *tr, lit__eval_kind kind, lit_dataloader 
     tr->log_ctx = LIT__CTX_EVAL;
     if (val) LIT_TRY(LIT__STAGE_HOOK(tr, on_validation_epoch_end));
     else LIT_TRY(LIT__STAGE_HOOK(tr, on_test_epoch_end));
-    if (tr->sanity_checking) lit__results_clear(&tr->eval_results);
-    else lit__results_publish_epoch(tr, &tr->eval_results);
+    if (tr->sanity_checking) {
+        lit__results_clear(&tr->eval_results);
+    } else {
+        lit__results_publish_epoch(tr, &tr->eval_results);
+        /* update_eval_epoch_metrics: at the step the fit has reached. */
+        lit__loggers_flush_epoch(tr, tr->batches_that_stepped);
+    }
     if (val) LIT_TRY(LIT__STAGE_HOOK(tr, on_validation_end));
     else LIT_TRY(LIT__STAGE_HOOK(tr, on_test_end));
     /* Lightning restores the mode the module had before evaluation. */

@@ -184,9 +184,18 @@ static lit_status batch_hooks(lit_trainer *tr, lit_batch *b, int64_t i, int *ski
 /* on_advance_end of batch i from `phase` on: its validation check, then the
  * plateau schedulers of the step interval and the stop checks. A resume
  * enters here at the phase its checkpoint recorded. */
+/* Batches that advance Lightning's logger step: those that stepped the
+ * optimizer, or every batch with manual optimization. */
+static int counts_for_loggers(const lit_trainer *tr, int64_t i) {
+    return !tr->module->automatic_optimization || steps_after(tr, i);
+}
+
 static lit_status after_batch(lit_trainer *tr, fit_data *fd, int64_t i, lit__pos_phase phase, int *end_epoch) {
     if (is_last_batch(tr, i)) fd->epoch_complete = 1;
     if (phase == LIT__POS_AFTER_BATCH) {
+        /* update_train_step_metrics: before validation, at the step not yet counted. */
+        if (counts_for_loggers(tr, i)) lit__loggers_flush_step(tr);
+        else lit__metrics_clear(&tr->step_log);
         int stop_now = tr->should_stop && can_stop_early(tr);
         if (fd->val_enabled && (tr->current_epoch + 1) % tr->p.check_val_every_n_epoch == 0 &&
             ((i + 1) % tr->val_check_batch == 0 || stop_now)) {
@@ -195,6 +204,7 @@ static lit_status after_batch(lit_trainer *tr, fit_data *fd, int64_t i, lit__pos
         }
     }
     if (steps_after(tr, i)) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_STEP, 1));
+    if (counts_for_loggers(tr, i)) tr->batches_that_stepped++;
     tr->pos = (lit__fit_pos){ .batch = i + 1, .phase = LIT__POS_BOUNDARY };
     if (max_steps_reached(tr) || (tr->should_stop && can_stop_early(tr)) || is_last_batch(tr, i)) *end_epoch = 1;
     return LIT_OK;
@@ -252,6 +262,8 @@ static lit_status epoch_end(lit_trainer *tr, fit_data *fd, int run_hooks, int64_
     lit__results_publish_epoch(tr, &tr->train_results);
     /* fit_loop.py on_advance_end: plateau schedulers only after a whole epoch. */
     if (fd->epoch_complete) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_EPOCH, 1));
+    /* update_train_epoch_metrics, at the step of the epoch's last batch. */
+    lit__loggers_flush_epoch(tr, tr->batches_that_stepped - 1);
     /* An epoch cut short (max_steps, should_stop) is where a later fit with
      * larger limits continues: at its next batch, not at the next epoch. */
     if (fd->epoch_complete) {
@@ -374,6 +386,7 @@ lit_status lit__run_fit(lit_trainer *tr) {
     tr->time_before = 0;
     tr->pos = (lit__fit_pos){ 0 };
     tr->pos_epoch = tr->current_epoch;
+    tr->batches_that_stepped = 0;
     if (tr->p.handle_signals) lit__signals_install();
     lit_status st = run_fit(tr, &fd);
     if (tr->p.handle_signals) lit__signals_restore();
@@ -388,6 +401,7 @@ static lit_status run_fit(lit_trainer *tr, fit_data *fd) {
     tr->fx = NULL;
     tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
     LIT_TRY(LIT__STAGE_HOOK(tr, on_fit_start));
+    lit__loggers_log_hparams(tr); /* Lightning's _log_hyperparams, after on_fit_start */
     /* Lightning: restore_training_state after on_fit_start, before the sanity check. */
     LIT_TRY(lit__resume_training_state(tr));
     fd->val_enabled = val_enabled(tr);

@@ -95,18 +95,24 @@ void lit__results_free(lit__results *r) {
     memset(r, 0, sizeof *r);
 }
 
-static void publish(lit_trainer *tr, const lit__result *res, const char *key, double v) {
+/* `epoch_level`: an epoch's reduced value (else a step's); the loggers get
+ * each through their own list (logger-connector.c). */
+static void publish(lit_trainer *tr, const lit__result *res, const char *key, double v, int epoch_level) {
     lit__metrics_set(&tr->callback_metrics, key, v);
-    if (res->opts.logger > 0) lit__metrics_set(&tr->logged_metrics, key, v);
+    if (res->opts.logger > 0) {
+        lit__metrics_set(&tr->logged_metrics, key, v);
+        if (tr->n_loggers) lit__metrics_set(epoch_level ? &tr->epoch_log : &tr->step_log, key, v);
+    }
     if (res->opts.prog_bar > 0) lit__metrics_set(&tr->pbar_metrics, key, v);
 }
 
 static void publish_suffixed(lit_trainer *tr, const lit__result *res, const char *suffix, double v) {
     int both = res->opts.on_step > 0 && res->opts.on_epoch > 0;
-    if (!both) { publish(tr, res, res->name, v); return; }
+    int epoch_level = !strcmp(suffix, "_epoch");
+    if (!both) { publish(tr, res, res->name, v, epoch_level); return; }
     char key[LIT_NAME_MAX + 8];
     snprintf(key, sizeof key, "%s%s", res->name, suffix);
-    publish(tr, res, key, v);
+    publish(tr, res, key, v, epoch_level);
     /* callback_metrics also holds the plain name with the latest value. */
     lit__metrics_set(&tr->callback_metrics, res->name, v);
 }
@@ -181,7 +187,15 @@ static lit_status resolve_levels(const lit_trainer *tr, const char *name, const 
     return LIT_OK;
 }
 
+static lit_status log_value(lit_module *m, const char *name, double value, lit_metric *metric,
+                            const lit_log_opts *o);
+
 lit_status lit_module_log_scalar_ex(lit_module *m, const char *name, double value, const lit_log_opts *o) {
+    return log_value(m, name, value, NULL, o);
+}
+
+static lit_status log_value(lit_module *m, const char *name, double value, lit_metric *metric,
+                            const lit_log_opts *o) {
     LIT_ASSERT(m && name && o, "lit_module_log: module, name and options must not be NULL");
     lit_trainer *tr = m->trainer;
     if (!tr) return lit_set_error(LIT_ERR_STATE, "log(\"%s\"): called outside a Trainer hook or step", name);
@@ -215,6 +229,11 @@ lit_status lit_module_log_scalar_ex(lit_module *m, const char *name, double valu
             return lit_set_error(LIT_ERR_CONFIG,
                                  "log(\"%s\"): logged again with different on_step/on_epoch/reduce_fx in this epoch",
                                  name);
+        if (it->metric != metric)
+            return lit_set_error(LIT_ERR_CONFIG,
+                                 "log(\"%s\"): this name holds %s in this epoch and is now logged with %s; use one "
+                                 "kind per name",
+                                 name, it->metric ? "a metric" : "plain values", metric ? "a metric" : "a plain value");
     } else {
         if (res->n == res->cap) {
             int cap = res->cap ? 2 * res->cap : 16;
@@ -230,6 +249,7 @@ lit_status lit_module_log_scalar_ex(lit_module *m, const char *name, double valu
         it = &res->items[res->n++];
         memset(it, 0, sizeof *it);
         it->name = copy;
+        it->metric = metric;
         it->opts = r;
         it->max = -INFINITY;
         it->min = INFINITY;

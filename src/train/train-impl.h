@@ -6,6 +6,8 @@
 #ifndef LITC_TRAIN_IMPL_H
 #define LITC_TRAIN_IMPL_H
 
+#include "litc/loggers.h"
+#include "litc/metrics.h"
 #include "litc/train.h"
 
 /* Which hook is running: decides lit_module_log's defaults and which results
@@ -20,6 +22,7 @@ typedef enum {
 /* One logged key of an epoch (Lightning's _ResultMetric). */
 typedef struct {
     char *name;
+    lit_metric *metric;   /* logged as a metric object: computed and reset at epoch end */
     lit_log_opts opts;    /* resolved: on_step/on_epoch/logger are 1 or -1 */
     double last;          /* last value logged (for on_step) */
     double wsum, wcount;  /* batch-size weighted sum / total weight (mean) */
@@ -125,6 +128,14 @@ struct lit_trainer {
     lit_tensor **preds[LIT_MAX_DATALOADERS];
     lit__results train_results, eval_results;
     lit__metric_list callback_metrics, logged_metrics, pbar_metrics;
+
+    /* logger connector (logger-connector.c) */
+    lit_logger *loggers;
+    int n_loggers, cap_loggers;
+    int *logger_failed;         /* a logger that failed once is not called again */
+    lit__metric_list step_log;  /* this batch's values for the loggers */
+    lit__metric_list epoch_log; /* the last epoch's reduced values for the loggers */
+    int64_t batches_that_stepped; /* Lightning's step for loggers */
 };
 
 /* ---- hooks.c: call a callback hook on every callback, then the module's.
@@ -220,6 +231,16 @@ void lit__resume_end(lit_trainer *tr);
 void lit__signals_install(void);
 void lit__signals_restore(void);
 int lit__signal_pending(void); /* the signal received, 0 when none */
+
+/* ---- logger-connector.c */
+void lit__loggers_free(lit_trainer *tr);
+void lit__loggers_add_defaults(lit_trainer *tr);
+void lit__loggers_log_hparams(lit_trainer *tr);
+/* Send step_log (after a batch that stepped, when due) / epoch_log with
+ * "epoch" added, then clear the list. */
+void lit__loggers_flush_step(lit_trainer *tr);
+void lit__loggers_flush_epoch(lit_trainer *tr, int64_t step);
+void lit__loggers_finalize(lit_trainer *tr, const char *status);
 
 /* ---- params.c */
 void lit__resolve_params(lit_trainer *tr);

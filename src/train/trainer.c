@@ -73,6 +73,7 @@ void lit_trainer_free(lit_trainer *tr) {
     lit__metrics_free(&tr->logged_metrics);
     lit__metrics_free(&tr->pbar_metrics);
     if (tr->module && tr->module->trainer == tr) tr->module->trainer = NULL;
+    lit__loggers_free(tr);
     lit_arena_free(tr->step_arena);
     lit_arena_free(tr->pred_arena);
     free(tr);
@@ -115,6 +116,22 @@ int64_t lit_trainer_num_training_batches(const lit_trainer *tr) { return tr->num
 int64_t lit_trainer_num_val_batches(const lit_trainer *tr) { return tr->num_val_batches; }
 int64_t lit_trainer_num_eval_batches(const lit_trainer *tr) { return tr->num_eval_batches; }
 lit_datamodule *lit_trainer_datamodule(const lit_trainer *tr) { return tr->dm; }
+
+int lit_trainer_num_schedulers(const lit_trainer *tr) { return tr->optim.n_schedulers; }
+const lit_lr_scheduler_config *lit_trainer_scheduler(const lit_trainer *tr, int i) {
+    LIT_ASSERT(i >= 0 && i < tr->optim.n_schedulers, "lit_trainer_scheduler: index %d of %d", i,
+               tr->optim.n_schedulers);
+    return &tr->optim.schedulers[i];
+}
+
+lit_status lit_trainer_set_accumulate_grad_batches(lit_trainer *tr, int64_t n) {
+    if (n < 1) return lit_set_error(LIT_ERR_CONFIG, "accumulate_grad_batches=%lld: must be >= 1", (long long)n);
+    if (n != 1 && tr->module && !tr->module->automatic_optimization)
+        return lit_set_error(LIT_ERR_CONFIG, "accumulate_grad_batches=%lld: not supported with manual optimization",
+                             (long long)n);
+    tr->p.accumulate_grad_batches = n;
+    return LIT_OK;
+}
 
 static int find_callback(const lit_trainer *tr, const char *name) {
     for (int i = 0; i < tr->n_callbacks; i++)
@@ -214,6 +231,7 @@ static lit_status fetch_eval_loaders(lit_trainer *tr, lit_stage stage, lit_datal
 
 static lit_status stage_body(lit_trainer *tr, lit_stage stage) {
     if (stage == LIT_STAGE_FIT) return lit__run_fit(tr);
+    if (stage != LIT_STAGE_PREDICT) lit__loggers_log_hparams(tr);
     lit_dataloader *dls[LIT_MAX_DATALOADERS];
     int n = 0;
     LIT_TRY(fetch_eval_loaders(tr, stage, dls, &n));
@@ -293,6 +311,7 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
         st = teardown_hooks(tr, stage);
         if (st < 0) lit__call_on_exception(tr, st);
     }
+    lit__loggers_finalize(tr, st == LIT_ERR_INTERRUPTED ? "interrupted" : st < 0 ? "failed" : "success");
     /* configure_callbacks' callbacks and the defaults belong to this run only. */
     retire_run_callbacks(tr, n_cb);
     return st < 0 ? st : LIT_OK;

@@ -1,0 +1,126 @@
+/*
+ * src/train/logger-connector.c — Lightning's logger connector: the
+ * Trainer's loggers (loggers.h), what they are sent and when.
+ *
+ * Step values go out after a training batch that stepped the optimizer
+ * (every batch with manual optimization) when (batches_that_stepped + 1) is
+ * a multiple of log_every_n_steps, or when the fit is stopping, at step =
+ * batches_that_stepped; epoch values after each train epoch (step = the
+ * last batch's) and each validation/test run, with "epoch" added. A logger
+ * that fails is reported once and not called again: logging never fails a
+ * run (loggers.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "train/train-impl.h"
+
+lit_status lit_trainer_add_logger(lit_trainer *tr, const lit_logger *lg) {
+    LIT_ASSERT(tr && lg, "lit_trainer_add_logger: NULL trainer or logger");
+    if (lg->version != LIT_LOGGER_VERSION)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "logger %s: version %d, this litc expects %d (LIT_LOGGER_VERSION)",
+                             lg->name ? lg->name : "?", lg->version, LIT_LOGGER_VERSION);
+    if (!lg->log_metrics)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "logger %s: log_metrics is required", lg->name ? lg->name : "?");
+    if (tr->n_loggers == tr->cap_loggers) {
+        int cap = tr->cap_loggers ? 2 * tr->cap_loggers : 4;
+        lit_logger *g = realloc(tr->loggers, (size_t)cap * sizeof *g);
+        int *f = g ? realloc(tr->logger_failed, (size_t)cap * sizeof *f) : NULL;
+        if (g) tr->loggers = g;
+        if (!g || !f) return lit_set_error(LIT_ERR_NOMEM, "lit_trainer_add_logger: out of memory");
+        tr->logger_failed = f;
+        tr->cap_loggers = cap;
+    }
+    tr->loggers[tr->n_loggers] = *lg;
+    tr->logger_failed[tr->n_loggers] = 0;
+    tr->n_loggers++;
+    return LIT_OK;
+}
+
+int lit_trainer_num_loggers(const lit_trainer *tr) { return tr->n_loggers; }
+
+lit_logger *lit_trainer_logger(lit_trainer *tr, int i) {
+    LIT_ASSERT(i >= 0 && i < tr->n_loggers, "lit_trainer_logger: index %d of %d", i, tr->n_loggers);
+    return &tr->loggers[i];
+}
+
+const char *lit_trainer_log_dir(lit_trainer *tr) {
+    if (tr->n_loggers == 0 || !tr->loggers[0].log_dir) return NULL;
+    return tr->loggers[0].log_dir(&tr->loggers[0]);
+}
+
+int64_t lit_trainer_logger_version(lit_trainer *tr) {
+    if (tr->n_loggers == 0 || !tr->loggers[0].version_number) return -1;
+    return tr->loggers[0].version_number(&tr->loggers[0]);
+}
+
+void lit__loggers_free(lit_trainer *tr) {
+    for (int i = tr->n_loggers - 1; i >= 0; i--)
+        if (tr->loggers[i].free) tr->loggers[i].free(&tr->loggers[i]);
+    free(tr->loggers);
+    free(tr->logger_failed);
+    tr->loggers = NULL;
+    tr->logger_failed = NULL;
+    tr->n_loggers = tr->cap_loggers = 0;
+    lit__metrics_free(&tr->step_log);
+    lit__metrics_free(&tr->epoch_log);
+}
+
+/* One logger call's outcome: a failure is reported once, then that logger
+ * is left alone for the rest of the trainer's life. */
+static void checked(lit_trainer *tr, int i, lit_status st, const char *what) {
+    if (st >= 0) return;
+    tr->logger_failed[i] = 1;
+    lit_logf(LIT_LOG_ERROR, "logger %s failed in %s and is switched off for this trainer (training goes on): %s",
+             tr->loggers[i].name ? tr->loggers[i].name : "?", what, lit_last_error());
+    lit_clear_error();
+}
+
+void lit__loggers_log_hparams(lit_trainer *tr) {
+    if (!tr->n_loggers || !tr->module) return;
+    lit_module *m = tr->module;
+    lit_logger_hparam *hp = calloc((size_t)(m->n_hparams ? m->n_hparams : 1), sizeof *hp);
+    if (!hp) return;
+    for (int k = 0; k < m->n_hparams; k++)
+        hp[k] = (lit_logger_hparam){ .name = m->hparams[k].name, .kind = (int)m->hparams[k].kind,
+                                     .i = m->hparams[k].i, .d = m->hparams[k].d, .s = m->hparams[k].s };
+    for (int i = 0; i < tr->n_loggers; i++) {
+        lit_logger *lg = &tr->loggers[i];
+        if (tr->logger_failed[i] || !lg->log_hyperparams) continue;
+        checked(tr, i, lg->log_hyperparams(lg, m->n_hparams, hp), "log_hyperparams");
+    }
+    free(hp);
+}
+
+/* names/values of `l` plus "epoch", to every working logger, then save. */
+static void send(lit_trainer *tr, lit__metric_list *l, int64_t step) {
+    if (l->n == 0) return;
+    lit__metrics_set(l, "epoch", (double)tr->current_epoch);
+    for (int i = 0; i < tr->n_loggers; i++) {
+        lit_logger *lg = &tr->loggers[i];
+        if (tr->logger_failed[i]) continue;
+        checked(tr, i, lg->log_metrics(lg, l->n, (const char *const *)l->names, l->values, step), "log_metrics");
+        if (!tr->logger_failed[i] && lg->save) checked(tr, i, lg->save(lg), "save");
+    }
+    lit__metrics_clear(l);
+}
+
+void lit__loggers_flush_step(lit_trainer *tr) {
+    const int64_t n = tr->p.log_every_n_steps;
+    int due = (n > 0 && (tr->batches_that_stepped + 1) % n == 0) || tr->should_stop;
+    if (due && tr->n_loggers && !tr->sanity_checking) send(tr, &tr->step_log, tr->batches_that_stepped);
+    lit__metrics_clear(&tr->step_log);
+}
+
+void lit__loggers_flush_epoch(lit_trainer *tr, int64_t step) {
+    if (tr->n_loggers && !tr->sanity_checking) send(tr, &tr->epoch_log, step < 0 ? 0 : step);
+    lit__metrics_clear(&tr->epoch_log);
+}
+
+void lit__loggers_finalize(lit_trainer *tr, const char *status) {
+    for (int i = 0; i < tr->n_loggers; i++) {
+        lit_logger *lg = &tr->loggers[i];
+        if (tr->logger_failed[i] || !lg->finalize) continue;
+        checked(tr, i, lg->finalize(lg, status), "finalize");
+    }
+}
