@@ -15,33 +15,12 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "tmp-dir.h"
 #include "io/checkpoint-impl.h"
 
 static char dir[64];
 
-static const char *path_in(const char *name) {
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
-
-static int files_in_dir(void) {
-    DIR *d = opendir(dir);
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (e->d_name[0] != '.') n++;
-    if (d) closedir(d);
-    return n;
-}
-
-static void clear_dir(void) {
-    DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (e->d_name[0] != '.') unlink(path_in(e->d_name));
-    if (d) closedir(d);
-}
+static const char *path_in(const char *name) { return join(dir, name); }
 
 /* A checkpoint with two tensors and a few values; w holds `fill`. */
 static lit_checkpoint *sample(lit_tensor **w, lit_tensor **steps, float fill) {
@@ -126,7 +105,7 @@ TEST(value_errors_name_the_key) {
     CHECK_EQ_INT(lit_checkpoint_set_string(ck, "checksum", "mine"), LIT_OK);
     CHECK_EQ_INT(lit_checkpoint_save(ck, path_in("r.ckpt")), LIT_ERR_INVALID_ARG);
     CHECK_STR_CONTAINS(lit_last_error(), "\"checksum\" is reserved");
-    CHECK_EQ_INT(files_in_dir(), 0);
+    CHECK_EQ_INT(count_files(dir), 0);
     lit_checkpoint_remove(ck, "checksum");
     CHECK(!lit_checkpoint_has(ck, "checksum"));
     lit_checkpoint_free(ck);
@@ -223,7 +202,7 @@ TEST(file_is_safetensors_with_json_metadata) {
     CHECK_STR_CONTAINS(lit_safetensors_meta(st, "checksum"), "crc32c:");
     CHECK(lit_safetensors_find(st, "state_dict.layer.weight") != NULL);
     lit_safetensors_free(st);
-    CHECK_EQ_INT(files_in_dir(), 1); /* no temporary file left */
+    CHECK_EQ_INT(count_files(dir), 1); /* no temporary file left */
 }
 
 TEST(damage_is_refused_by_the_checksum) {
@@ -369,7 +348,7 @@ static void check_old_survives(const char *why) {
     CHECK_EQ_INT(lit_checkpoint_read_tensor(ck, "state_dict.layer.weight", w), LIT_OK);
     CHECK_MSG(lit_f32(w)[0] == 1.0f, "%s: the old checkpoint was replaced by a broken one", why);
     lit_checkpoint_free(ck);
-    CHECK_MSG(files_in_dir() == 1, "%s: %d files in the directory (a temporary file left?)", why, files_in_dir());
+    CHECK_MSG(count_files(dir) == 1, "%s: %d files in the directory (a temporary file left?)", why, count_files(dir));
 }
 
 static int64_t saved_size(void) {
@@ -380,7 +359,7 @@ static int64_t saved_size(void) {
 }
 
 TEST(a_failed_or_killed_write_leaves_the_old_checkpoint) {
-    clear_dir();
+    clear_dir(dir);
     lit_tensor *w, *steps;
     lit_checkpoint *old = sample(&w, &steps, 1.0f);
     CHECK_EQ_INT(lit_checkpoint_save(old, path_in("safe.ckpt")), LIT_OK);
@@ -463,23 +442,23 @@ int main(void) {
         return 1;
     }
     RUN(values_round_trip_exactly);
-    clear_dir();
+    clear_dir(dir);
     RUN(value_errors_name_the_key);
-    clear_dir();
+    clear_dir(dir);
     RUN(scopes_take_literal_names);
     RUN(tensors_round_trip_with_checked_shapes);
-    clear_dir();
+    clear_dir(dir);
     RUN(file_is_safetensors_with_json_metadata);
-    clear_dir();
+    clear_dir(dir);
     RUN(damage_is_refused_by_the_checksum);
-    clear_dir();
+    clear_dir(dir);
     RUN(format_and_version_are_checked);
-    clear_dir();
+    clear_dir(dir);
     RUN(the_documented_checksum_and_hostile_metadata);
     RUN(fuzz_corpus_replays);
-    clear_dir();
+    clear_dir(dir);
     RUN(a_failed_or_killed_write_leaves_the_old_checkpoint);
-    clear_dir();
+    clear_dir(dir);
     RUN(unwritable_directory_is_an_io_error);
     rmdir(dir);
     return harness_summary();

@@ -6,165 +6,17 @@
  * in each test, as is the state round trip through a checkpoint and a
  * resume from ModelCheckpoint's last.ckpt.
  */
-#define _GNU_SOURCE
-#include <dirent.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "harness.h"
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-static void rm_rf(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
-
-/* ---------------------------------------------------------------- data: 4 training samples, 2 validation */
-
-#define D_IN 2
-
-static lit_status ds_get(void *user, int64_t i, lit_sample *out, lit_arena *a) {
-    (void)user;
-    lit_tensor *x = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ D_IN }, 1);
-    lit_tensor *y = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ 1 }, 1);
-    lit_f32(x)[0] = (float)(i % 3) - 1.0f;
-    lit_f32(x)[1] = (float)(i % 2);
-    lit_f32(y)[0] = 0.5f * lit_f32(x)[0] - lit_f32(x)[1] + 0.25f;
-    out->n = 2;
-    out->fields[0] = (lit_field){ .name = "x", .kind = LIT_FIELD_TENSOR, .tensor = x };
-    out->fields[1] = (lit_field){ .name = "y", .kind = LIT_FIELD_TENSOR, .tensor = y };
-    return LIT_OK;
-}
-static int64_t ds_len(void *user) { return *(int64_t *)user; }
-
-typedef struct {
-    int64_t n_train, n_val;
-    lit_dataloader *train, *val;
-} dm_state;
-
-static lit_dataloader *make_loader(int64_t *n) {
-    lit_dataset ds = { .version = LIT_DATASET_VERSION, .len = ds_len, .get = ds_get, .user = n };
-    lit_dataloader_params p = lit_dataloader_default_params();
-    p.batch_size = 2;
-    return lit_dataloader_new(&ds, &p);
-}
-static lit_dataloader *dm_train(void *u) {
-    dm_state *s = u;
-    if (!s->train) s->train = make_loader(&s->n_train);
-    return s->train;
-}
-static int dm_val(void *u, lit_dataloader **out) {
-    dm_state *s = u;
-    if (!s->val) s->val = make_loader(&s->n_val);
-    out[0] = s->val;
-    return 1;
-}
-
-/* ---------------------------------------------------------------- module: linear regression, scripted val/loss */
-
-#define MAX_SCRIPT 16
-
-typedef struct {
-    lit_param_store *ps;
-    lit_tensor *w, *b;
-    int n_script;
-    double script[MAX_SCRIPT]; /* val/loss at epoch e (the last value repeats) */
-    int fail_epoch;            /* training_step fails at batch 0 of this epoch (-1 never) */
-    const char *extra_name;    /* a second validation metric (or NULL) */
-    int per_validation;        /* index the script by validation run (not sanity) instead of epoch */
-    int64_t n_val_runs;        /* validations outside the sanity check so far */
-    int64_t epochs_run;        /* on_train_epoch_end calls */
-} model;
-
-static lit_tensor *loss_of(model *md, lit_batch *b) {
-    lit_tensor *pred = lit_add(lit_matmul(lit_batch_get(b, "x"), md->w), md->b);
-    return lit_mse_loss(pred, lit_batch_get(b, "y"), LIT_REDUCTION_MEAN);
-}
-static lit_status train_step(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
-    model *md = m->user;
-    if (lit_module_current_epoch(m) == md->fail_epoch && i == 0)
-        return lit_set_error(LIT_ERR_DATA, "scripted failure at epoch %d", md->fail_epoch);
-    *loss = loss_of(md, b);
-    return lit_module_log(m, "train_loss", *loss);
-}
-static double scripted(const model *md, int64_t epoch) {
-    return md->script[epoch < md->n_script ? epoch : md->n_script - 1];
-}
-static lit_status val_step(lit_module *m, lit_batch *b, int64_t i, int dl, lit_tensor **out) {
-    (void)b, (void)i, (void)dl, (void)out;
-    model *md = m->user;
-    int64_t at = md->per_validation ? md->n_val_runs : lit_module_current_epoch(m);
-    LIT_TRY(lit_module_log_scalar(m, "val/loss", scripted(md, at)));
-    if (md->extra_name) LIT_TRY(lit_module_log_scalar(m, md->extra_name, 1.0 - scripted(md, at)));
-    return LIT_OK;
-}
-static lit_status val_end(lit_module *m) {
-    if (!lit_trainer_sanity_checking(m->trainer)) ((model *)m->user)->n_val_runs++;
-    return LIT_OK;
-}
-static lit_status epoch_end(lit_module *m) {
-    ((model *)m->user)->epochs_run++;
-    return LIT_OK;
-}
-static lit_status configure(lit_module *m, lit_optim_config *cfg) {
-    int n;
-    lit_tensor **p = lit_param_store_trainable(m->params, &n);
-    lit_sgd_params sp = lit_sgd_default_params();
-    sp.lr = 0.05;
-    return lit_optim_config_add(cfg, lit_sgd_new(&sp, p, n));
-}
-
-static const lit_module_vtable VT = { .version = LIT_MODULE_VERSION, .training_step = train_step,
-                                      .validation_step = val_step, .configure_optimizers = configure,
-                                      .on_validation_end = val_end, .on_train_epoch_end = epoch_end };
-
-typedef struct {
-    dm_state s;
-    model md;
-    lit_module m;
-    lit_trainer *tr;
-} run_t;
-
-static void run_init(run_t *r, const double *script, int n, const lit_module_vtable *vt) {
-    memset(r, 0, sizeof *r);
-    r->s = (dm_state){ .n_train = 4, .n_val = 2 };
-    r->md.ps = lit_param_store_new("m");
-    r->md.w = lit_param_store_new_param(r->md.ps, NULL, "w", 2, (const int64_t[]){ D_IN, 1 });
-    r->md.b = lit_param_store_new_param(r->md.ps, NULL, "b", 1, (const int64_t[]){ 1 });
-    lit_f32(r->md.w)[0] = 0.1f, lit_f32(r->md.w)[1] = -0.2f, lit_f32(r->md.b)[0] = 0.0f;
-    r->md.n_script = n;
-    for (int i = 0; i < n; i++) r->md.script[i] = script[i];
-    r->md.fail_epoch = -1;
-    lit_module_init(&r->m, vt ? vt : &VT, r->md.ps, &r->md);
-}
+#include "scripted-fit.h"
 
 static lit_trainer_params params_epochs(int64_t epochs) {
     lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = epochs;
     return p;
 }
-
-/* Fit with the callbacks (copied into a new trainer kept in r->tr). */
-static lit_status run_fit(run_t *r, const lit_trainer_params *p, lit_callback *cbs, int n_cb, const char *ckpt) {
-    lit_datamodule dm = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = dm_train,
-                          .val_dataloaders = dm_val, .user = &r->s };
-    r->tr = NULL;
-    CHECK_EQ_INT(lit_trainer_new(&r->tr, p), LIT_OK);
-    for (int i = 0; i < n_cb; i++) CHECK_EQ_INT(lit_trainer_add_callback(r->tr, &cbs[i]), LIT_OK);
-    return lit_trainer_fit(r->tr, &r->m, &dm, ckpt);
-}
-static void run_free(run_t *r) {
-    lit_trainer_free(r->tr);
-    lit_module_deinit(&r->m);
-    lit_param_store_free(r->md.ps);
-    lit_dataloader_free(r->s.train);
-    lit_dataloader_free(r->s.val);
-}
-
 
 static lit_callback make_es(const lit_early_stopping_params *p) {
     lit_callback cb;
@@ -505,8 +357,7 @@ TEST(state_round_trip_and_resume) {
     static const double s[] = { 0.5, 0.375, 0.4375, 0.40625, 0.390625, 0.1 };
     lit_early_stopping_params ep = lit_early_stopping_default_params();
     ep.monitor = "val/loss";
-    char dir[] = "/tmp/litc-es-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    char *dir = make_tmp_dir("es");
     lit_model_checkpoint_params mp = lit_model_checkpoint_default_params();
     mp.dirpath = dir;
     mp.save_last = 1;

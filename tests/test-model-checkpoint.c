@@ -6,197 +6,19 @@
  * (2 training batches per epoch, so epoch e ends at global step 2(e+1));
  * the expectations are worked out by hand in each test.
  */
-#define _GNU_SOURCE
-#include <dirent.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "harness.h"
+#include "scripted-fit.h"
 
-/* ---------------------------------------------------------------- temporary folders */
+static char *make_tmp(void) { return make_tmp_dir("mc"); }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-static void rm_rf(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
-
-static char *make_tmp(void) {
-    static char buf[8][256];
-    static int next;
-    char *b = buf[next++ % 8];
-    snprintf(b, 256, "/tmp/litc-mc-XXXXXX");
-    CHECK(mkdtemp(b) != NULL);
-    return b;
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* The files under dir (recursive, relative, sorted) joined by ",". */
-static void list_rec(const char *root, const char *rel, char **names, int *n) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s%s%s", root, rel[0] ? "/" : "", rel);
-    DIR *d = opendir(path);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char r[1024], full[2048];
-        snprintf(r, sizeof r, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
-        snprintf(full, sizeof full, "%s/%s", root, r);
-        struct stat st;
-        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) list_rec(root, r, names, n);
-        else if (*n < 64) names[(*n)++] = strdup(r);
-    }
-    closedir(d);
-}
-static const char *files_in(const char *dir) {
-    static char out[4096];
-    char *names[64];
-    int n = 0;
-    list_rec(dir, "", names, &n);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
-    out[0] = 0;
-    for (int i = 0; i < n; i++) {
-        strcat(out, i ? "," : "");
-        strcat(out, names[i]);
-        free(names[i]);
-    }
-    return out;
-}
-static const char *join(const char *dir, const char *name) {
-    static char buf[4][1024];
-    static int next;
-    char *b = buf[next++ % 4];
-    snprintf(b, 1024, "%s/%s", dir, name);
-    return b;
-}
-static int exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-/* ---------------------------------------------------------------- data: 4 training samples, 2 validation */
-
-#define D_IN 2
-
-static lit_status ds_get(void *user, int64_t i, lit_sample *out, lit_arena *a) {
-    (void)user;
-    lit_tensor *x = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ D_IN }, 1);
-    lit_tensor *y = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ 1 }, 1);
-    lit_f32(x)[0] = (float)(i % 3) - 1.0f;
-    lit_f32(x)[1] = (float)(i % 2);
-    lit_f32(y)[0] = 0.5f * lit_f32(x)[0] - lit_f32(x)[1] + 0.25f;
-    out->n = 2;
-    out->fields[0] = (lit_field){ .name = "x", .kind = LIT_FIELD_TENSOR, .tensor = x };
-    out->fields[1] = (lit_field){ .name = "y", .kind = LIT_FIELD_TENSOR, .tensor = y };
-    return LIT_OK;
-}
-static int64_t ds_len(void *user) { return *(int64_t *)user; }
-
-typedef struct {
-    int64_t n_train, n_val;
-    lit_dataloader *train, *val;
-} dm_state;
-
-static lit_dataloader *make_loader(int64_t *n) {
-    lit_dataset ds = { .version = LIT_DATASET_VERSION, .len = ds_len, .get = ds_get, .user = n };
-    lit_dataloader_params p = lit_dataloader_default_params();
-    p.batch_size = 2;
-    return lit_dataloader_new(&ds, &p);
-}
-static lit_dataloader *dm_train(void *u) {
-    dm_state *s = u;
-    if (!s->train) s->train = make_loader(&s->n_train);
-    return s->train;
-}
-static int dm_val(void *u, lit_dataloader **out) {
-    dm_state *s = u;
-    if (!s->val) s->val = make_loader(&s->n_val);
-    out[0] = s->val;
-    return 1;
-}
-
-/* ---------------------------------------------------------------- module: linear regression, scripted val/loss */
-
-#define MAX_SCRIPT 16
-
-typedef struct {
-    lit_param_store *ps;
-    lit_tensor *w, *b;
-    int n_script;
-    double script[MAX_SCRIPT]; /* val/loss at epoch e (the last value repeats) */
-    int fail_epoch;            /* training_step fails at batch 0 of this epoch (-1 never) */
-    const char *extra_name;    /* a second validation metric (or NULL) */
-    int fail_save_epoch;       /* on_save_checkpoint fails in this epoch (-1 never) */
-} model;
-
-static lit_tensor *loss_of(model *md, lit_batch *b) {
-    lit_tensor *pred = lit_add(lit_matmul(lit_batch_get(b, "x"), md->w), md->b);
-    return lit_mse_loss(pred, lit_batch_get(b, "y"), LIT_REDUCTION_MEAN);
-}
-static lit_status train_step(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
-    model *md = m->user;
-    if (lit_module_current_epoch(m) == md->fail_epoch && i == 0)
-        return lit_set_error(LIT_ERR_DATA, "scripted failure at epoch %d", md->fail_epoch);
-    *loss = loss_of(md, b);
-    return lit_module_log(m, "train_loss", *loss);
-}
-static double scripted(const model *md, int64_t epoch) {
-    return md->script[epoch < md->n_script ? epoch : md->n_script - 1];
-}
-static lit_status val_step(lit_module *m, lit_batch *b, int64_t i, int dl, lit_tensor **out) {
-    (void)b, (void)i, (void)dl, (void)out;
-    model *md = m->user;
-    LIT_TRY(lit_module_log_scalar(m, "val/loss", scripted(md, lit_module_current_epoch(m))));
-    if (md->extra_name) LIT_TRY(lit_module_log_scalar(m, md->extra_name, 1.0 - scripted(md, lit_module_current_epoch(m))));
-    return LIT_OK;
-}
-static lit_status configure(lit_module *m, lit_optim_config *cfg) {
-    int n;
-    lit_tensor **p = lit_param_store_trainable(m->params, &n);
-    lit_sgd_params sp = lit_sgd_default_params();
-    sp.lr = 0.05;
-    return lit_optim_config_add(cfg, lit_sgd_new(&sp, p, n));
-}
-
-static lit_status on_save(lit_module *m, lit_checkpoint *ck) {
-    (void)ck;
-    model *md = m->user;
-    if (lit_module_current_epoch(m) == md->fail_save_epoch)
-        return lit_set_error(LIT_ERR_IO, "scripted save failure at epoch %d", md->fail_save_epoch);
-    return LIT_OK;
-}
-
-static const lit_module_vtable VT = { .version = LIT_MODULE_VERSION, .training_step = train_step,
-                                      .validation_step = val_step, .configure_optimizers = configure,
-                                      .on_save_checkpoint = on_save };
-static const lit_module_vtable VT_NO_VAL = { .version = LIT_MODULE_VERSION, .training_step = train_step,
-                                             .configure_optimizers = configure };
-
-typedef struct {
-    dm_state s;
-    model md;
-    lit_module m;
-    lit_trainer *tr;
-} run_t;
-
-static void run_init(run_t *r, const double *script, int n, const lit_module_vtable *vt) {
-    memset(r, 0, sizeof *r);
-    r->s = (dm_state){ .n_train = 4, .n_val = 2 };
-    r->md.ps = lit_param_store_new("m");
-    r->md.w = lit_param_store_new_param(r->md.ps, NULL, "w", 2, (const int64_t[]){ D_IN, 1 });
-    r->md.b = lit_param_store_new_param(r->md.ps, NULL, "b", 1, (const int64_t[]){ 1 });
-    lit_f32(r->md.w)[0] = 0.1f, lit_f32(r->md.w)[1] = -0.2f, lit_f32(r->md.b)[0] = 0.0f;
-    r->md.n_script = n;
-    for (int i = 0; i < n; i++) r->md.script[i] = script[i];
-    r->md.fail_epoch = -1;
-    r->md.fail_save_epoch = -1;
-    lit_module_init(&r->m, vt ? vt : &VT, r->md.ps, &r->md);
+static int touch(const char *path) {
+    FILE *f = fopen(path, "w");
+    if (f) fclose(f);
+    return f != NULL;
 }
 
 static char root_dir[64]; /* default_root_dir of every run: a run without its own
@@ -208,23 +30,6 @@ static lit_trainer_params params_epochs(int64_t epochs) {
     p.enable_checkpointing = 1;
     p.default_root_dir = root_dir;
     return p;
-}
-
-/* Fit with the callbacks (copied into a new trainer kept in r->tr). */
-static lit_status run_fit(run_t *r, const lit_trainer_params *p, lit_callback *cbs, int n_cb, const char *ckpt) {
-    lit_datamodule dm = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = dm_train,
-                          .val_dataloaders = dm_val, .user = &r->s };
-    r->tr = NULL;
-    CHECK_EQ_INT(lit_trainer_new(&r->tr, p), LIT_OK);
-    for (int i = 0; i < n_cb; i++) CHECK_EQ_INT(lit_trainer_add_callback(r->tr, &cbs[i]), LIT_OK);
-    return lit_trainer_fit(r->tr, &r->m, &dm, ckpt);
-}
-static void run_free(run_t *r) {
-    lit_trainer_free(r->tr);
-    lit_module_deinit(&r->m);
-    lit_param_store_free(r->md.ps);
-    lit_dataloader_free(r->s.train);
-    lit_dataloader_free(r->s.val);
 }
 
 static lit_callback make_mc(const lit_model_checkpoint_params *p) {
@@ -250,6 +55,59 @@ static void check_ckpt_progress(const char *path, int64_t epoch, int64_t step) {
 
 /* val/loss per epoch: exact binary fractions, so every comparison is exact. */
 static const double SCRIPT5[5] = { 0.5, 0.375, 0.625, 0.25, 0.4375 };
+
+static lit_model_checkpoint_params mc_params(const char *monitor, int save_top_k, int save_last) {
+    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
+    p.monitor = monitor;
+    p.save_top_k = save_top_k;
+    p.save_last = save_last;
+    return p;
+}
+
+/* One run of SCRIPT5 whose ModelCheckpoint saves into a fresh folder. */
+typedef struct {
+    char *dir;
+    run_t r;
+    lit_callback cb;
+} mc_run;
+
+static void mc_begin(mc_run *c, const lit_module_vtable *vt) {
+    c->dir = make_tmp();
+    run_init(&c->r, SCRIPT5, 5, vt);
+}
+/* Fit with one ModelCheckpoint p saving into c->dir (kept in c->cb). */
+static lit_status mc_fit(mc_run *c, lit_model_checkpoint_params p, lit_trainer_params tp, const char *ckpt) {
+    p.dirpath = c->dir;
+    c->cb = make_mc(&p);
+    return run_fit(&c->r, &tp, &c->cb, 1, ckpt);
+}
+static void mc_end(mc_run *c) {
+    run_free(&c->r);
+    rm_rf(c->dir);
+}
+/* mc_begin + mc_fit: the fit succeeds and leaves the files want (the run stays open). */
+static void expect_files(mc_run *c, lit_model_checkpoint_params p, lit_trainer_params tp, const char *want) {
+    mc_begin(c, NULL);
+    CHECK_EQ_INT(mc_fit(c, p, tp, NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(c->dir), want);
+}
+
+/* trainer callback 0's checkpoint_path(which). */
+static const char *ckpt_path(run_t *r, const char *which) {
+    lit_callback *tcb = lit_trainer_callback(r->tr, 0);
+    return tcb->checkpoint_path(tcb, r->tr, which);
+}
+
+/* The checkpoint at path scoped to cb's state under "callbacks" (NULL when it does not load). */
+static lit_checkpoint *load_cb_state(const char *path, const lit_callback *cb) {
+    lit_checkpoint *ck = NULL;
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, path), LIT_OK);
+    if (ck) {
+        CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, "callbacks"), LIT_OK);
+        CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, cb->state_key), LIT_OK);
+    }
+    return ck;
+}
 
 /* ---------------------------------------------------------------- names and keys */
 
@@ -400,32 +258,21 @@ static void expect_top2(lit_callback *cb, const char *dir) {
 }
 
 TEST(top_k_min_with_save_last) {
-    char *dir = make_tmp();
-    run_t r;
-    run_init(&r, SCRIPT5, 5, NULL);
-    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.monitor = "val/loss";
-    p.save_top_k = 2;
-    p.save_last = 1;
-    lit_callback cb = make_mc(&p);
-    lit_trainer_params tp = params_epochs(5);
-    lit_status st = run_fit(&r, &tp, &cb, 1, NULL);
+    mc_run c;
+    mc_begin(&c, NULL);
+    lit_status st = mc_fit(&c, mc_params("val/loss", 2, 1), params_epochs(5), NULL);
     CHECK_MSG(st == LIT_OK, "fit: %s", lit_last_error());
-    expect_top2(&cb, dir);
+    expect_top2(&c.cb, c.dir);
     double cur = 0;
-    CHECK_EQ_INT(lit_model_checkpoint_current_score(&cb, &cur), 1);
+    CHECK_EQ_INT(lit_model_checkpoint_current_score(&c.cb, &cur), 1);
     CHECK_EQ_INT(cur == 0.25, 1); /* the last score that entered the top k */
     /* the state written into last.ckpt holds the top k */
-    lit_checkpoint *ck = NULL;
-    CHECK_EQ_INT(lit_checkpoint_load(&ck, join(dir, "last.ckpt")), LIT_OK);
+    lit_checkpoint *ck = load_cb_state(join(c.dir, "last.ckpt"), &c.cb);
     if (ck) {
-        CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, "callbacks"), LIT_OK);
-        CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, cb.state_key), LIT_OK);
         CHECK_EQ_INT(lit_checkpoint_key_count(ck, "best_k_models"), 2);
         const char *bp = NULL;
         CHECK_EQ_INT(lit_checkpoint_get_string(ck, "best_model_path", &bp), LIT_OK);
-        CHECK_STR_EQ(bp, join(dir, "epoch=3-step=8.ckpt"));
+        CHECK_STR_EQ(bp, join(c.dir, "epoch=3-step=8.ckpt"));
         double bs = 0;
         CHECK_EQ_INT(lit_checkpoint_get_double(ck, "best_model_score", &bs), LIT_OK);
         CHECK_EQ_INT(bs == 0.25, 1);
@@ -433,306 +280,182 @@ TEST(top_k_min_with_save_last) {
         lit_checkpoint_free(ck);
     }
     /* checkpoint_path answers */
-    lit_callback *tcb = lit_trainer_callback(r.tr, 0);
-    CHECK_STR_EQ(tcb->checkpoint_path(tcb, r.tr, "best"), join(dir, "epoch=3-step=8.ckpt"));
-    CHECK_STR_EQ(tcb->checkpoint_path(tcb, r.tr, "last"), join(dir, "last.ckpt"));
-    CHECK_STR_EQ(tcb->checkpoint_path(tcb, r.tr, "interrupted"), join(dir, "last.ckpt"));
-    run_free(&r);
-    rm_rf(dir);
+    CHECK_STR_EQ(ckpt_path(&c.r, "best"), join(c.dir, "epoch=3-step=8.ckpt"));
+    CHECK_STR_EQ(ckpt_path(&c.r, "last"), join(c.dir, "last.ckpt"));
+    CHECK_STR_EQ(ckpt_path(&c.r, "interrupted"), join(c.dir, "last.ckpt"));
+    mc_end(&c);
 }
 
 TEST(failed_save_removes_nothing) {
     /* the save of epoch 3 (which would push epoch 0 out of the top 2) fails:
      * the fit fails with it and epoch 0's file is still there */
-    char *dir = make_tmp();
-    run_t r;
-    run_init(&r, SCRIPT5, 5, NULL);
-    r.md.fail_save_epoch = 3;
-    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.monitor = "val/loss";
-    p.save_top_k = 2;
-    lit_callback cb = make_mc(&p);
-    lit_trainer_params tp = params_epochs(5);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_ERR_IO);
+    mc_run c;
+    mc_begin(&c, NULL);
+    c.r.md.fail_save_epoch = 3;
+    CHECK_EQ_INT(mc_fit(&c, mc_params("val/loss", 2, 0), params_epochs(5), NULL), LIT_ERR_IO);
     CHECK_STR_CONTAINS(lit_last_error(), "scripted save failure");
-    CHECK_STR_EQ(files_in(dir), "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt");
-    run_free(&r);
-    rm_rf(dir);
+    CHECK_STR_EQ(files_in(c.dir), "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt");
+    mc_end(&c);
 }
 
 TEST(top_k_max_mode_and_version_counter) {
     /* mode max on val_acc = 1 - val/loss: 0.5, 0.625, 0.375, 0.75, 0.5625; top 1.
      * A stale "epoch=0-step=2.ckpt" from another run is in the folder: the
      * first save becomes "-v1" and the stale file is never touched. */
-    char *dir = make_tmp();
-    FILE *f = fopen(join(dir, "epoch=0-step=2.ckpt"), "w");
-    CHECK(f != NULL);
-    if (f) fclose(f);
-    run_t r;
-    run_init(&r, SCRIPT5, 5, NULL);
-    r.md.extra_name = "val_acc";
-    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.monitor = "val_acc";
+    mc_run c;
+    mc_begin(&c, NULL);
+    CHECK(touch(join(c.dir, "epoch=0-step=2.ckpt")));
+    c.r.md.extra_name = "val_acc";
+    lit_model_checkpoint_params p = mc_params("val_acc", 1, 0);
     p.mode = LIT_MAX;
-    lit_callback cb = make_mc(&p);
-    lit_trainer_params tp = params_epochs(5);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    CHECK_EQ_INT(mc_fit(&c, p, params_epochs(5), NULL), LIT_OK);
     /* e0 0.5 -> v1 file; e1 0.625 replaces it; e2 0.375 no; e3 0.75 replaces; e4 no */
-    CHECK_STR_EQ(files_in(dir), "epoch=0-step=2.ckpt,epoch=3-step=8.ckpt");
-    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb), join(dir, "epoch=3-step=8.ckpt"));
+    CHECK_STR_EQ(files_in(c.dir), "epoch=0-step=2.ckpt,epoch=3-step=8.ckpt");
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&c.cb), join(c.dir, "epoch=3-step=8.ckpt"));
     double v = 0;
-    CHECK_EQ_INT(lit_model_checkpoint_best_score(&cb, &v), 1);
+    CHECK_EQ_INT(lit_model_checkpoint_best_score(&c.cb, &v), 1);
     CHECK_EQ_INT(v == 0.75, 1);
-    CHECK_STR_EQ(lit_model_checkpoint_kth_best(&cb, &v), join(dir, "epoch=3-step=8.ckpt"));
-    run_free(&r);
+    CHECK_STR_EQ(lit_model_checkpoint_kth_best(&c.cb, &v), join(c.dir, "epoch=3-step=8.ckpt"));
+    run_free(&c.r);
 
     /* enable_version_counter = 0 overwrites the stale file */
-    rm_rf(dir);
-    CHECK(mkdir(dir, 0700) == 0);
-    f = fopen(join(dir, "epoch=0-step=2.ckpt"), "w");
-    if (f) fclose(f);
-    run_init(&r, SCRIPT5, 5, NULL);
-    p.monitor = "val/loss";
-    p.mode = LIT_MIN;
-    p.save_top_k = -1;
+    rm_rf(c.dir);
+    CHECK(mkdir(c.dir, 0700) == 0);
+    touch(join(c.dir, "epoch=0-step=2.ckpt"));
+    run_init(&c.r, SCRIPT5, 5, NULL);
+    p = mc_params("val/loss", -1, 0);
     p.enable_version_counter = 0;
-    cb = make_mc(&p);
-    tp = params_epochs(2);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt");
-    check_ckpt_progress(join(dir, "epoch=0-step=2.ckpt"), 0, 2); /* a real checkpoint now */
-    CHECK_EQ_INT(lit_model_checkpoint_num_best_k(&cb), 2);
-    run_free(&r);
-    rm_rf(dir);
+    CHECK_EQ_INT(mc_fit(&c, p, params_epochs(2), NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(c.dir), "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt");
+    check_ckpt_progress(join(c.dir, "epoch=0-step=2.ckpt"), 0, 2); /* a real checkpoint now */
+    CHECK_EQ_INT(lit_model_checkpoint_num_best_k(&c.cb), 2);
+    mc_end(&c);
 }
 
 TEST(no_monitor_keeps_latest_or_all) {
-    char *dir = make_tmp();
-    run_t r;
-    run_init(&r, SCRIPT5, 5, NULL);
+    mc_run c;
     lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    lit_callback cb = make_mc(&p);
     lit_trainer_params tp = params_epochs(3);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "epoch=2-step=6.ckpt");
-    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb), join(dir, "epoch=2-step=6.ckpt"));
-    CHECK_EQ_INT(lit_model_checkpoint_best_score(&cb, NULL), 0); /* None without a monitor */
-    CHECK_EQ_INT(lit_model_checkpoint_num_best_k(&cb), 0);
-    check_ckpt_progress(join(dir, "epoch=2-step=6.ckpt"), 2, 6);
-    run_free(&r);
-    rm_rf(dir);
+    expect_files(&c, p, tp, "epoch=2-step=6.ckpt");
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&c.cb), join(c.dir, "epoch=2-step=6.ckpt"));
+    CHECK_EQ_INT(lit_model_checkpoint_best_score(&c.cb, NULL), 0); /* None without a monitor */
+    CHECK_EQ_INT(lit_model_checkpoint_num_best_k(&c.cb), 0);
+    check_ckpt_progress(join(c.dir, "epoch=2-step=6.ckpt"), 2, 6);
+    mc_end(&c);
 
-    dir = make_tmp();
-    run_init(&r, SCRIPT5, 5, NULL);
-    p.dirpath = dir;
     p.save_top_k = -1;
-    cb = make_mc(&p);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt,epoch=2-step=6.ckpt");
-    run_free(&r);
-    rm_rf(dir);
+    expect_files(&c, p, tp, "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt,epoch=2-step=6.ckpt");
+    mc_end(&c);
 
     /* save_top_k = 0 with save_last: only last.ckpt */
-    dir = make_tmp();
-    run_init(&r, SCRIPT5, 5, NULL);
-    p.dirpath = dir;
     p.save_top_k = 0;
     p.save_last = 1;
-    cb = make_mc(&p);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "last.ckpt");
-    check_ckpt_progress(join(dir, "last.ckpt"), 2, 6);
-    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb), "");
-    lit_callback *tcb = lit_trainer_callback(r.tr, 0);
-    CHECK(tcb->checkpoint_path(tcb, r.tr, "best") == NULL);
-    run_free(&r);
-    rm_rf(dir);
+    expect_files(&c, p, tp, "last.ckpt");
+    check_ckpt_progress(join(c.dir, "last.ckpt"), 2, 6);
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&c.cb), "");
+    CHECK(ckpt_path(&c.r, "best") == NULL);
+    mc_end(&c);
 }
 
 TEST(every_n_train_steps_and_every_n_epochs) {
     /* every 3 optimizer steps over 5 epochs of 2 steps: global steps 3, 6, 9
      * (epochs 1, 2, 4); no epoch-end top-k saves (every_n_epochs becomes 0);
      * last.ckpt at those steps and at each epoch end with a new step. */
-    char *dir = make_tmp();
-    run_t r;
-    run_init(&r, SCRIPT5, 5, NULL);
-    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.save_top_k = -1;
+    mc_run c;
+    lit_model_checkpoint_params p = mc_params(NULL, -1, 1);
     p.every_n_train_steps = 3;
-    p.save_last = 1;
-    lit_callback cb = make_mc(&p);
-    lit_trainer_params tp = params_epochs(5);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "epoch=1-step=3.ckpt,epoch=2-step=6.ckpt,epoch=4-step=9.ckpt,last.ckpt");
-    check_ckpt_progress(join(dir, "epoch=1-step=3.ckpt"), 1, 3);
-    check_ckpt_progress(join(dir, "last.ckpt"), 4, 10);
-    run_free(&r);
-    rm_rf(dir);
+    expect_files(&c, p, params_epochs(5), "epoch=1-step=3.ckpt,epoch=2-step=6.ckpt,epoch=4-step=9.ckpt,last.ckpt");
+    check_ckpt_progress(join(c.dir, "epoch=1-step=3.ckpt"), 1, 3);
+    check_ckpt_progress(join(c.dir, "last.ckpt"), 4, 10);
+    mc_end(&c);
 
     /* every_n_epochs = 2: top-k at epochs 1 and 3 (current_epoch + 1 divisible) */
-    dir = make_tmp();
-    run_init(&r, SCRIPT5, 5, NULL);
-    p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.save_top_k = -1;
+    p = mc_params(NULL, -1, 0);
     p.every_n_epochs = 2;
-    cb = make_mc(&p);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "epoch=1-step=4.ckpt,epoch=3-step=8.ckpt");
-    run_free(&r);
-    rm_rf(dir);
+    expect_files(&c, p, params_epochs(5), "epoch=1-step=4.ckpt,epoch=3-step=8.ckpt");
+    mc_end(&c);
 
     /* a tiny train_time_interval passes at every batch */
-    dir = make_tmp();
-    run_init(&r, SCRIPT5, 5, NULL);
-    p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.save_top_k = -1;
+    p = mc_params(NULL, -1, 0);
     p.train_time_interval = 1e-9;
-    cb = make_mc(&p);
-    tp = params_epochs(2);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "epoch=0-step=1.ckpt,epoch=0-step=2.ckpt,epoch=1-step=3.ckpt,epoch=1-step=4.ckpt");
-    run_free(&r);
-    rm_rf(dir);
+    expect_files(&c, p, params_epochs(2), "epoch=0-step=1.ckpt,epoch=0-step=2.ckpt,epoch=1-step=3.ckpt,epoch=1-step=4.ckpt");
+    mc_end(&c);
 }
 
 TEST(save_after_validation_and_metric_folders) {
     /* save_on_train_epoch_end = false: the same decisions at on_validation_end */
-    char *dir = make_tmp();
-    run_t r;
-    run_init(&r, SCRIPT5, 5, NULL);
-    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.monitor = "val/loss";
-    p.save_top_k = 2;
-    p.save_last = 1;
+    mc_run c;
+    mc_begin(&c, NULL);
+    lit_model_checkpoint_params p = mc_params("val/loss", 2, 1);
     p.save_on_train_epoch_end = -1;
-    lit_callback cb = make_mc(&p);
-    lit_trainer_params tp = params_epochs(5);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    expect_top2(&cb, dir);
-    run_free(&r);
-    rm_rf(dir);
+    CHECK_EQ_INT(mc_fit(&c, p, params_epochs(5), NULL), LIT_OK);
+    expect_top2(&c.cb, c.dir);
+    mc_end(&c);
 
     /* validation twice per epoch (val_check_interval 0.5): by default saves
      * follow each validation; batch 0's validation sees step 1. */
-    dir = make_tmp();
-    run_init(&r, SCRIPT5, 5, NULL);
-    p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.save_top_k = -1;
-    cb = make_mc(&p);
-    tp = params_epochs(2);
+    lit_trainer_params tp = params_epochs(2);
     tp.val_check_interval = 0.5;
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "epoch=0-step=1.ckpt,epoch=0-step=2.ckpt,epoch=1-step=3.ckpt,epoch=1-step=4.ckpt");
-    run_free(&r);
-    rm_rf(dir);
+    expect_files(&c, mc_params(NULL, -1, 0), tp,
+                 "epoch=0-step=1.ckpt,epoch=0-step=2.ckpt,epoch=1-step=3.ckpt,epoch=1-step=4.ckpt");
+    mc_end(&c);
 
     /* "/" in the metric name makes a folder, as Lightning */
-    dir = make_tmp();
-    run_init(&r, SCRIPT5, 5, NULL);
-    p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.monitor = "val/loss";
+    p = mc_params("val/loss", 1, 0);
     p.filename = "{epoch}-{val/loss:.3f}";
-    cb = make_mc(&p);
-    tp = params_epochs(2);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "epoch=1-val/loss=0.375.ckpt");
-    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb), join(dir, "epoch=1-val/loss=0.375.ckpt"));
-    run_free(&r);
-    rm_rf(dir);
+    expect_files(&c, p, params_epochs(2), "epoch=1-val/loss=0.375.ckpt");
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&c.cb), join(c.dir, "epoch=1-val/loss=0.375.ckpt"));
+    mc_end(&c);
 }
 
 TEST(no_saves_in_fast_dev_run_or_validate) {
-    char *dir = make_tmp();
-    run_t r;
-    run_init(&r, SCRIPT5, 5, NULL);
-    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.save_last = 1;
-    lit_callback cb = make_mc(&p);
+    mc_run c;
     lit_trainer_params tp = params_epochs(3);
     tp.fast_dev_run = 1;
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "");
-    lit_datamodule dm = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = dm_train,
-                          .val_dataloaders = dm_val, .user = &r.s };
-    CHECK_EQ_INT(lit_trainer_validate(r.tr, &r.m, &dm), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "");
-    run_free(&r);
-    rm_rf(dir);
+    expect_files(&c, mc_params(NULL, 1, 1), tp, "");
+    lit_datamodule dm = scripted_dm(&c.r.s);
+    CHECK_EQ_INT(lit_trainer_validate(c.r.tr, &c.r.m, &dm), LIT_OK);
+    CHECK_STR_EQ(files_in(c.dir), "");
+    mc_end(&c);
 }
 
 TEST(monitor_never_logged) {
     /* validation ran (sanity check and epoch 0): a configuration error naming the key and what exists */
-    char *dir = make_tmp();
-    run_t r;
-    run_init(&r, SCRIPT5, 5, NULL);
-    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.monitor = "val/acc";
-    lit_callback cb = make_mc(&p);
-    lit_trainer_params tp = params_epochs(3);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_ERR_CONFIG);
+    mc_run c;
+    mc_begin(&c, NULL);
+    lit_model_checkpoint_params p = mc_params("val/acc", 1, 0);
+    CHECK_EQ_INT(mc_fit(&c, p, params_epochs(3), NULL), LIT_ERR_CONFIG);
     CHECK_STR_CONTAINS(lit_last_error(), "monitor='val/acc'");
     CHECK_STR_CONTAINS(lit_last_error(), "'val/loss'");
     CHECK_STR_CONTAINS(lit_last_error(), "'train_loss'");
     CHECK_STR_CONTAINS(lit_last_error(), "'epoch', 'step'");
-    CHECK_STR_EQ(files_in(dir), "");
-    run_free(&r);
-    rm_rf(dir);
+    CHECK_STR_EQ(files_in(c.dir), "");
+    mc_end(&c);
 
     /* every_n_train_steps before any validation ran (the sanity check does
      * not count): a warning, nothing saved; once epoch 0's validation ran,
      * the error */
-    dir = make_tmp();
-    run_init(&r, SCRIPT5, 5, NULL);
-    p.dirpath = dir;
     p.every_n_train_steps = 1;
-    cb = make_mc(&p);
-    tp = params_epochs(1);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "");
-    run_free(&r);
-    run_init(&r, SCRIPT5, 5, NULL);
-    cb = make_mc(&p);
-    tp = params_epochs(2);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_ERR_CONFIG);
-    CHECK_EQ_INT(lit_trainer_global_step(r.tr), 3);
-    run_free(&r);
-    rm_rf(dir);
+    expect_files(&c, p, params_epochs(1), "");
+    run_free(&c.r);
+    run_init(&c.r, SCRIPT5, 5, NULL);
+    CHECK_EQ_INT(mc_fit(&c, p, params_epochs(2), NULL), LIT_ERR_CONFIG);
+    CHECK_EQ_INT(lit_trainer_global_step(c.r.tr), 3);
+    mc_end(&c);
     p.every_n_train_steps = -1;
-    tp = params_epochs(3);
 
     /* no validation loop at all: Lightning only warns, and nothing is saved */
-    dir = make_tmp();
-    run_init(&r, SCRIPT5, 5, &VT_NO_VAL);
-    p.dirpath = dir;
-    cb = make_mc(&p);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "");
-    run_free(&r);
-    rm_rf(dir);
+    mc_begin(&c, &VT_NO_VAL);
+    CHECK_EQ_INT(mc_fit(&c, p, params_epochs(3), NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(c.dir), "");
+    mc_end(&c);
 }
 
 TEST(default_dirpath_uses_next_version) {
     char *root = make_tmp();
-    char d[512];
-    snprintf(d, sizeof d, "%s/lightning_logs", root);
-    CHECK(mkdir(d, 0700) == 0);
-    snprintf(d, sizeof d, "%s/lightning_logs/version_0", root);
-    CHECK(mkdir(d, 0700) == 0);
-    snprintf(d, sizeof d, "%s/lightning_logs/version_3", root);
-    CHECK(mkdir(d, 0700) == 0);
-    snprintf(d, sizeof d, "%s/lightning_logs/version_x", root);
-    CHECK(mkdir(d, 0700) == 0);
+    const char *subs[] = { "lightning_logs", "lightning_logs/version_0", "lightning_logs/version_3",
+                           "lightning_logs/version_x" };
+    for (int i = 0; i < 4; i++) CHECK(mkdir(join(root, subs[i]), 0700) == 0);
     run_t r;
     run_init(&r, SCRIPT5, 5, NULL);
     lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
@@ -741,13 +464,12 @@ TEST(default_dirpath_uses_next_version) {
     lit_trainer_params tp = params_epochs(1);
     tp.default_root_dir = root;
     CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    char d[512];
     snprintf(d, sizeof d, "%s/lightning_logs/version_4/checkpoints", root);
     CHECK_STR_EQ(lit_model_checkpoint_dirpath(&cb), d);
     CHECK_STR_EQ(files_in(d), "epoch=0-step=2.ckpt");
-    lit_callback *tcb = lit_trainer_callback(r.tr, 0);
-    snprintf(d, sizeof d, "%s/lightning_logs/version_4/checkpoints/interrupted.ckpt", root);
-    CHECK_STR_EQ(tcb->checkpoint_path(tcb, r.tr, "interrupted"), d);
-    CHECK(tcb->checkpoint_path(tcb, r.tr, "last") == NULL); /* no save_last */
+    CHECK_STR_EQ(ckpt_path(&r, "interrupted"), join(d, "interrupted.ckpt"));
+    CHECK(ckpt_path(&r, "last") == NULL); /* no save_last */
     run_free(&r);
     rm_rf(root);
 }
@@ -794,21 +516,16 @@ TEST(trainer_adds_the_default_model_checkpoint) {
 /* ---------------------------------------------------------------- state and resume */
 
 TEST(state_round_trip) {
-    char *dir = make_tmp();
-    run_t r;
-    run_init(&r, SCRIPT5, 5, NULL);
-    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.monitor = "val/loss";
-    p.save_top_k = 3;
-    p.save_last = 1;
-    lit_callback cb = make_mc(&p);
-    lit_trainer_params tp = params_epochs(2); /* 2 of 3 kept: kth still +inf */
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
+    mc_run c;
+    mc_begin(&c, NULL);
+    lit_model_checkpoint_params p = mc_params("val/loss", 3, 1);
+    p.dirpath = c.dir;
+    CHECK_EQ_INT(mc_fit(&c, p, params_epochs(2), NULL), LIT_OK); /* 2 of 3 kept: kth still +inf */
+    lit_callback *cb = &c.cb;
     lit_checkpoint *ck = lit_checkpoint_new();
-    CHECK_EQ_INT(cb.state_save(&cb, ck), LIT_OK);
+    CHECK_EQ_INT(cb->state_save(cb, ck), LIT_OK);
     char file[512];
-    snprintf(file, sizeof file, "%s/state.ckpt", dir);
+    snprintf(file, sizeof file, "%s/state.ckpt", c.dir);
     CHECK_EQ_INT(lit_checkpoint_save(ck, file), LIT_OK);
     lit_checkpoint_free(ck);
     ck = NULL;
@@ -816,20 +533,20 @@ TEST(state_round_trip) {
 
     lit_callback cb2 = make_mc(&p);
     if (ck) CHECK_EQ_INT(cb2.state_load(&cb2, ck), LIT_OK);
-    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb2), lit_model_checkpoint_best_path(&cb));
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb2), lit_model_checkpoint_best_path(cb));
     double a = 0, b = 1;
     CHECK_EQ_INT(lit_model_checkpoint_best_score(&cb2, &a), 1);
-    lit_model_checkpoint_best_score(&cb, &b);
+    lit_model_checkpoint_best_score(cb, &b);
     CHECK_EQ_INT(a == b, 1);
     CHECK_EQ_INT(a == 0.375, 1);
     CHECK_EQ_INT(lit_model_checkpoint_num_best_k(&cb2), 2);
     for (int i = 0; i < 2 && lit_model_checkpoint_num_best_k(&cb2) == 2; i++) {
-        CHECK_STR_EQ(lit_model_checkpoint_best_k(&cb2, i, &a), lit_model_checkpoint_best_k(&cb, i, &b));
+        CHECK_STR_EQ(lit_model_checkpoint_best_k(&cb2, i, &a), lit_model_checkpoint_best_k(cb, i, &b));
         CHECK_EQ_INT(a == b, 1);
     }
     CHECK_STR_EQ(lit_model_checkpoint_kth_best(&cb2, &a), "");
     CHECK_EQ_INT(isinf(a) && a > 0, 1);
-    CHECK_STR_EQ(lit_model_checkpoint_last_path(&cb2), join(dir, "last.ckpt"));
+    CHECK_STR_EQ(lit_model_checkpoint_last_path(&cb2), join(c.dir, "last.ckpt"));
     CHECK_EQ_INT(lit_model_checkpoint_current_score(&cb2, NULL), 0); /* not restored, as Lightning */
     cb2.free(&cb2);
 
@@ -838,14 +555,13 @@ TEST(state_round_trip) {
     p.dirpath = other;
     cb2 = make_mc(&p);
     if (ck) CHECK_EQ_INT(cb2.state_load(&cb2, ck), LIT_OK);
-    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb2), lit_model_checkpoint_best_path(&cb));
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb2), lit_model_checkpoint_best_path(cb));
     CHECK_EQ_INT(lit_model_checkpoint_best_score(&cb2, NULL), 0);
     CHECK_EQ_INT(lit_model_checkpoint_num_best_k(&cb2), 0);
     CHECK_STR_EQ(lit_model_checkpoint_last_path(&cb2), "");
     cb2.free(&cb2);
     lit_checkpoint_free(ck);
-    run_free(&r);
-    rm_rf(dir);
+    mc_end(&c);
     rm_rf(other);
 }
 
@@ -853,48 +569,36 @@ TEST(resume_from_last_continues_top_k) {
     /* 3 epochs, then a new process (new trainer, new callback, same dirpath)
      * resumes with ckpt_path = "last" up to 5 epochs: same files and state
      * as the 5-epoch run of top_k_min_with_save_last. */
-    char *dir = make_tmp();
-    lit_model_checkpoint_params p = lit_model_checkpoint_default_params();
-    p.dirpath = dir;
-    p.monitor = "val/loss";
-    p.save_top_k = 2;
-    p.save_last = 1;
-    run_t r;
-    run_init(&r, SCRIPT5, 5, NULL);
-    lit_callback cb = make_mc(&p);
-    lit_trainer_params tp = params_epochs(3);
-    CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);
-    CHECK_STR_EQ(files_in(dir), "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt,last.ckpt");
-    run_free(&r);
+    lit_model_checkpoint_params p = mc_params("val/loss", 2, 1);
+    mc_run c;
+    mc_begin(&c, NULL);
+    CHECK_EQ_INT(mc_fit(&c, p, params_epochs(3), NULL), LIT_OK);
+    CHECK_STR_EQ(files_in(c.dir), "epoch=0-step=2.ckpt,epoch=1-step=4.ckpt,last.ckpt");
+    run_free(&c.r);
 
-    run_init(&r, SCRIPT5, 5, NULL);
-    cb = make_mc(&p);
-    tp = params_epochs(5);
-    lit_status st = run_fit(&r, &tp, &cb, 1, "last");
+    run_init(&c.r, SCRIPT5, 5, NULL);
+    lit_status st = mc_fit(&c, p, params_epochs(5), "last");
     CHECK_MSG(st == LIT_OK, "resume: %s", lit_last_error());
-    expect_top2(&cb, dir);
-    run_free(&r);
+    expect_top2(&c.cb, c.dir);
+    run_free(&c.r);
 
     /* "best" resolves to best_model_path of a callback that knows it */
-    run_init(&r, SCRIPT5, 5, NULL);
-    cb = make_mc(&p);
-    tp = params_epochs(6);
-    lit_checkpoint *ck = NULL;
-    CHECK_EQ_INT(lit_checkpoint_load(&ck, join(dir, "last.ckpt")), LIT_OK);
+    run_init(&c.r, SCRIPT5, 5, NULL);
+    p.dirpath = c.dir;
+    c.cb = make_mc(&p);
+    lit_trainer_params tp = params_epochs(6);
+    lit_checkpoint *ck = load_cb_state(join(c.dir, "last.ckpt"), &c.cb);
     if (ck) {
-        CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, "callbacks"), LIT_OK);
-        CHECK_EQ_INT(lit_checkpoint_enter_scope(ck, cb.state_key), LIT_OK);
-        CHECK_EQ_INT(cb.state_load(&cb, ck), LIT_OK);
+        CHECK_EQ_INT(c.cb.state_load(&c.cb, ck), LIT_OK);
         lit_checkpoint_free(ck);
     }
-    st = run_fit(&r, &tp, &cb, 1, "best"); /* resumes from epoch=3-step=8 (after epoch 3) */
+    st = run_fit(&c.r, &tp, &c.cb, 1, "best"); /* resumes from epoch=3-step=8 (after epoch 3) */
     CHECK_MSG(st == LIT_OK, "resume best: %s", lit_last_error());
     /* epochs 4, 5 ran again: 0.4375 twice, never in the top 2; the resumed
      * file is kept, last.ckpt now at epoch 5 */
-    CHECK_STR_EQ(files_in(dir), "epoch=1-step=4.ckpt,epoch=3-step=8.ckpt,last.ckpt");
-    check_ckpt_progress(join(dir, "last.ckpt"), 5, 12);
-    run_free(&r);
-    rm_rf(dir);
+    CHECK_STR_EQ(files_in(c.dir), "epoch=1-step=4.ckpt,epoch=3-step=8.ckpt,last.ckpt");
+    check_ckpt_progress(join(c.dir, "last.ckpt"), 5, 12);
+    mc_end(&c);
 }
 
 /* ---------------------------------------------------------------- OnExceptionCheckpoint */
@@ -927,8 +631,7 @@ TEST(on_exception_checkpoint) {
 
     /* a fit that ends normally removes it at teardown */
     CHECK_EQ_INT(lit_on_exception_checkpoint_callback(&cb, sub, "crash"), LIT_OK);
-    FILE *f = fopen(join(sub, "crash.ckpt"), "w");
-    if (f) fclose(f);
+    touch(join(sub, "crash.ckpt"));
     run_init(&r, SCRIPT5, 5, NULL);
     tp = params_epochs(1);
     CHECK_EQ_INT(run_fit(&r, &tp, &cb, 1, NULL), LIT_OK);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "tmp-dir.h"
 
 #define N_SAMPLES 60
 #define BATCH 4 /* 15 batches per epoch */
@@ -26,13 +27,7 @@
 
 static char dir[64];
 
-static const char *path_in(const char *name) {
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
+static const char *path_in(const char *name) { return join(dir, name); }
 
 /* ---------------------------------------------------------------- data */
 
@@ -44,22 +39,17 @@ static float hashf(uint32_t a, uint32_t b) {
     return (float)(h & 0xffff) / 32768.0f - 1.0f;
 }
 
-static lit_status ds_get(void *user, int64_t i, lit_sample *out, lit_arena *a) {
-    (void)user;
-    lit_tensor *x = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ 4 }, 1);
-    lit_tensor *y = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ 1 }, 1);
+#define D_IN 4
+#include "tiny-data.h"
+
+static void tiny_sample(int64_t i, float *x, float *y) {
     float t = 0.1f;
-    for (int k = 0; k < 4; k++) {
-        lit_f32(x)[k] = hashf((uint32_t)i, (uint32_t)k);
-        t += lit_f32(x)[k] * (float)(k + 1) * 0.5f;
+    for (int k = 0; k < D_IN; k++) {
+        x[k] = hashf((uint32_t)i, (uint32_t)k);
+        t += x[k] * (float)(k + 1) * 0.5f;
     }
-    lit_f32(y)[0] = t;
-    out->n = 2;
-    out->fields[0] = (lit_field){ .name = "x", .kind = LIT_FIELD_TENSOR, .tensor = x };
-    out->fields[1] = (lit_field){ .name = "y", .kind = LIT_FIELD_TENSOR, .tensor = y };
-    return LIT_OK;
+    *y = t;
 }
-static int64_t ds_len(void *user) { return *(int64_t *)user; }
 
 typedef struct {
     int64_t n_train, n_val;
@@ -68,13 +58,11 @@ typedef struct {
 } data;
 
 static lit_dataloader *make_loader(int64_t *n, int shuffle, int workers) {
-    lit_dataset ds = { .version = LIT_DATASET_VERSION, .len = ds_len, .get = ds_get, .user = n };
     lit_dataloader_params p = lit_dataloader_default_params();
-    p.batch_size = BATCH;
     p.shuffle = shuffle;
     p.seed = 11;
     p.num_workers = workers;
-    return lit_dataloader_new(&ds, &p);
+    return tiny_loader(n, BATCH, &p);
 }
 static lit_dataloader *dm_train(void *u) {
     data *d = u;
@@ -350,12 +338,7 @@ static int reduce_log(record *out, int cap) {
     return n;
 }
 
-static void reset_dir(void) {
-    DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (e->d_name[0] != '.') unlink(path_in(e->d_name));
-    if (d) closedir(d);
-}
+static void reset_dir(void) { clear_dir(dir); }
 
 static uint8_t baseline_weights[4096];
 static size_t baseline_n;

@@ -22,27 +22,10 @@
 
 #define D_IN 4
 
-/* The sample i, as float (the trainer sees exactly these values). */
-static void sample(int64_t i, float *x, float *y) {
-    float t = 0.5f;
-    for (int k = 0; k < D_IN; k++) {
-        x[k] = (float)(((i * 7 + k * 3) % 11) - 5) / 5.0f;
-        t += x[k] * (float)(k + 1) * 0.25f;
-    }
-    *y = t;
-}
+#include "tiny-data.h"
 
-static lit_status ds_get(void *user, int64_t i, lit_sample *out, lit_arena *a) {
-    (void)user;
-    lit_tensor *x = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ D_IN }, 1);
-    lit_tensor *y = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ 1 }, 1);
-    sample(i, lit_f32(x), lit_f32(y));
-    out->n = 2;
-    out->fields[0] = (lit_field){ .name = "x", .kind = LIT_FIELD_TENSOR, .tensor = x };
-    out->fields[1] = (lit_field){ .name = "y", .kind = LIT_FIELD_TENSOR, .tensor = y };
-    return LIT_OK;
-}
-static int64_t ds_len(void *user) { return *(int64_t *)user; }
+/* The sample i, as float (the trainer sees exactly these values). */
+static void tiny_sample(int64_t i, float *x, float *y) { tiny_linear_sample(i, D_IN, x, y); }
 
 #define MAX_CALLS 32
 
@@ -56,11 +39,9 @@ typedef struct {
 } dm_state;
 
 static lit_dataloader *make_loader(int64_t *n, int64_t bs, int drop_last) {
-    lit_dataset ds = { .version = LIT_DATASET_VERSION, .len = ds_len, .get = ds_get, .user = n };
     lit_dataloader_params p = lit_dataloader_default_params();
-    p.batch_size = bs;
     p.drop_last = drop_last;
-    return lit_dataloader_new(&ds, &p);
+    return tiny_loader(n, bs, &p);
 }
 static lit_dataloader *dm_train(void *u) {
     dm_state *s = u;
@@ -288,7 +269,7 @@ static void sim_fit(int64_t n, int64_t bs, int64_t acc, int64_t epochs, double l
             int64_t lo = bi * bs, hi = lo + bs < n ? lo + bs : n;
             for (int64_t i = lo; i < hi; i++) {
                 float x[D_IN], y;
-                sample(i, x, &y);
+                tiny_sample(i, x, &y);
                 double pred = wb[D_IN];
                 for (int k = 0; k < D_IN; k++) pred += wb[k] * (double)x[k];
                 double r = 2.0 * (pred - (double)y) / (double)(hi - lo) / (double)acc;

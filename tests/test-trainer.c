@@ -13,22 +13,9 @@
 #define N_SAMPLES 32
 #define D_IN 4
 
-static lit_status ds_get(void *user, int64_t i, lit_sample *out, lit_arena *a) {
-    (void)user;
-    lit_tensor *x = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ D_IN }, 1);
-    lit_tensor *y = lit__tensor_alloc(a, LIT_F32, 1, (const int64_t[]){ 1 }, 1);
-    float *xv = lit_f32(x), t = 0.5f;
-    for (int k = 0; k < D_IN; k++) {
-        xv[k] = (float)(((i * 7 + k * 3) % 11) - 5) / 5.0f;
-        t += xv[k] * (float)(k + 1) * 0.25f;
-    }
-    lit_f32(y)[0] = t;
-    out->n = 2;
-    out->fields[0] = (lit_field){ .name = "x", .kind = LIT_FIELD_TENSOR, .tensor = x };
-    out->fields[1] = (lit_field){ .name = "y", .kind = LIT_FIELD_TENSOR, .tensor = y };
-    return LIT_OK;
-}
-static int64_t ds_len(void *user) { return *(int64_t *)user; }
+#include "tiny-data.h"
+
+static void tiny_sample(int64_t i, float *x, float *y) { tiny_linear_sample(i, D_IN, x, y); }
 
 typedef struct {
     int64_t n_train, n_val;
@@ -36,20 +23,14 @@ typedef struct {
     lit_dataloader *train, *val;
 } dm_state;
 
-static lit_dataloader *make_loader(int64_t *n, int64_t bs) {
-    lit_dataset ds = { .version = LIT_DATASET_VERSION, .len = ds_len, .get = ds_get, .user = n };
-    lit_dataloader_params p = lit_dataloader_default_params();
-    p.batch_size = bs;
-    return lit_dataloader_new(&ds, &p);
-}
 static lit_dataloader *dm_train(void *u) {
     dm_state *s = u;
-    if (!s->train) s->train = make_loader(&s->n_train, s->bs_train);
+    if (!s->train) s->train = tiny_loader(&s->n_train, s->bs_train, NULL);
     return s->train;
 }
 static int dm_val(void *u, lit_dataloader **out) {
     dm_state *s = u;
-    if (!s->val) s->val = make_loader(&s->n_val, s->bs_val);
+    if (!s->val) s->val = tiny_loader(&s->n_val, s->bs_val, NULL);
     out[0] = s->val;
     return 1;
 }
