@@ -19,5 +19,6 @@
 #include "callbacks.h"
 #include "safetensors.h"
 #include "checkpoint.h"
+#include "loggers.h"
 
 #endif

@@ -1,0 +1,85 @@
+/*
+ * src/loggers/loggers-impl.h — what the loggers share: the versioned log
+ * directory (version.c), a growable byte buffer, checked file writes and
+ * PyYAML's dump of the hyperparameters (hparams-yaml.c).
+ */
+#ifndef LITC_LOGGERS_IMPL_H
+#define LITC_LOGGERS_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "litc/loggers.h"
+
+/* ---------------------------------------------------------------- log dir */
+
+/* <save_dir>/<name>/<version>[/<sub_dir>], decided lazily. */
+typedef struct {
+    char *save_dir, *name, *version_name, *sub_dir; /* owned copies */
+    int64_t version;  /* < 0 until resolved when automatic */
+    char *root;       /* <save_dir>/<name> (or save_dir) once resolved */
+    char *log_dir;    /* <root>/<version> once resolved */
+    char *write_dir;  /* log_dir[/<sub_dir>] once resolved */
+    int resolved;
+    int created;      /* write_dir made */
+} lit__logdir;
+
+/* Copies the strings; LIT_ERR_CONFIG when save_dir is NULL or "". */
+lit_status lit__logdir_init(lit__logdir *d, const char *who, const char *save_dir, const char *name,
+                            int64_t version, const char *version_name, const char *sub_dir);
+void lit__logdir_free(lit__logdir *d);
+/* Decide the version (scanning root once) and build the paths. */
+lit_status lit__logdir_resolve(lit__logdir *d);
+/* resolve + make write_dir with its parents; LIT_ERR_IO naming the path. */
+lit_status lit__logdir_ensure(lit__logdir *d, const char *who);
+/* The vtable accessors' answers (-1 for a string version; NULL on out of memory). */
+int64_t lit__logdir_version_number(lit__logdir *d);
+const char *lit__logdir_path(lit__logdir *d);
+/* mkdir -p; LIT_ERR_IO naming the part that failed. */
+lit_status lit__mkdirs(const char *path, const char *who);
+/* malloc'd "a/b" ("b" when a is ""); NULL on out of memory. */
+char *lit__path_join(const char *a, const char *b);
+char *lit__strdup(const char *s);
+/* Unix time in seconds (CLOCK_REALTIME). */
+double lit__wall_time(void);
+
+/* ---------------------------------------------------------------- buffer */
+
+typedef struct {
+    unsigned char *data;
+    size_t len, cap;
+    int failed; /* an allocation failed; everything after is dropped */
+} lit__buf;
+
+void lit__buf_put(lit__buf *b, const void *p, size_t n);
+void lit__buf_puts(lit__buf *b, const char *s);
+void lit__buf_putc(lit__buf *b, char c);
+void lit__buf_printf(lit__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lit__buf_free(lit__buf *b);
+
+/* Write the whole buffer to `path` through a temporary file renamed over
+ * it (a crash never leaves half a file under the final name); every step
+ * checked: LIT_ERR_IO naming the path. */
+lit_status lit__write_file_atomic(const char *path, const void *data, size_t n, const char *who);
+
+/* Python's str(float) (repr, shortest round trip). */
+void lit__format_pyfloat(char *buf, size_t n, double v);
+
+/* ---------------------------------------------------------------- hparams */
+
+/* A copy of the hyperparameters so far, merged like dict.update (a known
+ * name keeps its place and takes the new value). */
+typedef struct {
+    int n, cap;
+    lit_logger_hparam *hp; /* names and strings owned */
+} lit__hparams;
+
+lit_status lit__hparams_update(lit__hparams *h, int n, const lit_logger_hparam *hp);
+void lit__hparams_free(lit__hparams *h);
+/* yaml.dump(hparams) (PyYAML 5.1+ defaults: block style, sorted keys,
+ * width 80, allow_unicode=False) into b. */
+void lit__hparams_yaml(lit__buf *b, const lit__hparams *h);
+/* Write <dir>/hparams.yaml. */
+lit_status lit__save_hparams_yaml(const char *dir, const lit__hparams *h, const char *who);
+
+#endif
