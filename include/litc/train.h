@@ -698,6 +698,12 @@ int64_t lit_trainer_num_val_batches(const lit_trainer *tr);
  * running now or last, summed over its loaders (-1 when a loader has no
  * length). Known from on_<x>_start on; the progress bar's total. */
 int64_t lit_trainer_num_eval_batches(const lit_trainer *tr);
+/* The step arena's high-water mark: the most bytes the training,
+ * validation, test and predict steps (activations, autograd tape, step
+ * outputs) have had in use at once over this trainer's life (the arena and
+ * its mark survive across runs; a fresh trainer starts at 0). The measure
+ * the batch size finder (lit_batch_size_find) compares with its budget. */
+int64_t lit_trainer_peak_step_bytes(const lit_trainer *tr);
 
 /* ---- predictions (trainer.predict's return value) */
 

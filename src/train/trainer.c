@@ -115,6 +115,7 @@ void lit_trainer_set_clock(lit_trainer *tr, double (*now)(void *user), void *use
 int64_t lit_trainer_num_training_batches(const lit_trainer *tr) { return tr->num_training_batches; }
 int64_t lit_trainer_num_val_batches(const lit_trainer *tr) { return tr->num_val_batches; }
 int64_t lit_trainer_num_eval_batches(const lit_trainer *tr) { return tr->num_eval_batches; }
+int64_t lit_trainer_peak_step_bytes(const lit_trainer *tr) { return (int64_t)lit_arena_high_water(tr->step_arena); }
 lit_datamodule *lit_trainer_datamodule(const lit_trainer *tr) { return tr->dm; }
 
 int lit_trainer_num_schedulers(const lit_trainer *tr) { return tr->optim.n_schedulers; }
