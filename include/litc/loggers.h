@@ -134,7 +134,11 @@ lit_status lit_csv_logger(lit_logger *lg, const lit_csv_logger_params *p);
  * <pid>.<n><filename_suffix> (n counts the files this process opened, from
  * 0), a TFRecord file (per record: uint64 length, masked CRC-32C of those 8
  * bytes, the bytes of an Event protobuf, masked CRC-32C of them; little
- * endian) whose first Event carries file_version "brain.Event:2".
+ * endian) whose first Event carries file_version "brain.Event:2" (and
+ * source_metadata writer "litc", where tensorboard's writer names itself).
+ * Apart from that name and the order of the hparams map, the file is byte
+ * for byte what Lightning 2.6 + torch's SummaryWriter write for the same
+ * calls (checked while writing this).
  *
  *   - log_metrics: one Event per metric {wall_time, step, summary {value {tag,
  *     simple_value (float32)}}} (add_scalar);
