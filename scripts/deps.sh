@@ -31,7 +31,9 @@ done
 
 # Build and test: C toolchain, CTest, pkg-config; OpenBLAS (OpenMP variant,
 # plus the libopenblas-dev meta package for openblas.pc); libyaml; jansson
-# (JSON: safetensors headers and checkpoint metadata); Open MPI.
+# (JSON: safetensors headers and checkpoint metadata); Open MPI; headless
+# Chromium and zlib for test-html-report (it renders the HTML run report and
+# decodes the screenshot; without them that test skips its rendering part).
 packages=(
     build-essential
     cmake
@@ -42,6 +44,8 @@ packages=(
     libjansson-dev
     libopenmpi-dev
     openmpi-bin
+    chromium
+    zlib1g-dev
 )
 # Reference tools: fixture generation and benchmarks only, never `make test`.
 if [ "$reference" = 1 ]; then
