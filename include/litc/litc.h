@@ -19,6 +19,7 @@
 #include "callbacks.h"
 #include "safetensors.h"
 #include "checkpoint.h"
+#include "metrics.h"
 #include "loggers.h"
 
 #endif
