@@ -744,6 +744,12 @@ const char *lit_trainer_ckpt_path(const lit_trainer *tr);
 /* The trainer's clock in seconds (lit_time_now, or lit_trainer_set_clock's),
  * for callbacks that act on time (ModelCheckpoint's train_time_interval). */
 double lit_trainer_now(const lit_trainer *tr);
+/* fit_loop.epoch_loop._batches_that_stepped: training batches of this fit
+ * that stepped the optimizer (every batch with manual optimization), as
+ * saved in checkpoints. It is the `step` the Trainer gives its loggers, for
+ * callbacks that write to them directly (LearningRateMonitor, ...); during
+ * a batch's hooks it does not count that batch yet. */
+int64_t lit_trainer_batches_that_stepped(const lit_trainer *tr);
 
 #ifdef __cplusplus
 }

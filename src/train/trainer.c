@@ -150,6 +150,7 @@ lit_callback *lit_trainer_checkpoint_callback(lit_trainer *tr) {
 }
 const char *lit_trainer_ckpt_path(const lit_trainer *tr) { return tr->ckpt_path[0] ? tr->ckpt_path : NULL; }
 double lit_trainer_now(const lit_trainer *tr) { return tr->clock ? tr->clock(tr->clock_user) : lit_time_now(); }
+int64_t lit_trainer_batches_that_stepped(const lit_trainer *tr) { return tr->batches_that_stepped; }
 
 int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr) {
     /* Lightning loads the train dataloader when asked before fit did; a
