@@ -301,6 +301,28 @@ TEST(multiclass_classification) {
     CHECK_NEAR(value(all), 1.0, 1e-7);
     lit_metric_free(all);
 
+    /* top_k > 16 (the rank-counting path) against a brute force */
+    {
+        const int64_t C = 20, N = 30, K = 17;
+        lit_rng g = lit_rng_new(7);
+        lit_tensor *sc = lit_randn(LIT_SHAPE(30, 20), &g), *tg = lit_empty(LIT_I64, LIT_SHAPE(30));
+        int64_t hits = 0;
+        for (int64_t i = 0; i < N; i++) {
+            int64_t t = lit_i64(tg)[i] = (int64_t)lit_rng_below(&g, (uint64_t)C);
+            int64_t better = 0;
+            for (int64_t j = 0; j < C; j++) better += lit_f32(sc)[i * C + j] > lit_f32(sc)[i * C + t];
+            hits += better < K;
+        }
+        lit_metric *m = cls(lit_precision_new, LIT_TASK_MULTICLASS, C, LIT_AVERAGE_MICRO, (int)K);
+        CHECK_EQ_INT(lit_metric_update(m, sc, tg), LIT_OK);
+        CHECK_NEAR(value(m), (double)hits / (double)(N * K), 1e-7);
+        lit_metric_free(m);
+        m = cls(lit_accuracy_new, LIT_TASK_MULTICLASS, C, LIT_AVERAGE_MICRO, (int)K);
+        CHECK_EQ_INT(lit_metric_update(m, sc, tg), LIT_OK);
+        CHECK_NEAR(value(m), (double)hits / (double)N, 1e-7);
+        lit_metric_free(m);
+    }
+
     /* ignore_index = -100 */
     lit_tensor *ti = fx_tensor("mc.target_ign", LIT_I64);
     acc = lit_accuracy_new(&(lit_accuracy_params){.task = LIT_TASK_MULTICLASS, .num_classes = 5,

@@ -73,7 +73,8 @@ typedef struct {
 lit_status lit__cls_prepare(lit__cls_in *in, const lit_metric *m, const lit__cls_params *p,
                             const lit_tensor *preds, const lit_tensor *target);
 /* Sample i: its target class (-1 when ignored) and its predicted classes
- * (top-k, best first) in cls[0 .. p->k). */
+ * in cls[0 .. p->k) (the top k: best first for k <= 16, else in class
+ * order; ties go to the lower class index). */
 int64_t lit__cls_sample(const lit__cls_in *in, int64_t i, int64_t *cls);
 /* Binary float score of sample i after the sigmoid rule (AUROC). */
 double lit__cls_score(const lit__cls_in *in, int64_t i);
