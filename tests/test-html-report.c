@@ -90,7 +90,7 @@ static void check_no_urls(const char *html) {
     CHECK(strstr(html, "@import") == NULL);
 }
 
-/* n "<svg" elements: each chart is one */
+/* The page counter render() stamps into every page ("write N"). */
 static int write_number(const char *html) {
     const char *p = strstr(html, "<!-- litc report write ");
     return p ? atoi(p + 23) : -1;
@@ -289,6 +289,39 @@ TEST(the_update_rule) {
     log_one(&lg, "train/loss_step", 0.8, 0, 2);
     WRITES(2);
 #undef WRITES
+    lg.free(&lg);
+    rm_rf(dir);
+}
+
+/* 20000 points on a 460-pixel-wide plot: each pixel column keeps at most
+ * its first, lowest, highest and last point, and a dense line gets no dots. */
+TEST(many_points_are_decimated) {
+    char *dir = make_tmp_dir("html");
+    lit_html_report_params p = lit_html_report_default_params();
+    p.save_dir = dir;
+    lit_logger lg;
+    CHECK_EQ_INT(lit_html_report_logger(&lg, &p), LIT_OK);
+    const char *names[1] = { "train/loss_step" };
+    lit_status st = LIT_OK;
+    for (int64_t s = 0; s < 20000 && st >= 0; s++) {
+        double v = 1.0 / (1.0 + (double)s * 0.01) + (double)((s * 7919) % 13) * 0.01;
+        st = lg.log_metrics(&lg, 1, names, &v, s);
+    }
+    CHECK_EQ_INT(st, LIT_OK);
+    CHECK_EQ_INT(lg.finalize(&lg, "success"), LIT_OK);
+    char *html = slurp(lit_html_report_file(&lg), NULL);
+    CHECK(html != NULL);
+    if (html) {
+        check_balanced(html);
+        CHECK_EQ_INT(count(html, "<path"), 1);
+        CHECK_EQ_INT(count(html, "<circle"), 0);
+        const char *d = strstr(html, " d=\"M");
+        int segs = 0;
+        for (const char *c = d ? d + 4 : NULL; c && *c && *c != '"'; c++) segs += *c == 'L';
+        CHECK_MSG(segs > 460 && segs < 4 * 470, "%d line segments", segs);
+        CHECK_STR_CONTAINS(html, "<td class=\"num\">20000</td></tr>"); /* every point counted */
+        free(html);
+    }
     lg.free(&lg);
     rm_rf(dir);
 }
@@ -694,6 +727,7 @@ int main(int argc, char **argv) {
     }
     RUN(a_scripted_run_makes_a_complete_page);
     RUN(the_update_rule);
+    RUN(many_points_are_decimated);
     RUN(curves_log_x_and_log_dir_of);
     RUN(a_real_fit_writes_the_report);
     RUN(chromium_renders_the_report);
