@@ -122,7 +122,10 @@ static lit_status write_record(tb_logger *t, const lit__buf *ev) {
 static lit_status write_event(tb_logger *t, int64_t step, int field, const lit__buf *body, const char *file_version) {
     lit__buf ev = { 0 };
     pb_double(&ev, 1, tb_now(t));
-    if (step != 0) pb_key(&ev, 2, 0), pb_varint(&ev, (uint64_t)step);
+    if (step != 0) {
+        pb_key(&ev, 2, 0);
+        pb_varint(&ev, (uint64_t)step); /* int64: negative steps take 10 bytes, as protobuf's */
+    }
     if (file_version) pb_string(&ev, 3, file_version);
     if (body) pb_msg(&ev, field, body);
     if (file_version) {
