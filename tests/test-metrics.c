@@ -289,10 +289,19 @@ TEST(multiclass_classification) {
         {lit_f1_score_new, LIT_AVERAGE_MICRO, "mc.top2.f1_micro"},
         {lit_precision_new, LIT_AVERAGE_MACRO, "mc.top2.prec_macro"},
         {lit_recall_new, LIT_AVERAGE_MACRO, "mc.top2.rec_macro"},
+        {lit_f1_score_new, LIT_AVERAGE_MACRO, "mc.top2.f1_macro"},
     };
     for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
         lit_metric *m = cls(top[i].make, LIT_TASK_MULTICLASS, 5, top[i].avg, 2);
         check_one(m, logits, target, top[i].ref);
+        lit_metric_free(m);
+    }
+    static const struct { cls_ctor make; const char *ref; } mk[] = {
+        {lit_precision_new, "mk.top2.prec_macro"}, {lit_recall_new, "mk.top2.rec_macro"},
+        {lit_f1_score_new, "mk.top2.f1_macro"}};
+    for (int i = 0; i < 3; i++) {
+        lit_metric *m = cls(mk[i].make, LIT_TASK_MULTICLASS, 5, LIT_AVERAGE_MACRO, 2);
+        check_one(m, fx_tensor("mk.logits", LIT_F32), fx_tensor("mk.target", LIT_I64), mk[i].ref);
         lit_metric_free(m);
     }
     /* top_k = C: every sample is a hit */

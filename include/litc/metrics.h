@@ -169,7 +169,7 @@ typedef enum {
     LIT_NAN_ERROR,    /* update() fails with LIT_ERR_NUMERIC, state unchanged */
     LIT_NAN_IGNORE,   /* drop them silently */
     LIT_NAN_DISABLE,  /* keep them (the result becomes NaN) */
-    LIT_NAN_REPLACE   /* replace them by nan_replace_value (TorchMetrics' float strategy) */
+    LIT_NAN_REPLACE   /* set value and weight to nan_replace_value (TorchMetrics' float strategy) */
 } lit_nan_strategy;
 
 typedef struct {
@@ -216,7 +216,7 @@ typedef enum { LIT_TASK_BINARY = 1, LIT_TASK_MULTICLASS = 2 } lit_task; /* 0: er
 typedef enum {
     LIT_AVERAGE_MICRO = 0, /* default (the task wrappers' default): sum the stats over classes, then divide */
     LIT_AVERAGE_MACRO,     /* mean of per-class scores over the classes that occur (TorchMetrics 1.x:
-                            * top_k 1: tp+fp+fn > 0; top_k > 1: tp+fn > 0), like sklearn labels=None */
+                            * top_k 1 and F1: tp+fp+fn > 0; top_k > 1: tp+fn > 0), like sklearn labels=None */
     LIT_AVERAGE_WEIGHTED,  /* per-class scores weighted by support (tp + fn) */
     LIT_AVERAGE_NONE       /* the (C,) per-class scores */
 } lit_average;

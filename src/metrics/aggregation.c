@@ -66,10 +66,7 @@ static void scan(const lit_tensor *v, const lit_tensor *w, const int64_t *ws, co
         if (!accumulate) {
             a->nan += bad;
         } else if (!(bad && (ns == LIT_NAN_WARN || ns == LIT_NAN_IGNORE))) {
-            if (bad && ns == LIT_NAN_REPLACE) {
-                if (isnan(x)) x = rv;
-                if (isnan(wt)) wt = rv;
-            }
+            if (bad && ns == LIT_NAN_REPLACE) x = wt = rv; /* both, as TorchMetrics (weight too) */
             switch (u->kind) {
             case AGG_MEAN: a->sx += x * wt; a->sw += wt; break;
             case AGG_SUM: a->sx += x; break;

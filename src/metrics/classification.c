@@ -115,14 +115,15 @@ static lit_status stat_compute(lit_metric *m, lit_tensor **out) {
         }
         v = score(u->kind, s[TP], s[FP], s[TN], s[FN], 0);
     } else {
-        /* TorchMetrics' _adjust_weights_safe_divide */
+        /* TorchMetrics' _adjust_weights_safe_divide (its F-beta passes no
+         * top_k, so F1 always uses the top_k = 1 rule) */
         double num = 0, den = 0;
         for (int64_t c = 0; c < C; c++) {
             double w;
             if (u->average == LIT_AVERAGE_WEIGHTED)
                 w = (double)(tp[c] + fn[c]);
             else
-                w = (u->q.k == 1 ? tp[c] + fp[c] + fn[c] : tp[c] + fn[c]) == 0 ? 0.0 : 1.0;
+                w = (u->q.k == 1 || u->kind == SK_F1 ? tp[c] + fp[c] + fn[c] : tp[c] + fn[c]) == 0 ? 0.0 : 1.0;
             num += w * score(u->kind, (double)tp[c], (double)fp[c], (double)tn[c], (double)fn[c], 0);
             den += w;
         }
