@@ -20,7 +20,9 @@
  * Ownership: a metric owns its state tensors (heap, persistent: they outlive
  * step arenas). Inputs to update() are read during the call and not kept.
  * compute() results are owned by the metric and valid until the next
- * update/compute/reset/free. Not thread-safe.
+ * update/compute/reset/free. update() may make scratch tensors in the
+ * current arena (contiguous copies of strided inputs, rows for CAT states),
+ * which die at its next reset; states never live there. Not thread-safe.
  *
  * Errors: update() returns LIT_ERR_SHAPE for inputs of mismatched shapes
  * and LIT_ERR_INVALID_ARG for out-of-range values (a class index >= C, a
