@@ -549,6 +549,59 @@ TEST(missing_steps_and_bad_optimizer_configs_are_refused) {
     fx_teardown(&f);
 }
 
+/* self.log(name, metric): a SumMetric of x[:, 0] per epoch (on_epoch,
+ * computed and reset by the Trainer) and a MaxMetric's forward value per
+ * batch (on_step). */
+static lit_metric *sum_metric, *max_metric;
+static lit_status metric_val_step(lit_module *m, lit_batch *b, int64_t i, int dl, lit_tensor **out) {
+    (void)i, (void)dl, (void)out;
+    lit_tensor *x0 = lit_select(lit_batch_get(b, "x"), 1, 0);
+    LIT_TRY(lit_metric_update(sum_metric, x0, NULL));
+    return lit_module_log_metric(m, "xsum", sum_metric);
+}
+static lit_status metric_train_step(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
+    LIT_TRY(train_step(m, b, i, loss));
+    lit_tensor *x0 = lit_select(lit_batch_get(b, "x"), 1, 0);
+    double v;
+    LIT_TRY(lit_metric_forward(max_metric, x0, NULL, &v));
+    return lit_module_log_metric(m, "xmax", max_metric, .on_step = 1, .on_epoch = 1);
+}
+
+TEST(metric_objects_are_computed_at_epoch_end_and_reset) {
+    fixture f;
+    fx_setup(&f, 4, 0, 1);
+    sum_metric = lit_sum_metric_new(NULL);
+    max_metric = lit_max_metric_new(NULL);
+    lit_module_vtable vt = VT;
+    vt.validation_step = metric_val_step;
+    vt.training_step = metric_train_step;
+    f.m.vt = &vt;
+    f.p.max_epochs = 2;
+    fx_trainer(&f);
+    CHECK_EQ_INT(lit_trainer_fit(f.tr, &f.m, &f.dm, NULL), LIT_OK);
+    double v = -1;
+    /* validation: x0 = 0..3 each epoch: sum 6, and reset between epochs (not 12) */
+    CHECK(lit_trainer_get_metric(f.tr, LIT_METRICS_CALLBACK, "xsum", &v));
+    CHECK_NEAR(v, 6.0, 0);
+    CHECK_EQ_INT(lit_metric_update_count(sum_metric), 0); /* reset after the epoch's compute */
+    /* training: batch values of the running max on step, the epoch's max on epoch */
+    CHECK(lit_trainer_get_metric(f.tr, LIT_METRICS_LOGGED, "xmax_step", &v));
+    CHECK_NEAR(v, 3.0, 0); /* the last batch holds x0 = 2, 3 */
+    CHECK(lit_trainer_get_metric(f.tr, LIT_METRICS_LOGGED, "xmax_epoch", &v));
+    CHECK_NEAR(v, 3.0, 0);
+    fx_teardown(&f);
+
+    /* A metric only updated cannot be logged on step; mixing kinds is refused. */
+    fx_setup(&f, 4, 0, 1);
+    fx_trainer(&f);
+    f.m.trainer = f.tr;
+    lit_metric_reset(max_metric);
+    CHECK_EQ_INT(lit_module_log_metric(&f.m, "y", max_metric, .on_step = 1), LIT_ERR_STATE);
+    fx_teardown(&f);
+    lit_metric_free(sum_metric);
+    lit_metric_free(max_metric);
+}
+
 int main(void) {
     RUN(logging_is_refused_where_lightning_refuses_it);
     RUN(epoch_hooks_refuse_on_step);
@@ -561,5 +614,6 @@ int main(void) {
     RUN(trainer_adds_progress_bar_and_summary_for_the_run);
     RUN(a_progress_bar_with_the_flag_off_is_an_error);
     RUN(missing_steps_and_bad_optimizer_configs_are_refused);
+    RUN(metric_objects_are_computed_at_epoch_end_and_reset);
     return harness_summary();
 }

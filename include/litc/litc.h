@@ -17,6 +17,7 @@
 #include "summary.h"
 #include "train.h"
 #include "callbacks.h"
+#include "report.h"
 #include "safetensors.h"
 #include "checkpoint.h"
 #include "metrics.h"

@@ -40,6 +40,8 @@ struct lit_metric {
     int higher_is_better;
     int full_state_update;
     int warned_compute;
+    int has_batch_value;  /* forward() ran since the last reset (TorchMetrics' _forward_cache) */
+    double batch_value;
 };
 
 /* ---------------------------------------------------------------- state storage */
@@ -411,8 +413,17 @@ lit_status lit_metric_forward_tensor(lit_metric *m, const lit_tensor *preds, con
         m->update_count = saved + 1;
     }
     if (st < 0) return st;
+    /* Remember a one-value batch result for lit_module_log_metric(on_step). */
+    m->has_batch_value = r && r->numel == 1;
+    if (m->has_batch_value) m->batch_value = lit_item(r);
     if (out) *out = r;
     return LIT_OK;
+}
+
+int lit_metric_batch_value(const lit_metric *m, double *out) {
+    if (!m || !m->has_batch_value) return 0;
+    if (out) *out = m->batch_value;
+    return 1;
 }
 
 lit_status lit_metric_forward(lit_metric *m, const lit_tensor *preds, const lit_tensor *target, double *batch_value) {
@@ -431,6 +442,7 @@ void lit_metric_reset(lit_metric *m) {
     if (!m) return;
     for (int i = 0; i < m->n_states; i++) state_reset(&m->st[i], m->st[i].t);
     m->update_count = 0;
+    m->has_batch_value = 0;
 }
 
 /* ---------------------------------------------------------------- merge / clone */

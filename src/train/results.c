@@ -117,7 +117,18 @@ static void publish_suffixed(lit_trainer *tr, const lit__result *res, const char
     lit__metrics_set(&tr->callback_metrics, res->name, v);
 }
 
-static double reduced(const lit__result *res) {
+static double reduced(lit__result *res) {
+    if (res->metric) {
+        /* A metric object: its own compute() over the epoch, then a fresh start. */
+        double v = NAN;
+        if (lit_metric_compute_scalar(res->metric, &v) < 0) {
+            lit_logf(LIT_LOG_ERROR, "log(\"%s\"): computing %s: %s", res->name, lit_metric_name(res->metric),
+                     lit_last_error());
+            v = NAN;
+        }
+        lit_metric_reset(res->metric);
+        return v;
+    }
     switch (res->opts.reduce_fx) {
     case LIT_REDUCE_SUM: return res->sum;
     case LIT_REDUCE_MAX: return res->max;
@@ -130,6 +141,8 @@ void lit__results_publish_epoch(lit_trainer *tr, lit__results *r) {
     for (int i = 0; i < r->n; i++)
         if (r->items[i].opts.on_epoch > 0 && r->items[i].n > 0)
             publish_suffixed(tr, &r->items[i], "_epoch", reduced(&r->items[i]));
+        else if (r->items[i].metric)
+            lit_metric_reset(r->items[i].metric); /* logged on_step only: Lightning resets it at epoch end too */
     lit__results_clear(r);
 }
 
@@ -194,6 +207,18 @@ lit_status lit_module_log_scalar_ex(lit_module *m, const char *name, double valu
     return log_value(m, name, value, NULL, o);
 }
 
+lit_status lit_module_log_metric_ex(lit_module *m, const char *name, lit_metric *metric, const lit_log_opts *o) {
+    LIT_ASSERT(metric, "lit_module_log_metric(\"%s\"): metric is NULL", name ? name : "?");
+    double v = NAN;
+    /* Lightning logs a metric's forward() value on step; on epoch it computes later. */
+    if (!lit_metric_batch_value(metric, &v) && o->on_step > 0)
+        return lit_set_error(LIT_ERR_STATE,
+                             "log(\"%s\", on_step=true) of %s: the metric has no batch value; call "
+                             "lit_metric_forward on the batch (not only lit_metric_update), or log on_epoch",
+                             name ? name : "?", lit_metric_name(metric));
+    return log_value(m, name, v, metric, o);
+}
+
 static lit_status log_value(lit_module *m, const char *name, double value, lit_metric *metric,
                             const lit_log_opts *o) {
     LIT_ASSERT(m && name && o, "lit_module_log: module, name and options must not be NULL");
@@ -233,7 +258,8 @@ static lit_status log_value(lit_module *m, const char *name, double value, lit_m
             return lit_set_error(LIT_ERR_CONFIG,
                                  "log(\"%s\"): this name holds %s in this epoch and is now logged with %s; use one "
                                  "kind per name",
-                                 name, it->metric ? "a metric" : "plain values", metric ? "a metric" : "a plain value");
+                                 name, it->metric ? lit_metric_name(it->metric) : "plain values",
+                                 metric ? lit_metric_name(metric) : "a plain value");
     } else {
         if (res->n == res->cap) {
             int cap = res->cap ? 2 * res->cap : 16;
