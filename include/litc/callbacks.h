@@ -583,6 +583,344 @@ lit_status lit_grad_accum_scheduler_callback(lit_callback *cb, const lit_accumul
 /* get_accumulate_grad_batches(epoch): the factor for `epoch`. */
 int64_t lit_grad_accum_scheduler_factor(const lit_callback *cb, int64_t epoch);
 
+/* ================================================================ weight averaging, finetuning
+ * (callbacks part 2: ema.c, swa.c, finetuning.c) */
+
+/* ---------------------------------------------------------------- EMA of weights */
+
+#define LIT_EMA_NAME "ExponentialMovingAverage"
+
+typedef struct {
+    double decay;          /* default 0.9999 (MDLM's training.ema); in [0, 1] */
+    int use_num_updates;   /* default 1: the decay of update n (1, 2, ...) is
+                            * min(decay, (1 + n) / (10 + n)) */
+    int validate_with_ema; /* default 1: validation (the sanity check too) runs on the EMA weights */
+    int test_with_ema;     /* default 1: lit_trainer_test runs on them too (once a fit made them) */
+} lit_ema_params;
+
+lit_ema_params lit_ema_default_params(void);
+
+/*
+ * The exponential moving average of the weights that MDLM keeps
+ * (ExponentialMovingAverage of score_sde / torch_ema, driven from the
+ * LightningModule's optimizer_step, on_validation_epoch_start/end and
+ * on_save/on_load_checkpoint), as a callback.
+ *
+ * Shadow weights: at the first fit's setup a copy of every parameter
+ * (buffers excluded) that requires grad then. After each optimizer step
+ * (on_train_batch_end of a batch that moved lit_trainer_global_step; with
+ * accumulation that is the last batch of each group) each shadow s of
+ * parameter p becomes, in f32,
+ *     s = s - (float)(1 - decay_n) * (s - p)
+ * (MDLM's s_param.sub_(one_minus_decay * (s_param - param))), decay_n as
+ * above with n counting the updates (saved, so a resumed fit continues the
+ * same sequence).
+ *
+ * Swap: on_validation_start (and on_test_start with test_with_ema) copies
+ * the training weights aside and the shadows into the parameters;
+ * on_validation_end / on_test_end copies the training weights back, bit for
+ * bit (MDLM's ema.store + ema.copy_to, then ema.restore). The callback is
+ * not `monitoring`, so it swaps back before ModelCheckpoint's
+ * on_validation_end writes a file; a checkpoint written while swapped gets
+ * the training weights under "state_dict.*" anyway.
+ *
+ * Checkpoints (state key "ExponentialMovingAverage"): values num_updates
+ * (null without use_num_updates), decay, n_shadow; tensors
+ * "callbacks.ExponentialMovingAverage.shadow.<param>" (on_save_checkpoint),
+ * read back by on_load_checkpoint when a fit resumes. A checkpoint without
+ * them (a run without EMA) leaves the shadows at the loaded weights, with a
+ * warning.
+ *
+ * Errors: LIT_ERR_CONFIG for a decay outside [0, 1] or NaN; LIT_ERR_NOMEM;
+ * during fit LIT_ERR_SHAPE when a checkpoint's shadow has another shape.
+ */
+lit_status lit_ema_callback(lit_callback *cb, const lit_ema_params *p);
+
+/* Updates made so far (MDLM's num_updates; counted also without use_num_updates). */
+int64_t lit_ema_num_updates(const lit_callback *cb);
+/* The decay the next update will use. */
+double lit_ema_next_decay(const lit_callback *cb);
+/* Parameters tracked (0 before the first fit's setup), the i-th one's name
+ * and its shadow (owned by the callback; valid until it is freed). */
+int lit_ema_num_shadow(const lit_callback *cb);
+const char *lit_ema_shadow_name(const lit_callback *cb, int i);
+const lit_tensor *lit_ema_shadow(const lit_callback *cb, const char *name); /* NULL when not tracked */
+/* 1 while the EMA weights are swapped into the model. */
+int lit_ema_swapped(const lit_callback *cb);
+/* Copy the EMA weights into the same-named parameters of `ps` (MDLM's
+ * ema.copy_to, e.g. before exporting with lit_module_save_weights).
+ * Errors: LIT_ERR_STATE before the first fit's setup, LIT_ERR_NOT_FOUND /
+ * LIT_ERR_SHAPE for a store without a tracked name or with another shape
+ * (nothing is copied then). */
+lit_status lit_ema_copy_to(const lit_callback *cb, lit_param_store *ps);
+
+/* ---------------------------------------------------------------- stochastic weight averaging */
+
+#define LIT_SWA_NAME "StochasticWeightAveraging"
+#define LIT_SWA_MAX_GROUPS 16
+
+typedef struct {
+    double swa_lr;            /* required (> 0): the SWA lr of every param group (Lightning's float swa_lrs) */
+    const double *swa_lrs;    /* or one per group (n_swa_lrs of them, each > 0; copied); NULL = swa_lr */
+    int n_swa_lrs;
+    int64_t swa_epoch_start;  /* the int form (>= 1): averaging starts at epoch swa_epoch_start - 1
+                               * (0-based, Lightning's max(swa_epoch_start - 1, 0)); 0 (default) = use
+                               * swa_epoch_start_fraction */
+    double swa_epoch_start_fraction; /* the float form, in [0, 1]: int(max_epochs * fraction) is the int
+                                      * form; default 0.8 */
+    int64_t annealing_epochs; /* default 10; >= 0 */
+    lit_anneal_strategy annealing_strategy; /* default LIT_ANNEAL_COS (sched.h's, as OneCycleLR's) */
+} lit_swa_params;
+
+lit_swa_params lit_swa_default_params(void);
+
+/*
+ * Lightning's StochasticWeightAveraging (with torch.optim.swa_utils.SWALR),
+ * for the module's parameters (buffers are left alone: there is no
+ * BatchNorm to recompute; `device` and `avg_fn` are not needed).
+ *
+ * swa_start = max(swa_epoch_start - 1, 0), swa_end = max_epochs - 1
+ * (0-based; max_epochs must be set). At setup the average is a copy of the
+ * parameters. At on_train_epoch_start of epoch e, swa_start <= e <= swa_end:
+ *   - the first time, SWALR takes over the lr: each group's initial_lr is
+ *     set to its swa lr, and from then on the group's lr is SWALR's
+ *     (torch 2.x get_lr, in double: with step k = 0 at the start and k + 1
+ *     after each epoch, alpha(t) = (1 - cos(pi t)) / 2 (cos) or t (linear)
+ *     at t = clamp(k / max(1, annealing_epochs), 0, 1); lr = swa_lr * alpha +
+ *     lr_0 * (1 - alpha), lr_0 recovered from the previous lr as torch does).
+ *     Lightning swaps the trainer's scheduler config for SWALR's; litc cannot
+ *     remove the module's scheduler, so the callback sets SWALR's lr on every
+ *     group at each epoch start and each batch start, which overrides
+ *     whatever a scheduler of the module set (a warning says so once);
+ *   - the weights at the start of the epoch are averaged in (Lightning
+ *     2.x averages on epoch start, so the average holds the weights after
+ *     epochs swa_start - 1 .. swa_end - 1): in f32, s = p for the first,
+ *     then s = s + (p - s) / (float)(n + 1), n = models averaged so far.
+ * At on_train_end, when the fit ran its last epoch (current_epoch - 1 ==
+ * swa_end), the average is copied into the parameters. A fit stopped
+ * earlier keeps its own weights (as Lightning).
+ *
+ * Checkpoints (state key "StochasticWeightAveraging"): values n_averaged,
+ * latest_update_epoch, scheduler_state (null before SWA starts; else
+ * step_count and the groups' swa_lrs and current lrs); tensors
+ * "callbacks.StochasticWeightAveraging.average_model_state.<param>".
+ *
+ * Errors: at construction LIT_ERR_CONFIG for swa_lr(s) <= 0 or NaN, a
+ * swa_epoch_start < 0, a fraction outside [0, 1], annealing_epochs < 0, an
+ * unknown strategy, more than LIT_SWA_MAX_GROUPS lrs; at fit start
+ * LIT_ERR_CONFIG for max_epochs unset (-1), several optimizers or several
+ * schedulers (Lightning's MisconfigurationException), swa_lrs whose count
+ * is not the optimizer's group count.
+ */
+lit_status lit_swa_callback(lit_callback *cb, const lit_swa_params *p);
+
+int64_t lit_swa_n_averaged(const lit_callback *cb);
+/* The averaged copy of parameter `name` (NULL before setup or when unknown). */
+const lit_tensor *lit_swa_average(const lit_callback *cb, const char *name);
+/* swa_start (0-based) once a fit resolved it, else -1. */
+int64_t lit_swa_start_epoch(const lit_callback *cb);
+/* The lr SWALR gives group g now (NAN before SWA started). */
+double lit_swa_lr(const lit_callback *cb, int g);
+
+/* ---------------------------------------------------------------- backbone finetuning */
+
+#define LIT_BACKBONE_FINETUNING_NAME "BackboneFinetuning"
+
+typedef struct {
+    const char *backbone;               /* required: the parameter prefix of the backbone ("backbone"
+                                         * covers "backbone.*", see lit_name_has_prefix); copied */
+    int64_t unfreeze_backbone_at_epoch; /* default 10 */
+    /* lambda_func(epoch): factor of the backbone lr per epoch after the
+     * unfreeze; NULL = Lightning's default `multiplicative` (2.0). */
+    double (*lambda_func)(int64_t epoch, void *user);
+    void *lambda_user;
+    double backbone_initial_ratio_lr;   /* default 0.1 */
+    double backbone_initial_lr;         /* NAN (default) = None: current lr * backbone_initial_ratio_lr */
+    int should_align;                   /* default 1: never above the model's (group 0's) lr */
+    int verbose;                        /* default 0: 1 logs both lrs (INFO) at each change */
+    int rounding;                       /* default 12: digits of the verbose lrs */
+} lit_backbone_finetuning_params;
+
+lit_backbone_finetuning_params lit_backbone_finetuning_default_params(void);
+
+/*
+ * Lightning's BackboneFinetuning (BaseFinetuning's freeze / unfreeze and
+ * param-group bookkeeping) with the backbone given by a name prefix.
+ *   - setup: lit_param_store_freeze(backbone) (before configure_optimizers,
+ *     which must give the optimizer only the trainable parameters:
+ *     lit_param_store_trainable);
+ *   - on_train_epoch_start, for every optimizer: at epoch
+ *     unfreeze_backbone_at_epoch, with current_lr = group 0's lr, the
+ *     backbone's lr is backbone_initial_lr or current_lr *
+ *     backbone_initial_ratio_lr; its parameters are unfrozen and added as a
+ *     new group (the optimizer's default hyperparameters, that lr; any
+ *     already in a group are skipped with Lightning's warning); at each
+ *     later epoch the last group's lr becomes lambda_func(epoch + 1) *
+ *     previous lr, or current_lr when should_align and it would exceed it.
+ *   train_bn: there is no BatchNorm in litc; nothing to do.
+ * The trainer's gradient clipping covers the parameters the optimizer had
+ * at configure_optimizers, so a group added here is not clipped.
+ *
+ * Checkpoints (state key "BackboneFinetuning"): previous_backbone_lr (null
+ * = None) and internal_optimizer_metadata ({opt: {group: {lr, params:
+ * {i: name}}}}). On resume, on_fit_start adds the groups the checkpoint
+ * has beyond those configure_optimizers made (and unfreezes their
+ * parameters: Lightning leaves them frozen), before the Trainer restores
+ * the optimizer state into them.
+ *
+ * Errors: LIT_ERR_CONFIG at construction for a NULL/empty backbone or a
+ * NaN ratio; at setup LIT_ERR_CONFIG when no parameter lies under the
+ * prefix (Lightning: "The LightningModule should have a nn.Module
+ * `backbone` attribute"), or a module without a store; at resume
+ * LIT_ERR_CONFIG for a saved parameter name the module does not have.
+ */
+lit_status lit_backbone_finetuning_callback(lit_callback *cb, const lit_backbone_finetuning_params *p);
+
+/* previous_backbone_lr: NAN until the unfreeze. */
+double lit_backbone_finetuning_backbone_lr(const lit_callback *cb);
+
+/* ================================================================ tuner (Lightning's Tuner)
+ * (lr-finder.c, batch-size-finder.c). Both run fits of their own on a
+ * fresh Trainer made from `base` (a nested fit inside a running fit is not
+ * possible in litc, so Lightning's LearningRateFinder / BatchSizeFinder
+ * callbacks, which run them from on_fit_start, have no equivalent: call
+ * these before lit_trainer_fit). */
+
+/* ---------------------------------------------------------------- learning rate finder */
+
+typedef enum { LIT_LR_FIND_EXPONENTIAL = 0, LIT_LR_FIND_LINEAR = 1 } lit_lr_find_mode;
+
+typedef struct {
+    double min_lr;               /* default 1e-8 */
+    double max_lr;               /* default 1 */
+    int64_t num_training;        /* default 100: optimizer steps (points of the curve) */
+    lit_lr_find_mode mode;       /* default LIT_LR_FIND_EXPONENTIAL */
+    double early_stop_threshold; /* default 4.0; NAN = None (never stop early) */
+    double beta;                 /* default 0.98: the loss smoothing of Lightning's _LRCallback */
+    int skip_begin, skip_end;    /* default 10, 1: suggestion()'s arguments */
+} lit_lr_finder_params;
+
+lit_lr_finder_params lit_lr_finder_default_params(void);
+
+/* The curve (for plots: the HTML report draws it). */
+typedef struct {
+    int64_t n;          /* points recorded: num_training, fewer when it stopped early */
+    double *lrs;        /* n lrs (malloc'd) */
+    double *losses;     /* n smoothed losses (NaN for a batch whose training_step gave no loss) */
+    int64_t suggestion_idx; /* index of the suggested lr, -1 when there is none */
+    double suggestion;  /* lrs[suggestion_idx], NAN when none */
+    int stopped_early;  /* the loss diverged (early_stop_threshold) before num_training steps */
+    int64_t steps;      /* optimizer steps made */
+} lit_lr_finder_result;
+
+void lit_lr_finder_result_free(lit_lr_finder_result *r); /* NULL is a no-op; zeroes *r */
+
+/*
+ * Lightning's Tuner.lr_find (tuner/lr_finder.py _lr_find): the learning
+ * rate range test. It copies the module's parameters and buffers (values,
+ * requires_grad, the train/eval flag) and the global random stream, fits a
+ * fresh Trainer made from `base` with max_steps = num_training,
+ * limit_val_batches = num_training, no sanity check, no checkpointing,
+ * progress bar, summary or loggers, and a callback that before every batch
+ * sets the lr of every param group of the (single) optimizer to the
+ * schedule's value for the step — Lightning's _ExponentialLR / _LinearLR:
+ * min_lr for step 0, then min_lr * (max_lr / min_lr) ^ ((k + 1) / N)
+ * (exponential) or min_lr + (k + 1) / N * (max_lr - min_lr) (linear) for
+ * step k >= 1 (N = num_training; Lightning's schedulers skip the exponent
+ * 1/N, so do we) — and after each batch that steps (with accumulation,
+ * (batch_idx + 1) % accumulate_grad_batches == 0) records that lr and the
+ * smoothed loss: avg = beta * avg + (1 - beta) * loss (the loss divided by
+ * accumulate_grad_batches, as Lightning's step output), smoothed = avg /
+ * (1 - beta ^ (global_step + 1)). It stops when global_step > 1 and smoothed
+ * > early_stop_threshold * best (best: the smallest smoothed so far, or the
+ * first). Then the parameters, buffers, flags and random stream are put
+ * back bit for bit and the gradients dropped, and the suggestion computed
+ * (lit_lr_find_suggestion). The module's own state behind m->user is not
+ * restored (Lightning restores only what a checkpoint holds). A scheduler
+ * from configure_optimizers is overridden before every batch.
+ * fast_dev_run: nothing runs (Lightning skips with a warning): out->n = 0.
+ * Errors: LIT_ERR_CONFIG for min_lr <= 0 (exponential) or min_lr < 0,
+ * max_lr <= min_lr, num_training < 1, beta outside [0, 1), several
+ * optimizers or none (Lightning: "learning rate finder only works with
+ * single optimizer"); the nested fit's errors. *out is filled on success
+ * (free it with lit_lr_finder_result_free) and zeroed on error.
+ */
+lit_status lit_lr_find(const lit_trainer_params *base, lit_module *m, lit_datamodule *dm, const lit_lr_finder_params *p,
+                       lit_lr_finder_result *out);
+
+/*
+ * _LRFinder.suggestion(skip_begin, skip_end): the point of steepest descent
+ * of the curve. Keeps points skip_begin .. n - skip_end - 1 (Python's
+ * [skip_begin:-skip_end]) whose loss is finite; with fewer than 2 returns
+ * -1 (Lightning logs an error and returns None); else the gradient of the
+ * losses against the lrs as torch.gradient(losses, spacing=[lrs]) computes
+ * it in float32 (second-order central differences on the uneven spacing,
+ * first-order at both ends) and returns the index, in the full curve, of
+ * its first minimum (a NaN gradient counts as the minimum, as torch.argmin).
+ */
+int64_t lit_lr_find_suggestion(const double *lrs, const double *losses, int64_t n, int skip_begin, int skip_end);
+
+/* ---------------------------------------------------------------- batch size finder */
+
+typedef enum { LIT_BATCH_SIZE_POWER = 0, LIT_BATCH_SIZE_BINSEARCH = 1 } lit_batch_size_mode;
+
+typedef struct {
+    lit_batch_size_mode mode; /* default LIT_BATCH_SIZE_POWER */
+    int64_t steps_per_trial;  /* default 3 */
+    int64_t init_val;         /* default 2 */
+    int64_t max_trials;       /* default 25 */
+    /* Memory instead of CUDA's out-of-memory error: a trial "fits" when the
+     * trial Trainer's lit_trainer_peak_step_bytes stays <= budget_bytes.
+     * Required (> 0). */
+    int64_t budget_bytes;
+    /* Required: make the datamodule's loaders (and whatever else reads it)
+     * use batch size bs from the next fit on — Lightning's
+     * lightning_setattr(model, "batch_size", bs). */
+    lit_status (*set_batch_size)(void *user, int64_t bs);
+    void *user;
+} lit_batch_size_finder_params;
+
+lit_batch_size_finder_params lit_batch_size_finder_default_params(void);
+
+typedef struct {
+    int64_t batch_size;  /* the size found (also set through set_batch_size at the end) */
+    int n_trials;
+    int64_t *sizes;      /* n_trials batch sizes tried, in order (malloc'd) */
+    int64_t *peaks;      /* their peak step bytes */
+    int *fits;           /* 1 when within the budget */
+} lit_batch_size_finder_result;
+
+void lit_batch_size_finder_result_free(lit_batch_size_finder_result *r); /* NULL is a no-op; zeroes *r */
+
+/*
+ * Lightning's Tuner.scale_batch_size (tuner/batch_size_scaling.py) with a
+ * memory budget for the OOM test. Copies the parameters as lit_lr_find
+ * does; each trial sets the size and fits a fresh Trainer made from `base`
+ * for steps_per_trial optimizer steps (limit_train 1.0, limit_val_batches =
+ * steps_per_trial, no sanity check, checkpointing, bar, summary or
+ * loggers); a trial whose peak passes the budget is stopped after that
+ * batch and counts as Lightning's OOM. The weights keep training from
+ * trial to trial (as Lightning's) and are put back at the end.
+ *   power: double after each success (stop when the size covers the whole
+ *   dataset — the trial's epoch was a single batch — or after max_trials);
+ *   after a failure halve, and stop if something succeeded before;
+ *   binsearch: double until the first failure, then bisect between the
+ *   last success and the failure ((low + high) / 2) until they are 1 apart;
+ *   max_trials bounds the successes.
+ * At the end set_batch_size(user, found) runs, so the datamodule is left at
+ * the found size. fast_dev_run: nothing runs, found = 0 (Lightning returns
+ * None).
+ * Errors: LIT_ERR_CONFIG for bad params (no set_batch_size, budget <= 0,
+ * steps_per_trial, init_val or max_trials < 1), LIT_ERR_NOMEM when not even
+ * batch size 1 fits the budget (Lightning would go on with size 0);
+ * set_batch_size's and the trial fits' errors (other than the budget).
+ * `out` (may be NULL) gets the trials; free it with
+ * lit_batch_size_finder_result_free.
+ */
+lit_status lit_batch_size_find(const lit_trainer_params *base, lit_module *m, lit_datamodule *dm,
+                               const lit_batch_size_finder_params *p, int64_t *found,
+                               lit_batch_size_finder_result *out);
+
 #ifdef __cplusplus
 }
 #endif
