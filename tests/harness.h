@@ -11,7 +11,7 @@
  * (the test keeps running). EXPECT_ASSERT(stmt, "substring") checks that a
  * programmer error is caught by LIT_ASSERT and that its message contains the
  * substring (the abort hook longjmps back). quiet_trainer_params() gives the
- * Trainer params the Trainer tests start from (no bar, summary or checkpoints).
+ * Trainer params the Trainer tests start from (no bar, summary, checkpoints or loggers).
  */
 #ifndef LITC_TESTS_HARNESS_H
 #define LITC_TESTS_HARNESS_H
@@ -143,13 +143,14 @@ __attribute__((unused)) static void harness_abort_hook_(const char *msg, void *u
         }                                                                    \
     } while (0)
 
-/* Lightning's defaults without the progress bar, the model summary and
- * checkpointing: what a Trainer test starts from. */
+/* Lightning's defaults without the progress bar, the model summary,
+ * checkpointing and loggers: what a Trainer test starts from. */
 static inline lit_trainer_params quiet_trainer_params(void) {
     lit_trainer_params p = lit_trainer_default_params();
     p.enable_progress_bar = 0;
     p.enable_model_summary = 0;
     p.enable_checkpointing = 0;
+    p.logger = 0;
     return p;
 }
 

@@ -32,6 +32,7 @@ static lit_trainer_params quiet_params(int64_t epochs) {
     p.enable_progress_bar = 0;
     p.enable_model_summary = 0;
     p.enable_checkpointing = 0;
+    p.logger = 0;
     return p;
 }
 

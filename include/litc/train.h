@@ -538,6 +538,9 @@ typedef struct {
     int64_t reload_dataloaders_every_n_epochs; /* default 0 */
     int inference_mode;              /* default 1: evaluation runs with grad disabled */
     int64_t seed;                    /* -1 = do not seed; else lit_seed_everything(seed) at fit start */
+    int logger;                      /* default 1: the first run without loggers of yours adds
+                                      * litc's defaults (CSV, TensorBoard, JSONL, HTML report) under
+                                      * <default_root_dir>/lightning_logs/version_N; 0: none */
     int handle_signals;              /* default 1: SIGTERM/SIGINT/SIGUSR1 during fit stop it cleanly
                                       * (see lit_trainer_fit); 0 leaves the process's handlers alone */
 } lit_trainer_params;

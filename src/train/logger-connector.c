@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "litc/report.h"
 #include "train/train-impl.h"
 
 lit_status lit_trainer_add_logger(lit_trainer *tr, const lit_logger *lg) {
@@ -52,6 +53,60 @@ const char *lit_trainer_log_dir(lit_trainer *tr) {
 int64_t lit_trainer_logger_version(lit_trainer *tr) {
     if (tr->n_loggers == 0 || !tr->loggers[0].version_number) return -1;
     return tr->loggers[0].version_number(&tr->loggers[0]);
+}
+
+/* Trainer(logger=True): litc's default loggers, all in one
+ * <default_root_dir>/lightning_logs/version_N (Lightning adds one
+ * TensorBoardLogger or CSVLogger; litc writes all its formats side by side):
+ * metrics.csv + hparams.yaml, TensorBoard events, metrics.jsonl and
+ * report.html. Added at the first run that finds no logger; kept after. */
+static lit_status add_defaults(lit_trainer *tr) {
+    const char *root = tr->p.default_root_dir && tr->p.default_root_dir[0] ? tr->p.default_root_dir : ".";
+    lit_logger csv, tb, jsonl, html;
+    lit_csv_logger_params cp = lit_csv_logger_default_params();
+    cp.save_dir = root;
+    LIT_TRY(lit_csv_logger(&csv, &cp));
+    lit_status st = lit_trainer_add_logger(tr, &csv);
+    if (st < 0) {
+        if (csv.free) csv.free(&csv);
+        return st;
+    }
+    /* One version number for all: the CSV logger's next free one. */
+    int64_t version = csv.version_number(&csv);
+    lit_tensorboard_logger_params tp = lit_tensorboard_logger_default_params();
+    tp.save_dir = root;
+    tp.version = version;
+    LIT_TRY(lit_tensorboard_logger(&tb, &tp));
+    if ((st = lit_trainer_add_logger(tr, &tb)) < 0) {
+        if (tb.free) tb.free(&tb);
+        return st;
+    }
+    lit_jsonl_logger_params jp = lit_jsonl_logger_default_params();
+    jp.save_dir = root;
+    jp.version = version;
+    LIT_TRY(lit_jsonl_logger(&jsonl, &jp));
+    if ((st = lit_trainer_add_logger(tr, &jsonl)) < 0) {
+        if (jsonl.free) jsonl.free(&jsonl);
+        return st;
+    }
+    lit_html_report_params hp = lit_html_report_default_params();
+    hp.log_dir_of = &csv;
+    LIT_TRY(lit_html_report_logger(&html, &hp));
+    if ((st = lit_trainer_add_logger(tr, &html)) < 0) {
+        if (html.free) html.free(&html);
+        return st;
+    }
+    return LIT_OK;
+}
+
+void lit__loggers_add_defaults(lit_trainer *tr) {
+    /* fast_dev_run logs nothing (Lightning swaps in a DummyLogger). */
+    if (!tr->p.logger || tr->n_loggers > 0 || tr->p.fast_dev_run > 0) return;
+    if (add_defaults(tr) < 0) {
+        lit_logf(LIT_LOG_ERROR, "the default loggers could not be made (training goes on without them): %s",
+                 lit_last_error());
+        lit_clear_error();
+    }
 }
 
 void lit__loggers_free(lit_trainer *tr) {

@@ -287,6 +287,7 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
     lit__metrics_clear(&tr->logged_metrics);
     lit__metrics_clear(&tr->pbar_metrics);
     int n_cb = tr->n_callbacks;
+    if (stage != LIT_STAGE_PREDICT) lit__loggers_add_defaults(tr);
     lit_status st = setup_hooks(tr, stage);
     /* Lightning restores weights and callback states right after setup. */
     if (st >= 0 && ckpt_path) st = lit__resume_begin(tr, ckpt_path);
