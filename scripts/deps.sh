@@ -33,7 +33,9 @@ done
 # plus the libopenblas-dev meta package for openblas.pc); libyaml; jansson
 # (JSON: safetensors headers and checkpoint metadata); Open MPI; headless
 # Chromium and zlib for test-html-report (it renders the HTML run report and
-# decodes the screenshot; without them that test skips its rendering part).
+# decodes the screenshot; without them that test skips its rendering part);
+# clang with compiler-rt for the libFuzzer targets (fuzz-*; without them the
+# fuzz tests are not built).
 packages=(
     build-essential
     cmake
@@ -46,6 +48,8 @@ packages=(
     openmpi-bin
     chromium
     zlib1g-dev
+    clang
+    libclang-rt-14-dev
 )
 # Reference tools: fixture generation and benchmarks only, never `make test`.
 if [ "$reference" = 1 ]; then
