@@ -217,6 +217,32 @@ TEST(lr_find_exponential_curve_and_suggestion) {
     CHECK(!memcmp(&rng_before, lit_rng_global(), sizeof rng_before));
     CHECK(md->fc1.weight->grad == NULL);
     free(before), free(after);
+    /* The curve on the HTML run report. */
+    char dir[] = "/tmp/litc-tuner-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    lit_html_report_params rp = lit_html_report_default_params();
+    rp.save_dir = dir;
+    lit_logger rep;
+    CHECK_EQ_INT(lit_html_report_logger(&rep, &rp), LIT_OK);
+    CHECK_EQ_INT(lit_lr_find_report(&r, &rep), LIT_OK);
+    CHECK_EQ_INT(lit_html_report_write(&rep), LIT_OK);
+    char page[1 << 16] = "";
+    FILE *f = fopen(lit_html_report_file(&rep), "r");
+    CHECK(f != NULL);
+    if (f) {
+        page[fread(page, 1, sizeof page - 1, f)] = 0;
+        fclose(f);
+    }
+    char title[96];
+    snprintf(title, sizeof title, "Learning rate finder (suggested lr %.3g)", r.suggestion);
+    CHECK_STR_CONTAINS(page, title);
+    CHECK_STR_CONTAINS(page, "<svg");
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+    lit_lr_finder_result empty = { 0 };
+    CHECK_EQ_INT(lit_lr_find_report(&empty, &rep), LIT_ERR_INVALID_ARG);
+    rep.free(&rep);
     lit_lr_finder_result_free(&r);
     CHECK(r.lrs == NULL && r.suggestion_idx == -1);
     set_bs(&d, 1);

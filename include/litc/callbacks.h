@@ -860,6 +860,11 @@ lit_status lit_lr_find(const lit_trainer_params *base, lit_module *m, lit_datamo
  */
 int64_t lit_lr_find_suggestion(const double *lrs, const double *losses, int64_t n, int skip_begin, int skip_end);
 
+/* Draw the finder's curve (smoothed loss against a log-scaled lr, the
+ * suggestion in the title) on an HTML report logger (report.h). Errors:
+ * lit_html_report_add_curve's; LIT_ERR_INVALID_ARG for an empty result. */
+lit_status lit_lr_find_report(const lit_lr_finder_result *r, lit_logger *report);
+
 /* ---------------------------------------------------------------- batch size finder */
 
 typedef enum { LIT_BATCH_SIZE_POWER = 0, LIT_BATCH_SIZE_BINSEARCH = 1 } lit_batch_size_mode;

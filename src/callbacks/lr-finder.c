@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "litc/callbacks.h"
+#include "litc/report.h"
 
 /* ---------------------------------------------------------------- module snapshot */
 
@@ -330,4 +331,21 @@ lit_status lit_lr_find(const lit_trainer_params *base, lit_module *m, lit_datamo
     out->suggestion_idx = lit_lr_find_suggestion(out->lrs, out->losses, out->n, v.skip_begin, v.skip_end);
     out->suggestion = out->suggestion_idx >= 0 ? out->lrs[out->suggestion_idx] : NAN;
     return LIT_OK;
+}
+
+/* ---------------------------------------------------------------- on the report */
+
+lit_status lit_lr_find_report(const lit_lr_finder_result *r, lit_logger *report) {
+    LIT_ASSERT(r && report, "lit_lr_find_report: NULL argument");
+    if (r->n <= 0 || !r->lrs || !r->losses)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "lit_lr_find_report: the lr finder result has no points");
+    if (r->n > INT32_MAX)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "lit_lr_find_report: %lld points are too many for a chart",
+                             (long long)r->n);
+    char title[128];
+    if (r->suggestion_idx >= 0)
+        snprintf(title, sizeof title, "Learning rate finder (suggested lr %.3g)", r->suggestion);
+    else
+        snprintf(title, sizeof title, "Learning rate finder (no suggestion)");
+    return lit_html_report_add_curve(report, title, "learning rate", "smoothed loss", (int)r->n, r->lrs, r->losses, 1);
 }
