@@ -234,6 +234,8 @@ static lit_status fit_and_test(lit_trainer *tr, digits_module *mod, digits_datam
         printf("checkpoints: best %s (val/acc %.4f), last %s\n", lit_model_checkpoint_best_path(mc), best,
                last ? last : "-");
     }
+    const char *log_dir = lit_trainer_log_dir(tr);
+    if (log_dir) printf("logs: %s (metrics.csv, hparams.yaml, TensorBoard events, metrics.jsonl, report.html)\n", log_dir);
     LIT_TRY(lit_trainer_test(tr, &mod->base, &dm->base));
     double acc = mod->test_samples ? (double)mod->test_correct / (double)mod->test_samples : 0.0;
     printf("test accuracy: %.4f (%lld/%lld)\n", acc, (long long)mod->test_correct, (long long)mod->test_samples);
