@@ -9,11 +9,11 @@
  *     version_7 *file*) give version_4; fixed and string versions; no
  *     experiment name; nothing on disk before the first write;
  *   - JSONLLogger: every line parsed back with jansson;
- *   - TensorBoardLogger: the events file decoded by a reader written here
- *     (TFRecord framing, both masked CRC-32Cs computed bit by bit, protobuf
- *     wire format by hand), every tag, step and value checked; then, when a
- *     python with the `tensorboard` package is there, tensorboard's own
- *     EventAccumulator reads it (tests/interop/read_tfevents.py; LITC_PYTHON,
+ *   - TensorBoardLogger: the events file decoded by an independent reader
+ *     (tests/tfevents-reader.h: TFRecord framing, both masked CRC-32Cs
+ *     computed bit by bit, protobuf wire format by hand), every tag, step
+ *     and value checked; then, when a python with the `tensorboard` package
+ *     is there, tensorboard's own EventAccumulator reads it (tests/interop/read_tfevents.py; LITC_PYTHON,
  *     else /opt/litc-ref-venv/bin/python, else /usr/bin/python3; a missing
  *     package is a skip);
  *   - an unwritable directory is LIT_ERR_IO naming the path, for each logger.
@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "harness.h"
+#include "tfevents-reader.h"
 #include "tmp-dir.h"
 
 static double fixed_clock(void) { return 1700000000.25; }
@@ -285,229 +286,9 @@ TEST(jsonl_lines_parse_back) {
     rm_rf(dir);
 }
 
-/* ---------------------------------------------------------------- TensorBoard: an independent reader */
+/* ---------------------------------------------------------------- TensorBoard */
 
-/* CRC-32C bit by bit (reflected polynomial 0x82F63B78), not lit_crc32c. */
-static uint32_t crc32c_bitwise(const unsigned char *p, size_t n) {
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
-    }
-    return c ^ 0xFFFFFFFFu;
-}
-
-static uint32_t mask_crc(uint32_t c) { return ((c >> 15) | (c << 17)) + 0xa282ead8u; }
-
-static uint64_t rd_le(const unsigned char *p, int n) {
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--) v = (v << 8) | p[i];
-    return v;
-}
-
-/* A protobuf field: number, wire type, varint or fixed value, or bytes. */
-typedef struct {
-    int field, wire;
-    uint64_t u;
-    const unsigned char *p;
-    size_t n;
-} pb_field;
-
-/* Next field of [*p, end); 0 at the end, -1 when malformed. */
-static int pb_next(const unsigned char **p, const unsigned char *end, pb_field *f) {
-    if (*p >= end) return 0;
-    uint64_t key = 0;
-    int shift = 0;
-    const unsigned char *q = *p;
-    for (;;) {
-        if (q >= end || shift > 63) return -1;
-        key |= (uint64_t)(*q & 0x7F) << shift;
-        shift += 7;
-        if (!(*q++ & 0x80)) break;
-    }
-    f->field = (int)(key >> 3);
-    f->wire = (int)(key & 7);
-    f->p = NULL;
-    f->n = 0;
-    f->u = 0;
-    if (f->wire == 0) {
-        shift = 0;
-        for (;;) {
-            if (q >= end || shift > 63) return -1;
-            f->u |= (uint64_t)(*q & 0x7F) << shift;
-            shift += 7;
-            if (!(*q++ & 0x80)) break;
-        }
-    } else if (f->wire == 1) {
-        if (end - q < 8) return -1;
-        f->u = rd_le(q, 8);
-        q += 8;
-    } else if (f->wire == 5) {
-        if (end - q < 4) return -1;
-        f->u = rd_le(q, 4);
-        q += 4;
-    } else if (f->wire == 2) {
-        uint64_t len = 0;
-        shift = 0;
-        for (;;) {
-            if (q >= end || shift > 63) return -1;
-            len |= (uint64_t)(*q & 0x7F) << shift;
-            shift += 7;
-            if (!(*q++ & 0x80)) break;
-        }
-        if ((uint64_t)(end - q) < len) return -1;
-        f->p = q;
-        f->n = (size_t)len;
-        q += len;
-    } else {
-        return -1;
-    }
-    *p = q;
-    return 1;
-}
-
-static double as_double(uint64_t u) {
-    double d;
-    memcpy(&d, &u, 8);
-    return d;
-}
-
-static float as_float(uint64_t u) {
-    uint32_t w = (uint32_t)u;
-    float x;
-    memcpy(&x, &w, 4);
-    return x;
-}
-
-static int str_is(const pb_field *f, const char *s) { return f->n == strlen(s) && memcmp(f->p, s, f->n) == 0; }
-
-/* The first length-delimited field `field` of a message, or NULL. */
-static int pb_get(const unsigned char *p, size_t n, int field, pb_field *out) {
-    const unsigned char *q = p, *end = p + n;
-    pb_field f;
-    int r;
-    while ((r = pb_next(&q, end, &f)) > 0)
-        if (f.field == field) {
-            *out = f;
-            return 1;
-        }
-    return 0;
-}
-
-typedef struct {
-    double wall_time;
-    int64_t step;
-    int has_file_version, has_source;
-    char tag[128];
-    int has_simple;
-    float simple;
-    char plugin[32];
-    const unsigned char *content, *tensor;
-    size_t content_n, tensor_n;
-} decoded_event;
-
-/* Decode one Event: every field must be one we expect. */
-static int decode_event(const unsigned char *p, size_t n, decoded_event *e) {
-    memset(e, 0, sizeof *e);
-    const unsigned char *q = p, *end = p + n;
-    pb_field f;
-    int r;
-    while ((r = pb_next(&q, end, &f)) > 0) {
-        if (f.field == 1 && f.wire == 1) e->wall_time = as_double(f.u);
-        else if (f.field == 2 && f.wire == 0) e->step = (int64_t)f.u;
-        else if (f.field == 3 && f.wire == 2) e->has_file_version = str_is(&f, "brain.Event:2") ? 1 : -1;
-        else if (f.field == 10 && f.wire == 2) { /* source_metadata{writer} */
-            pb_field w;
-            if (!pb_get(f.p, f.n, 1, &w) || !str_is(&w, "litc")) return 0;
-            e->has_source = 1;
-        }
-        else if (f.field == 5 && f.wire == 2) {
-            /* Summary: exactly one value */
-            const unsigned char *s = f.p, *se = f.p + f.n;
-            pb_field v;
-            int nv = 0;
-            while (pb_next(&s, se, &v) > 0) {
-                if (v.field != 1 || v.wire != 2) return 0;
-                nv++;
-                const unsigned char *a = v.p, *ae = v.p + v.n;
-                pb_field g;
-                while (pb_next(&a, ae, &g) > 0) {
-                    if (g.field == 1 && g.wire == 2 && g.n < sizeof e->tag) {
-                        memcpy(e->tag, g.p, g.n);
-                        e->tag[g.n] = 0;
-                    } else if (g.field == 2 && g.wire == 5) {
-                        e->has_simple = 1;
-                        e->simple = as_float(g.u);
-                    } else if (g.field == 8 && g.wire == 2) {
-                        e->tensor = g.p;
-                        e->tensor_n = g.n;
-                    } else if (g.field == 9 && g.wire == 2) {
-                        pb_field pd, name, content;
-                        if (!pb_get(g.p, g.n, 1, &pd)) return 0;
-                        if (!pb_get(pd.p, pd.n, 1, &name) || name.n >= sizeof e->plugin) return 0;
-                        memcpy(e->plugin, name.p, name.n);
-                        e->plugin[name.n] = 0;
-                        if (pb_get(pd.p, pd.n, 2, &content)) {
-                            e->content = content.p;
-                            e->content_n = content.n;
-                        }
-                    } else {
-                        return 0;
-                    }
-                }
-            }
-            if (nv != 1) return 0;
-        } else {
-            return 0;
-        }
-    }
-    return r == 0;
-}
-
-typedef struct {
-    int n;
-    decoded_event ev[64];
-    unsigned char *data;
-} events_file;
-
-static int read_events(const char *path, events_file *out) {
-    size_t n;
-    out->n = 0;
-    out->data = (unsigned char *)slurp(path, &n);
-    if (!out->data) return 0;
-    size_t at = 0;
-    while (at < n) {
-        if (n - at < 12) return 0;
-        const unsigned char *h = out->data + at;
-        uint64_t len = rd_le(h, 8);
-        CHECK_MSG((uint32_t)rd_le(h + 8, 4) == mask_crc(crc32c_bitwise(h, 8)), "record %d: length CRC", out->n);
-        if (n - at - 12 < len + 4) return 0;
-        const unsigned char *d = h + 12;
-        CHECK_MSG((uint32_t)rd_le(d + len, 4) == mask_crc(crc32c_bitwise(d, (size_t)len)), "record %d: data CRC",
-                  out->n);
-        if (out->n == 64) return 0;
-        CHECK_MSG(decode_event(d, (size_t)len, &out->ev[out->n]), "record %d: not the Event expected", out->n);
-        out->n++;
-        at += 12 + (size_t)len + 4;
-    }
-    return 1;
-}
-
-/* HParamsPluginData: which of experiment (2) / session_start_info (3) /
- * session_end_info (4) it holds, and that version (1) is absent (0). */
-static int hparams_kind(const decoded_event *e, pb_field *body) {
-    const unsigned char *q = e->content, *end = e->content + e->content_n;
-    pb_field f;
-    int kind = 0, n = 0;
-    while (pb_next(&q, end, &f) > 0) {
-        n++;
-        if (f.wire == 2 && f.field >= 2 && f.field <= 4) {
-            kind = f.field;
-            *body = f;
-        }
-    }
-    return n == 1 ? kind : -1;
-}
+/* The events files are read back by tests/tfevents-reader.h. */
 
 TEST(tensorboard_events_decode_exactly) {
     char *dir = make_tmp_dir("tblog");
@@ -553,7 +334,7 @@ TEST(tensorboard_events_decode_exactly) {
     snprintf(prefix, sizeof prefix, "%s/events.out.tfevents.1700000000.%s.%lld.", ld, host, (long long)getpid());
     CHECK_MSG(strncmp(path, prefix, strlen(prefix)) == 0, "file %s, expected %s<n>", path, prefix);
 
-    events_file ef;
+    events_file ef = { 0 };
     CHECK(read_events(path, &ef));
     CHECK_EQ_INT(ef.n, 1 + 1 + 3 + 4 + 2 + 1);
     for (int i = 0; i < ef.n; i++) CHECK(ef.ev[i].wall_time == 1700000000.25);
@@ -642,7 +423,7 @@ TEST(tensorboard_events_decode_exactly) {
         }
         CHECK_EQ_INT(fields, 3);
     }
-    free(ef.data);
+    events_file_free(&ef);
 
     /* the expectations for tensorboard's reader */
     FILE *f = fopen(join(dir, "expected.json"), "w");
@@ -691,12 +472,12 @@ TEST(tensorboard_options_and_lazy_files) {
     CHECK(path && strlen(path) > 3 && strcmp(path + strlen(path) - 3, ".v2") == 0);
     CHECK_EQ_INT(lg.finalize(&lg, "failed"), LIT_OK); /* not "success": no hparams.yaml */
     CHECK(!exists(join(dir, "version_5/hparams.yaml")));
-    events_file ef;
+    events_file ef = { 0 };
     CHECK(path && read_events(path, &ef));
     CHECK_EQ_INT(ef.n, 2);
     CHECK_STR_EQ(ef.ev[1].tag, "gan-d_loss");
     CHECK_EQ_INT(ef.ev[1].step, 2);
-    free(ef.data);
+    events_file_free(&ef);
     lg.free(&lg);
     rm_rf(dir);
 }
