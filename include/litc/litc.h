@@ -22,5 +22,6 @@
 #include "checkpoint.h"
 #include "metrics.h"
 #include "loggers.h"
+#include "config.h"
 
 #endif
