@@ -45,8 +45,8 @@
  * Argument types and what a value must look like in YAML:
  *   int         an integer scalar ("3", "-1")
  *   float       a number ("0.1", "1e-3", "3", ".inf", "-.inf", ".nan")
- *   bool        true/false (YAML 1.1 spellings: True, yes, no, on, off too)
- *   string      any scalar (a number is taken as its text: version: 3 -> "3")
+ *   bool        true/false (config.h: also True/TRUE, False/FALSE)
+ *   string      any scalar but null (a number is taken as its text: version: 3 -> "3")
  *   enum        a string among the arg's choices (case-sensitive)
  *   int list    a sequence of integers ("[1, 2]"); a single integer is a list of one
  *   float list  a sequence of numbers; a single number is a list of one
@@ -60,9 +60,9 @@
  * which lit_lr_scheduler_config does not copy) are interned in the registry
  * (lit_registry_intern) and live as long.
  *
- * Errors: LIT_ERR_CONFIG for everything a config file can get wrong (the
- * message names the file:line:col of the value, the class and the
- * argument); LIT_ERR_NOMEM. Programmer errors (asking args for a name the
+ * Errors: LIT_ERR_CONFIG for everything a config file can get wrong; the
+ * message starts with the file:line:col of the value at fault, as config.h's
+ * do, and names the class and the argument; LIT_ERR_NOMEM. Programmer errors (asking args for a name the
  * schema does not have, or for the wrong type) are LIT_ASSERTs.
  *
  * Not thread-safe: register at start-up, before threads that look up.
@@ -78,10 +78,7 @@
 #include "optim.h"
 #include "sched.h"
 #include "train.h"
-
-/* A node of a parsed YAML config (litc/config.h). Declared here so this
- * header stands alone; config.h gives the accessors. */
-typedef struct lit_config_node lit_config_node;
+#include "config.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -213,10 +210,11 @@ void lit_registry_clear(void);
 
 /*
  * The class of `kind` named `name_or_class_path` (its name or an alias;
- * exact match). `where` ("file:line:col" of the class_path, or NULL) goes
- * into the error: LIT_ERR_CONFIG "unknown callback class 'ModelCheckpont'
- * (a.yaml:3:17); did you mean 'ModelCheckpoint'? registered: ModelCheckpoint,
- * EarlyStopping, ..." (no "did you mean" when nothing is near; "registered:
+ * exact match). `where` ("file:line:col" of the class_path, or NULL) starts
+ * the error: LIT_ERR_CONFIG "a.yaml:3:17: unknown callback class
+ * 'ModelCheckpont'; did you mean 'ModelCheckpoint'? registered:
+ * ModelCheckpoint, EarlyStopping, ..." (the nearest name or alias, by
+ * lit_config_suggest; no "did you mean" when nothing is near; "registered:
  * none" when the kind is empty).
  */
 lit_status lit_registry_find(lit_registry_kind kind, const char *name_or_class_path, const char *where,
@@ -237,14 +235,19 @@ const char *lit_registry_intern(const char *s);
  * Validate `init_args` (a map node, or NULL / a null node = none given)
  * against cls's schema and complete it with the defaults. *out (free with
  * lit_registry_args_free) is set on success, NULL on error.
- * Errors (LIT_ERR_CONFIG; `pos` is the node's file:line:col):
- *   "unknown argument 'monitr' of ModelCheckpoint (pos); did you mean 'monitor'?
- *    arguments: dirpath, filename, monitor, ..."  ("did you mean" only when one is near)
- *   "ModelCheckpoint.save_top_k (pos): expected int, got 'three'"
- *   "ModelCheckpoint.mode (pos): expected one of min, max, got 'mx'"  (+ "; did you mean 'max'?")
- *   "EarlyStopping: missing required argument 'monitor' (pos of init_args, or of the class)"
- *   "ModelCheckpoint init_args (pos): expected a map, got a list"
- * A null value for an argument that is not nullable is "expected int, got null".
+ * Errors (LIT_ERR_CONFIG; "pos" is file:line:col of the node at fault):
+ *   "pos: unknown argument 'monitr' of ModelCheckpoint; did you mean 'monitor'?"
+ *   "pos: unknown argument 'zzz' of ModelCheckpoint; arguments: dirpath, filename, ..."
+ *       (the key's position; the list when nothing is near)
+ *   "pos: ModelCheckpoint.save_top_k: expected an integer, got \"three\""
+ *       (expected a number / a boolean / a string / a list of integers / a
+ *       list of numbers; got: strings in double quotes, other scalars as
+ *       written, "a list", "a mapping", "null")
+ *   "pos: ModelCheckpoint.mode: expected one of min, max, got \"mx\"; did you mean 'max'?"
+ *   "pos: EarlyStopping: missing required argument 'monitor'" (pos of the
+ *       init_args map, else of the class entry given to resolve, else none)
+ *   "pos: ModelCheckpoint: init_args must be a mapping, got a list"
+ * Unknown keys are reported before missing ones.
  */
 lit_status lit_registry_validate_init_args(const lit_registry_class *cls, const lit_config_node *init_args,
                                            lit_registry_args **out);
@@ -288,7 +291,8 @@ const lit_config_node *lit_registry_args_node(const lit_registry_args *a, const 
 /* 1 when the config gave the argument, 0 when it took its default. */
 int lit_registry_args_given(const lit_registry_args *a, const char *name);
 /* "file:line:col" of the value when given, else of the init_args map (or
- * the class entry), "" when unknown — for the build functions' errors. */
+ * the class entry), "" when unknown — for the build functions' errors.
+ * name NULL: the position of the init_args map / class entry. */
 const char *lit_registry_args_where(const lit_registry_args *a, const char *name);
 
 /* The completed init_args as (name, YAML text) pairs, schema order, every
@@ -296,10 +300,19 @@ const char *lit_registry_args_where(const lit_registry_args *a, const char *name
  * back to the same value ("0.001", "null", "[0.9, 0.999]", "val/loss",
  * "'001'" for a string that would read as another type, "{1: 4, 5: 2}"). */
 int lit_registry_args_count(const lit_registry_args *a);
+/* The YAML text of argument `name` (as _yaml_at; asserts on an unknown name). */
+const char *lit_registry_args_yaml(const lit_registry_args *a, const char *name);
 const char *lit_registry_args_name_at(const lit_registry_args *a, int i);
 const char *lit_registry_args_yaml_at(const lit_registry_args *a, int i);
-/* "name: text" per line, each indented by `indent` spaces (block map). LIT_ERR_IO on a write error. */
+/* "name: text" per line, each indented by `indent` spaces (block map;
+ * "{}" for a class without arguments). LIT_ERR_IO on a write error. */
 lit_status lit_registry_args_print_yaml(FILE *f, const lit_registry_args *a, int indent);
+/* Complete the config for --print_config: set `path`.<name> (e.g.
+ * "trainer.callbacks.0.init_args") to the default of every argument the
+ * config did not give (lit_config_set_value, source "<default of
+ * Class.arg>"), so lit_config_dump writes every option. Given values are
+ * left as they are (and keep their place). Errors: lit_config_set_value's. */
+lit_status lit_registry_args_to_config(const lit_registry_args *a, lit_config *cfg, const char *path);
 
 /* ---------------------------------------------------------------- building */
 
