@@ -558,6 +558,15 @@ lit_trainer_params lit_trainer_default_params(void);
  */
 lit_status lit_trainer_params_from_env(lit_trainer_params *p);
 
+/* Descriptors of the fields above, in declaration order: the table
+ * lit_trainer_params_from_env reads (so config binding and tests can check
+ * that they cover every field). */
+typedef enum { LIT_PARAM_I64 = 0, LIT_PARAM_DOUBLE, LIT_PARAM_BOOL, LIT_PARAM_STRING, LIT_PARAM_CLIP } lit_param_kind;
+/* Field i: *name (e.g. "max_epochs"), *kind, *offset (offsetof in
+ * lit_trainer_params); any of them may be NULL. Returns 0 (and sets
+ * nothing) when i is out of range, else 1. */
+int lit_trainer_params_field(int i, const char **name, lit_param_kind *kind, size_t *offset);
+
 /* Check params that need no data: LIT_ERR_CONFIG naming the field, its
  * value and the valid range. Run by lit_trainer_new; the data-dependent
  * checks (val_check_batches larger than the epoch) run when fit starts. */

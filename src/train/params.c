@@ -70,6 +70,17 @@ static const field_desc FIELDS[] = {
     FI64(seed), FINT(handle_signals), FINT(logger),
 };
 
+int lit_trainer_params_field(int i, const char **name, lit_param_kind *kind, size_t *offset) {
+    if (i < 0 || (size_t)i >= sizeof FIELDS / sizeof *FIELDS) return 0;
+    static const lit_param_kind kinds[] = { [F_I64] = LIT_PARAM_I64, [F_DBL] = LIT_PARAM_DOUBLE,
+                                            [F_INT] = LIT_PARAM_BOOL, [F_STR] = LIT_PARAM_STRING,
+                                            [F_CLIP] = LIT_PARAM_CLIP };
+    if (name) *name = FIELDS[i].name;
+    if (kind) *kind = kinds[FIELDS[i].kind];
+    if (offset) *offset = FIELDS[i].off;
+    return 1;
+}
+
 static int parse_bool(const char *s, int *out) {
     static const char *t[] = { "1", "true", "True", "TRUE", "yes", "on" };
     static const char *f[] = { "0", "false", "False", "FALSE", "no", "off" };
