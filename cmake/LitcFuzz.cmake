@@ -69,17 +69,17 @@ function(add_litc_fuzzer name source)
   # Not ${CMAKE_BINARY_DIR}/<name>: a file named like its target confuses make.
   set(out ${CMAKE_BINARY_DIR}/fuzz/${name})
   file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
-  # Include dirs and flags of jansson (the only third-party library the file
-  # layer needs) from pkg-config.
+  # Include dirs and flags of jansson and libyaml (the third-party libraries
+  # the file layer needs: checkpoints, configs) from pkg-config.
   set(_inc -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_SOURCE_DIR}/src)
-  foreach(d ${JANSSON_INCLUDE_DIRS})
+  foreach(d ${JANSSON_INCLUDE_DIRS} ${YAML_INCLUDE_DIRS})
     list(APPEND _inc -I${d})
   endforeach()
   set(_libs)
-  foreach(d ${JANSSON_LIBRARY_DIRS})
+  foreach(d ${JANSSON_LIBRARY_DIRS} ${YAML_LIBRARY_DIRS})
     list(APPEND _libs -L${d})
   endforeach()
-  list(APPEND _libs ${JANSSON_LDFLAGS} -lpthread -lm)
+  list(APPEND _libs ${JANSSON_LDFLAGS} ${YAML_LDFLAGS} -lpthread -lm)
   add_custom_command(OUTPUT ${out}
     COMMAND ${LITC_CLANG} -std=gnu11 -g -O1 -fno-omit-frame-pointer
             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined

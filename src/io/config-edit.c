@@ -221,6 +221,27 @@ static lit_status place(lit_config_node *parent, const char *seg, lit_config_nod
     return st;
 }
 
+/* UTF-8 without overlongs, surrogates or code points past U+10FFFF (what
+ * libyaml's reader and emitter accept). */
+static int valid_utf8(const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        int n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
+        if (n < 0) return 0;
+        unsigned cp = n == 0 ? c : n == 1 ? c & 0x1F : n == 2 ? c & 0x0F : c & 0x07;
+        for (int k = 1; k <= n; k++) {
+            if ((p[k] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (p[k] & 0x3F);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        p += n + 1;
+    }
+    return 1;
+}
+
 lit_status lit__config_set(lit_config *cfg, const char *path, const char *value, const char *source,
                           lit_config_origin origin, int col_offset, int append, int verbatim) {
     path_t p;
@@ -229,7 +250,10 @@ lit_status lit__config_set(lit_config *cfg, const char *path, const char *value,
     lit_config_node *v = NULL;
     if (st == LIT_OK) {
         st = verbatim ? LIT_ERR_CONFIG : lit__config_parse(cfg, value, strlen(value), source, origin, col_offset, 1, &v);
-        if (st == LIT_ERR_CONFIG) {
+        if (st == LIT_ERR_CONFIG && !valid_utf8(value)) {
+            st = lit_set_error(LIT_ERR_CONFIG, "%s:1:%d: the value for '%s' is not valid UTF-8", source,
+                               col_offset + 1, path);
+        } else if (st == LIT_ERR_CONFIG) {
             /* Not YAML ("[1,", "*x"): the text itself, as jsonargparse keeps it. */
             const char *file = lit__config_intern(cfg, source);
             v = file ? lit__config_node_new(LIT_CONFIG_STRING, file, 1, col_offset + 1, origin) : NULL;
