@@ -872,6 +872,10 @@ static lit_status build_plateau(const lit_registry_args *a, const lit_registry_c
 #define CALLBACK_CLASS(nm, args_, fn, doc_) \
     { .kind = LIT_REG_CALLBACK, .name = nm, .aliases = ALIASES_CB(nm), .doc = doc_, .args = args_, \
       .n_args = N_ARGS(args_), .build_callback = fn }
+/* litc's own callbacks: no Lightning class_path to mimic. */
+#define LITC_CALLBACK_CLASS(nm, args_, fn, doc_) \
+    { .kind = LIT_REG_CALLBACK, .name = nm, .aliases = {"litc.callbacks." nm}, .doc = doc_, .args = args_, \
+      .n_args = N_ARGS(args_), .build_callback = fn }
 #define LOGGER_CLASS(nm, args_, fn, doc_) \
     { .kind = LIT_REG_LOGGER, .name = nm, .aliases = ALIASES_LOG(nm), .doc = doc_, .args = args_, \
       .n_args = N_ARGS(args_), .build_logger = fn }
@@ -900,7 +904,7 @@ static const lit_registry_class builtin_classes[] = {
                    "Change accumulate_grad_batches by epoch."),
     CALLBACK_CLASS("StochasticWeightAveraging", swa_args, build_swa,
                    "Average the weights of the last epochs with SWALR's learning rate (Lightning's SWA)."),
-    CALLBACK_CLASS("ExponentialMovingAverage", ema_args, build_ema,
+    LITC_CALLBACK_CLASS("ExponentialMovingAverage", ema_args, build_ema,
                    "Keep an exponential moving average of the weights and validate/test on it (litc; MDLM's EMA)."),
     CALLBACK_CLASS("OnExceptionCheckpoint", on_exception_args, build_on_exception,
                    "Write a checkpoint when a fit fails, to resume from it."),
