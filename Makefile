@@ -1,7 +1,7 @@
 # litc — top-level entry points. The build itself is CMake (CMakeLists.txt);
 # this file only strings the steps together.
 #
-#   make demo      install missing deps, build, train the MLP example
+#   make demo      install missing deps, build, train the MLP example (litc fit --config ...)
 #   make test      install missing deps, build, run the ASan+UBSan suite and
 #                  then the main suite (ends with CTest's summary line)
 #   make bench     install deps + reference tools, build, run build/bench-*
@@ -63,7 +63,7 @@ test: build asan
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
 demo: build
-	./$(BUILD_DIR)/mlp-digits
+	./$(BUILD_DIR)/litc fit --config examples/mlp-digits/config.yaml
 
 # Each benchmark validates its result, times it and prints the ratio to the
 # PyTorch reference measured in the same run (needs the reference tools).

@@ -154,8 +154,10 @@ static lit_status ensure_experiment(csv_logger *c) {
     if (dp) {
         int nonempty = 0;
         struct dirent *e;
+        /* What the other writers of this run put there first (the CLI's
+         * config.yaml, the other default loggers' files) is not an old run. */
         while ((e = readdir(dp)) != NULL)
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) nonempty = 1;
+            if (!strcmp(e->d_name, "metrics.csv")) nonempty = 1;
         closedir(dp);
         if (nonempty)
             lit_logf(LIT_LOG_WARN,
