@@ -6,6 +6,7 @@
  * their exit codes and positions (and nothing written to disk), config.yaml
  * next to the logs, `litc info ckpt`, `litc version`, --help.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -204,6 +205,18 @@ TEST(info_version_and_help) {
     fclose(out);
     CHECK_EQ_INT(run_litc((const char *[]){ "info", "ckpt", copy, NULL }), 3);
     CHECK_STR_CONTAINS(out_text, "valid: no");
+    /* test with the checkpoint's weights: the same val metrics the fit ended with. */
+    char arg[1200];
+    snprintf(arg, sizeof arg, "--ckpt_path=%s", ckpt);
+    CHECK_EQ_INT(run_litc((const char *[]){ "test", "--config", "base.yaml", arg, "--trainer.logger=false", NULL }), 0);
+    CHECK_STR_CONTAINS(out_text, "test/acc ");
+    CHECK_EQ_INT(run_litc((const char *[]){ "test", "--config", "base.yaml", "--ckpt_path=best", NULL }), 2);
+    CHECK_STR_CONTAINS(err_text, "known only inside a fit");
+    /* A feature this build lacks is a config error. */
+    CHECK_EQ_INT(run_litc((const char *[]){ "fit", "--config", "base.yaml", "--trainer.accelerator=gpu",
+                                            "--print_config", NULL }),
+                 2);
+    CHECK_STR_CONTAINS(err_text, "accelerator");
     CHECK_EQ_INT(run_litc((const char *[]){ "fit", "--help", NULL }), 0);
     CHECK_STR_CONTAINS(out_text, "max_epochs");
     CHECK_STR_CONTAINS(out_text, "ModelCheckpoint");
@@ -211,6 +224,30 @@ TEST(info_version_and_help) {
     CHECK_EQ_INT(run_litc((const char *[]){ "fit", "--help=ModelCheckpoint", NULL }), 0);
     CHECK_STR_CONTAINS(out_text, "monitor");
     CHECK_STR_CONTAINS(out_text, "save_top_k");
+}
+
+/* SIGTERM during fit: a checkpoint is written and the exit code is 4. */
+TEST(a_signal_stops_the_fit_with_a_checkpoint) {
+    write_file("base.yaml", BASE);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (chdir(dir) != 0) _exit(99);
+        if (!freopen("/dev/null", "w", stdout) || !freopen(join(dir, ".err"), "w", stderr)) _exit(98);
+        execl(litc, litc, "fit", "--config", "base.yaml", "--trainer.max_epochs=100000",
+              "--trainer.default_root_dir=sig", (char *)NULL);
+        _exit(97);
+    }
+    /* Training has started once the loggers wrote their first files. */
+    for (int i = 0; i < 400 && !exists(join(dir, "sig/lightning_logs/version_0/metrics.csv")); i++) usleep(25000);
+    CHECK(exists(join(dir, "sig/lightning_logs/version_0/metrics.csv")));
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 4, "status %d", status);
+    read_file(join(dir, ".err"), err_text, sizeof err_text);
+    CHECK_STR_CONTAINS(err_text, "fit interrupted by SIGTERM");
+    CHECK_STR_CONTAINS(err_text, "checkpoint written to");
 }
 
 int main(void) {
@@ -229,6 +266,7 @@ int main(void) {
     RUN(precedence_file_later_file_env_command_line);
     RUN(documented_errors);
     RUN(info_version_and_help);
+    RUN(a_signal_stops_the_fit_with_a_checkpoint);
     rm_rf(dir);
     return harness_summary();
 }

@@ -156,8 +156,9 @@ static lit_status check_sections(run *r, const char *sub) {
     r->ckpt_path = NULL;
     if (ck && !lit_config_is_null(ck)) {
         LIT_TRY(lit_config_get_string(ck, &r->ckpt_path));
-        if (strcmp(sub, "fit") != 0)
-            return lit_config_error(ck, "ckpt_path resumes a fit; litc %s does not take it", sub);
+        if (strcmp(sub, "fit") != 0 && (!strcmp(r->ckpt_path, "last") || !strcmp(r->ckpt_path, "best")))
+            return lit_config_error(ck, "litc %s: ckpt_path \"%s\" is known only inside a fit; give the file's path",
+                                    sub, r->ckpt_path);
     }
     return LIT_OK;
 }
@@ -314,6 +315,14 @@ static lit_status build_and_run(run *r, const char *sub, lit_trainer **tr_out, l
                            .setup = save_config };
     LIT_TRY(lit_trainer_add_callback(tr, &saver));
     if (!strcmp(sub, "fit")) return lit_trainer_fit(tr, m, dm, r->ckpt_path);
+    if (r->ckpt_path) {
+        /* trainer.validate/test/predict(ckpt_path=...): the weights of that checkpoint. */
+        lit_checkpoint *ck = NULL;
+        LIT_TRY(lit_checkpoint_load(&ck, r->ckpt_path));
+        lit_status st = lit_module_load_weights(m, ck, 1, NULL);
+        lit_checkpoint_free(ck);
+        LIT_TRY(st);
+    }
     if (!strcmp(sub, "validate")) return lit_trainer_validate(tr, m, dm);
     if (!strcmp(sub, "test")) return lit_trainer_test(tr, m, dm);
     return lit_trainer_predict(tr, m, dm);
