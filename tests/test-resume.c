@@ -110,7 +110,17 @@ static lit_status configure(lit_module *m, lit_optim_config *cfg) {
     sp.step_size = 4;
     sp.gamma = 0.8;
     lit_lr_scheduler_config sc = { .scheduler = lit_step_lr_new(opt, &sp), .interval = LIT_INTERVAL_STEP };
-    return lit_optim_config_add_scheduler(cfg, &sc);
+    LIT_TRY(lit_optim_config_add_scheduler(cfg, &sc));
+    if (!m->vt->validation_step) return LIT_OK;
+    /* And one stepped at epoch ends from the validation loss: a resume must
+     * not skip or repeat its step. */
+    lit_reduce_lr_on_plateau_params pp = lit_reduce_lr_on_plateau_default_params();
+    pp.patience = 0;
+    pp.factor = 0.7;
+    pp.mode = LIT_SCHED_MAX; /* a falling loss never "improves": the lr drops at every epoch end */
+    lit_lr_scheduler_config plateau = { .scheduler = lit_reduce_lr_on_plateau_new(opt, &pp),
+                                        .interval = LIT_INTERVAL_EPOCH, .monitor = "val/loss" };
+    return lit_optim_config_add_scheduler(cfg, &plateau);
 }
 
 static const lit_module_vtable VT = { .version = LIT_MODULE_VERSION, .training_step = train_step,
@@ -455,6 +465,26 @@ TEST(sigterm_checkpoints_tears_down_and_resumes_exactly) {
         CHECK_MSG(!strcmp(got[i].line, baseline_log[i].line), "record %d differs: %s", i, got[i].line);
 }
 
+/* A signal after the epoch's last batch: the resume still runs that
+ * epoch's end (the plateau scheduler's step, the published means). */
+TEST(sigterm_after_the_last_batch_of_an_epoch_resumes_exactly) {
+    run_baseline(1, 0);
+    reset_dir();
+    run_spec rs = { .accumulate = 1, .kill_step = -1, .kill_hook = "", .signal_step = 15, .n_signals = 1 };
+    CHECK_EQ_INT(run_child(&rs), 4);
+    CHECK(log_has("fit interrupted by SIGTERM at epoch 0, batch 15 (global step 15)"));
+    run_spec resume = { .accumulate = 1, .resume_path = path_in("interrupted.ckpt"), .kill_step = -1, .kill_hook = "" };
+    CHECK_EQ_INT(run_child(&resume), 0);
+    uint8_t w[4096];
+    size_t n = read_weights(w, sizeof w);
+    CHECK_MSG(n == baseline_n && memcmp(w, baseline_weights, n) == 0, "weights after SIGTERM at epoch end differ");
+    record got[512];
+    int nr = reduce_log(got, 512);
+    CHECK_EQ_INT(nr, baseline_records);
+    for (int i = 0; i < nr && i < baseline_records; i++)
+        CHECK_MSG(!strcmp(got[i].line, baseline_log[i].line), "record %d differs: %s", i, got[i].line);
+}
+
 TEST(a_second_signal_stops_at_once_and_the_last_checkpoint_survives) {
     run_baseline(1, 0);
     reset_dir();
@@ -742,6 +772,7 @@ int main(void) {
     RUN(sigkill_inside_accumulation_groups_is_bit_exact);
     RUN(sigkill_with_dataloader_workers_is_bit_exact);
     RUN(sigterm_checkpoints_tears_down_and_resumes_exactly);
+    RUN(sigterm_after_the_last_batch_of_an_epoch_resumes_exactly);
     RUN(a_second_signal_stops_at_once_and_the_last_checkpoint_survives);
     RUN(hooks_and_callbacks_keep_their_own_state);
     RUN(bad_resumes_are_clear_errors);

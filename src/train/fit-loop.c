@@ -243,7 +243,11 @@ static lit_status resume_point(lit_trainer *tr, fit_data *fd, int64_t *first, in
     tr->resuming = 0;
     if (rp.phase == LIT__POS_BOUNDARY) {
         *first = rp.batch;
-        if (tr->num_training_batches >= 0 && rp.batch >= tr->num_training_batches) *end_epoch = 1;
+        /* Stopped after the epoch's last batch (a signal there): only its end is left. */
+        if (tr->num_training_batches >= 0 && rp.batch >= tr->num_training_batches) {
+            *end_epoch = 1;
+            fd->epoch_complete = 1;
+        }
         return LIT_OK;
     }
     tr->batch_idx = rp.batch;
