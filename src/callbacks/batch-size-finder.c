@@ -10,21 +10,7 @@
 #include <string.h>
 
 #include "litc/callbacks.h"
-
-/* The module snapshot and tuner params of lr-finder.c. */
-typedef struct {
-    lit_param_store *ps;
-    int n;
-    void **data;
-    int *requires_grad;
-    int training;
-    lit_rng rng;
-    lit_trainer *trainer;
-} lit__module_snapshot;
-lit_status lit__module_snapshot_take(lit__module_snapshot *s, lit_module *m);
-void lit__module_snapshot_restore(lit__module_snapshot *s, lit_module *m);
-void lit__module_snapshot_free(lit__module_snapshot *s);
-lit_trainer_params lit__tuner_params(const lit_trainer_params *base);
+#include "tuner-impl.h"
 
 lit_batch_size_finder_params lit_batch_size_finder_default_params(void) {
     return (lit_batch_size_finder_params){
