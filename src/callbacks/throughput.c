@@ -247,31 +247,22 @@ static lit_status tp_on_validation_end(lit_callback *cb, lit_trainer *tr, lit_mo
     return LIT_OK;
 }
 
-static lit_status tp_on_test_start(lit_callback *cb, lit_trainer *tr, lit_module *m) {
-    (void)m;
-    start(cb->user, tr, ST_TEST);
-    return LIT_OK;
-}
-
-static lit_status tp_on_test_batch_end(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *out,
-                                       lit_batch *b, int64_t i, int dl) {
-    (void)out, (void)i, (void)dl;
-    LIT_TRY(update(cb->user, tr, m, b, ST_TEST));
-    return compute_and_log(cb->user, tr, ST_TEST);
-}
-
-static lit_status tp_on_predict_start(lit_callback *cb, lit_trainer *tr, lit_module *m) {
-    (void)m;
-    start(cb->user, tr, ST_PREDICT);
-    return LIT_OK;
-}
-
-static lit_status tp_on_predict_batch_end(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *out,
-                                          lit_batch *b, int64_t i, int dl) {
-    (void)out, (void)i, (void)dl;
-    LIT_TRY(update(cb->user, tr, m, b, ST_PREDICT));
-    return compute_and_log(cb->user, tr, ST_PREDICT);
-}
+/* Testing and predicting: every batch is measured and logged. */
+#define TP_EVAL_HOOKS(on_start, on_batch_end, stage)                                                  \
+    static lit_status on_start(lit_callback *cb, lit_trainer *tr, lit_module *m) {                    \
+        (void)m;                                                                                      \
+        start(cb->user, tr, stage);                                                                   \
+        return LIT_OK;                                                                                \
+    }                                                                                                 \
+    static lit_status on_batch_end(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *out, \
+                                   lit_batch *b, int64_t i, int dl) {                                 \
+        (void)out, (void)i, (void)dl;                                                                 \
+        LIT_TRY(update(cb->user, tr, m, b, stage));                                                   \
+        return compute_and_log(cb->user, tr, stage);                                                  \
+    }
+TP_EVAL_HOOKS(tp_on_test_start, tp_on_test_batch_end, ST_TEST)
+TP_EVAL_HOOKS(tp_on_predict_start, tp_on_predict_batch_end, ST_PREDICT)
+#undef TP_EVAL_HOOKS
 
 static lit_status tp_setup(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_stage stage) {
     (void)tr, (void)m, (void)stage;

@@ -95,30 +95,19 @@ static lit_status mark(lit_callback *cb, lit_trainer *tr, lit_running_stage st, 
     return LIT_OK;
 }
 
-static lit_status tm_on_train_start(lit_callback *cb, lit_trainer *tr, lit_module *m) {
-    (void)m;
-    return mark(cb, tr, LIT_RUNNING_TRAIN, 0);
-}
-static lit_status tm_on_train_end(lit_callback *cb, lit_trainer *tr, lit_module *m) {
-    (void)m;
-    return mark(cb, tr, LIT_RUNNING_TRAIN, 1);
-}
-static lit_status tm_on_validation_start(lit_callback *cb, lit_trainer *tr, lit_module *m) {
-    (void)m;
-    return mark(cb, tr, LIT_RUNNING_VALIDATE, 0);
-}
-static lit_status tm_on_validation_end(lit_callback *cb, lit_trainer *tr, lit_module *m) {
-    (void)m;
-    return mark(cb, tr, LIT_RUNNING_VALIDATE, 1);
-}
-static lit_status tm_on_test_start(lit_callback *cb, lit_trainer *tr, lit_module *m) {
-    (void)m;
-    return mark(cb, tr, LIT_RUNNING_TEST, 0);
-}
-static lit_status tm_on_test_end(lit_callback *cb, lit_trainer *tr, lit_module *m) {
-    (void)m;
-    return mark(cb, tr, LIT_RUNNING_TEST, 1);
-}
+/* The six stage hooks only mark their stage's start or end. */
+#define TM_MARK_HOOK(hook, stage, is_end)                                      \
+    static lit_status hook(lit_callback *cb, lit_trainer *tr, lit_module *m) { \
+        (void)m;                                                               \
+        return mark(cb, tr, stage, is_end);                                    \
+    }
+TM_MARK_HOOK(tm_on_train_start, LIT_RUNNING_TRAIN, 0)
+TM_MARK_HOOK(tm_on_train_end, LIT_RUNNING_TRAIN, 1)
+TM_MARK_HOOK(tm_on_validation_start, LIT_RUNNING_VALIDATE, 0)
+TM_MARK_HOOK(tm_on_validation_end, LIT_RUNNING_VALIDATE, 1)
+TM_MARK_HOOK(tm_on_test_start, LIT_RUNNING_TEST, 0)
+TM_MARK_HOOK(tm_on_test_end, LIT_RUNNING_TEST, 1)
+#undef TM_MARK_HOOK
 
 static lit_status tm_on_fit_start(lit_callback *cb, lit_trainer *tr, lit_module *m) {
     (void)m;
