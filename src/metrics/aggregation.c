@@ -165,19 +165,11 @@ double lit__mean_value(const lit_metric *m) {
     return (double)lit_f32(lit__metric_state_at(m, 0))[0] / (double)lit_f32(lit__metric_state_at(m, 1))[0];
 }
 
-static lit_status scalar_result(lit_metric *m, double v, lit_tensor **out) {
-    lit_tensor *r = lit_metric_result_tensor(m, LIT_F32, 0, NULL);
-    if (!r) return LIT_ERR_NOMEM;
-    lit_f32(r)[0] = (float)v;
-    *out = r;
-    return LIT_OK;
-}
-
 static lit_status agg_compute(lit_metric *m, lit_tensor **out) {
     agg_user *u = lit_metric_user(m);
     lit_tensor *s0 = lit__metric_state_at(m, 0);
-    if (u->kind == AGG_MEAN) return scalar_result(m, lit__mean_value(m), out);
-    if (u->kind != AGG_CAT) return scalar_result(m, lit_f32(s0)[0], out);
+    if (u->kind == AGG_MEAN) return lit__mx_scalar(m, lit__mean_value(m), out);
+    if (u->kind != AGG_CAT) return lit__mx_scalar(m, lit_f32(s0)[0], out);
     lit_tensor *r = lit_metric_result_tensor(m, LIT_F32, 1, s0->shape);
     if (!r) return LIT_ERR_NOMEM;
     if (s0->numel) memcpy(r->data, s0->data, (size_t)s0->numel * sizeof(float));
@@ -189,16 +181,11 @@ lit_status lit__mean_update(lit_metric *m, const lit_tensor *v, const lit_tensor
     return agg_update(m, v, t, w);
 }
 
-static const lit_metric_vtable MEAN_VT = {LIT_METRIC_VERSION, "MeanMetric", agg_update, agg_compute, free,
-                                          lit__agg_clone_user};
-static const lit_metric_vtable SUM_VT = {LIT_METRIC_VERSION, "SumMetric", agg_update, agg_compute, free,
-                                         lit__agg_clone_user};
-static const lit_metric_vtable MAX_VT = {LIT_METRIC_VERSION, "MaxMetric", agg_update, agg_compute, free,
-                                         lit__agg_clone_user};
-static const lit_metric_vtable MIN_VT = {LIT_METRIC_VERSION, "MinMetric", agg_update, agg_compute, free,
-                                         lit__agg_clone_user};
-static const lit_metric_vtable CAT_VT = {LIT_METRIC_VERSION, "CatMetric", agg_update, agg_compute, free,
-                                         lit__agg_clone_user};
+LIT__AGG_VT(MEAN_VT, "MeanMetric", agg_update, agg_compute);
+LIT__AGG_VT(SUM_VT, "SumMetric", agg_update, agg_compute);
+LIT__AGG_VT(MAX_VT, "MaxMetric", agg_update, agg_compute);
+LIT__AGG_VT(MIN_VT, "MinMetric", agg_update, agg_compute);
+LIT__AGG_VT(CAT_VT, "CatMetric", agg_update, agg_compute);
 
 static lit_metric *agg_new(const lit_metric_vtable *vt, agg_kind kind, const lit_aggregation_params *p) {
     if (p && ((int)p->nan_strategy < LIT_NAN_WARN || p->nan_strategy > LIT_NAN_REPLACE)) {

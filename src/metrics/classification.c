@@ -93,9 +93,8 @@ static lit_status stat_compute(lit_metric *m, lit_tensor **out) {
     const int64_t *tp = lit_i64(lit__metric_state_at(m, TP)), *fp = lit_i64(lit__metric_state_at(m, FP));
     const int64_t *tn = lit_i64(lit__metric_state_at(m, TN)), *fn = lit_i64(lit__metric_state_at(m, FN));
     int64_t C = u->q.C;
-    lit_tensor *r;
     if (u->q.task == LIT_TASK_MULTICLASS && u->average == LIT_AVERAGE_NONE) {
-        r = lit_metric_result_tensor(m, LIT_F32, 1, &C);
+        lit_tensor *r = lit_metric_result_tensor(m, LIT_F32, 1, &C);
         if (!r) return LIT_ERR_NOMEM;
         for (int64_t c = 0; c < C; c++)
             lit_f32(r)[c] = (float)score(u->kind, (double)tp[c], (double)fp[c], (double)tn[c], (double)fn[c], 0);
@@ -129,11 +128,7 @@ static lit_status stat_compute(lit_metric *m, lit_tensor **out) {
         }
         v = safe_div(num, den);
     }
-    r = lit_metric_result_tensor(m, LIT_F32, 0, NULL);
-    if (!r) return LIT_ERR_NOMEM;
-    lit_f32(r)[0] = (float)v;
-    *out = r;
-    return LIT_OK;
+    return lit__mx_scalar(m, v, out);
 }
 
 #define STAT_VT(var, name) \

@@ -48,6 +48,14 @@ void *lit__mx_memdup(const void *p, size_t n) {
     return q;
 }
 
+lit_status lit__mx_scalar(lit_metric *m, double v, lit_tensor **out) {
+    lit_tensor *r = lit_metric_result_tensor(m, LIT_F32, 0, NULL);
+    if (!r) return LIT_ERR_NOMEM;
+    lit_f32(r)[0] = (float)v;
+    *out = r;
+    return LIT_OK;
+}
+
 /* ---------------------------------------------------------------- classification */
 
 lit_status lit__cls_params_from(const char *who, lit_task task, int64_t num_classes, double threshold, int top_k,

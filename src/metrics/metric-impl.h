@@ -41,6 +41,9 @@ lit_status lit__mx_same_shape(const lit_metric *m, const lit_tensor *a, const ch
 /* A heap copy of n bytes (clone_user for parameter structs). */
 void *lit__mx_memdup(const void *p, size_t n);
 
+/* *out = a 0-dim float32 result tensor holding v (LIT_ERR_NOMEM without one). */
+lit_status lit__mx_scalar(lit_metric *m, double v, lit_tensor **out);
+
 /* ---- MeanMetric pieces the language metrics build on (aggregation.c) */
 
 /* A MeanMetric-state metric (mean_value, weight) of class vt. */
@@ -48,6 +51,9 @@ lit_metric *lit__mean_like_new(const lit_metric_vtable *vt, const lit_aggregatio
 lit_status lit__mean_update(lit_metric *m, const lit_tensor *v, const lit_tensor *t, const lit_tensor *w);
 double lit__mean_value(const lit_metric *m); /* mean_value / weight */
 void *lit__agg_clone_user(const void *u);    /* clone_user of the aggregation metrics (free_user: free) */
+/* The vtable var of an aggregation-family metric class. */
+#define LIT__AGG_VT(var, name, update, compute) \
+    static const lit_metric_vtable var = {LIT_METRIC_VERSION, name, update, compute, free, lit__agg_clone_user}
 
 /* ---- classification inputs */
 

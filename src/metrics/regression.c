@@ -37,11 +37,7 @@ static lit_status reg_update(lit_metric *m, const lit_tensor *preds, const lit_t
 static lit_status reg_compute(lit_metric *m, lit_tensor **out) {
     reg_user *u = lit_metric_user(m);
     double v = (double)lit_f32(lit__metric_state_at(m, 0))[0] / (double)lit_i64(lit__metric_state_at(m, 1))[0];
-    lit_tensor *r = lit_metric_result_tensor(m, LIT_F32, 0, NULL);
-    if (!r) return LIT_ERR_NOMEM;
-    lit_f32(r)[0] = (float)(u->root ? sqrt(v) : v);
-    *out = r;
-    return LIT_OK;
+    return lit__mx_scalar(m, u->root ? sqrt(v) : v, out);
 }
 
 static const lit_metric_vtable MSE_VT = {LIT_METRIC_VERSION, "MeanSquaredError", reg_update, reg_compute, free,
