@@ -68,6 +68,11 @@ static const char *at(const lit_registry_args *a, const char *name) {
 }
 #define AT(n) at(a, n)
 
+/* A callback or logger constructor's status; a failure as a config error. */
+static lit_status built(const lit_registry_args *a, lit_status st) {
+    return st < 0 ? config_error(a, st) : LIT_OK;
+}
+
 /* An integer-looking YAML text ("3", "-1"): how Union[int, float] and
  * Union[int, str] arguments tell their forms apart, as Python's isinstance
  * would on the parsed value. */
@@ -148,8 +153,7 @@ static lit_status build_model_checkpoint(const lit_registry_args *a, const lit_r
     p.every_n_epochs = A_NULL("every_n_epochs") ? -1 : A_INT("every_n_epochs");
     p.save_on_train_epoch_end = tri_state(a, "save_on_train_epoch_end");
     p.enable_version_counter = A_BOOL("enable_version_counter");
-    lit_status st = lit_model_checkpoint_callback(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_model_checkpoint_callback(out, &p));
 }
 
 /* ---------------------------------------------------------------- EarlyStopping */
@@ -184,8 +188,7 @@ static lit_status build_early_stopping(const lit_registry_args *a, const lit_reg
     p.stopping_threshold = A_NULL("stopping_threshold") ? NAN : A_FLOAT("stopping_threshold");
     p.divergence_threshold = A_NULL("divergence_threshold") ? NAN : A_FLOAT("divergence_threshold");
     p.check_on_train_epoch_end = tri_state(a, "check_on_train_epoch_end");
-    lit_status st = lit_early_stopping_callback(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_early_stopping_callback(out, &p));
 }
 
 /* ---------------------------------------------------------------- LearningRateMonitor */
@@ -207,8 +210,7 @@ static lit_status build_lr_monitor(const lit_registry_args *a, const lit_registr
         p.logging_interval = strcmp(A_STR("logging_interval"), "step") == 0 ? LIT_LOG_EVERY_STEP : LIT_LOG_EVERY_EPOCH;
     p.log_momentum = A_BOOL("log_momentum");
     p.log_weight_decay = A_BOOL("log_weight_decay");
-    lit_status st = lit_lr_monitor_callback(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_lr_monitor_callback(out, &p));
 }
 
 /* ---------------------------------------------------------------- ModelSummary */
@@ -221,8 +223,7 @@ static lit_status build_model_summary(const lit_registry_args *a, const lit_regi
                                       lit_callback *out) {
     lit_model_summary_params p = lit_model_summary_default_params();
     p.max_depth = (int)A_INT("max_depth");
-    lit_status st = lit_model_summary_callback(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_model_summary_callback(out, &p));
 }
 
 /* ---------------------------------------------------------------- TQDMProgressBar */
@@ -243,8 +244,7 @@ static lit_status build_progress_bar(const lit_registry_args *a, const lit_regis
     if (p.is_tty < -1 || p.is_tty > 1)
         return lit_set_error(LIT_ERR_CONFIG, "%sTQDMProgressBar.is_tty: expected -1, 0 or 1, got %d",
                              AT("is_tty"), p.is_tty);
-    lit_status st = lit_progress_bar_callback(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_progress_bar_callback(out, &p));
 }
 
 /* ---------------------------------------------------------------- Timer */
@@ -270,8 +270,7 @@ static lit_status build_timer(const lit_registry_args *a, const lit_registry_con
     }
     p.interval = strcmp(A_STR("interval"), "epoch") == 0 ? LIT_INTERVAL_EPOCH : LIT_INTERVAL_STEP;
     p.verbose = A_BOOL("verbose");
-    lit_status st = lit_timer_callback(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_timer_callback(out, &p));
 }
 
 /* ---------------------------------------------------------------- GradientAccumulationScheduler */
@@ -357,8 +356,7 @@ static lit_status build_swa(const lit_registry_args *a, const lit_registry_conte
     }
     p.annealing_epochs = A_INT("annealing_epochs");
     p.annealing_strategy = strcmp(A_STR("annealing_strategy"), "linear") == 0 ? LIT_ANNEAL_LINEAR : LIT_ANNEAL_COS;
-    lit_status st = lit_swa_callback(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_swa_callback(out, &p));
 }
 
 /* ---------------------------------------------------------------- ExponentialMovingAverage (litc) */
@@ -376,8 +374,7 @@ static lit_status build_ema(const lit_registry_args *a, const lit_registry_conte
     p.use_num_updates = A_BOOL("use_num_updates");
     p.validate_with_ema = A_BOOL("validate_with_ema");
     p.test_with_ema = A_BOOL("test_with_ema");
-    lit_status st = lit_ema_callback(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_ema_callback(out, &p));
 }
 
 /* ---------------------------------------------------------------- OnExceptionCheckpoint */
@@ -389,8 +386,7 @@ static const lit_arg_spec on_exception_args[] = {
 
 static lit_status build_on_exception(const lit_registry_args *a, const lit_registry_context *ctx,
                                      lit_callback *out) {
-    lit_status st = lit_on_exception_checkpoint_callback(out, A_STR("dirpath"), A_STR("filename"));
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_on_exception_checkpoint_callback(out, A_STR("dirpath"), A_STR("filename")));
 }
 
 /* ---------------------------------------------------------------- BackboneFinetuning */
@@ -417,8 +413,7 @@ static lit_status build_backbone(const lit_registry_args *a, const lit_registry_
     p.should_align = A_BOOL("should_align");
     p.verbose = A_BOOL("verbose");
     p.rounding = (int)A_INT("rounding");
-    lit_status st = lit_backbone_finetuning_callback(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_backbone_finetuning_callback(out, &p));
 }
 
 /* ---------------------------------------------------------------- ThroughputMonitor */
@@ -436,19 +431,29 @@ static lit_status build_throughput(const lit_registry_args *a, const lit_registr
     p.window_size = (int)A_INT("window_size");
     p.separator = A_STR("separator");
     p.available_flops = A_NULL("available_flops") ? 0.0 : A_FLOAT("available_flops");
-    lit_status st = lit_throughput_monitor_callback(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_throughput_monitor_callback(out, &p));
 }
 
 /* ================================================================ loggers */
 
-#define LOGGER_COMMON_ARGS                                                                                        \
+/* Where every logger writes: save_dir/name/version. */
+#define LOGGER_DIR_ARGS                                                                                           \
     {"save_dir", LIT_ARG_STRING, "null", "Root of the logs. null: trainer.default_root_dir (or '.').", 0, 0, NULL}, \
     {"name", LIT_ARG_STRING, "lightning_logs", "Experiment folder under save_dir; '' puts versions in save_dir.", \
      0, 0, NULL},                                                                                                 \
     {"version", LIT_ARG_STRING, "null",                                                                           \
-     "null: the next free version_N; an integer N: version_N; another string: that folder name.", 0, 0, NULL},    \
-    {"prefix", LIT_ARG_STRING, "''", "Keys become '<prefix>-<key>'.", 0, 0, NULL}
+     "null: the next free version_N; an integer N: version_N; another string: that folder name.", 0, 0, NULL}
+
+#define LOGGER_COMMON_ARGS \
+    LOGGER_DIR_ARGS, {"prefix", LIT_ARG_STRING, "''", "Keys become '<prefix>-<key>'.", 0, 0, NULL}
+
+/* LOGGER_DIR_ARGS into a logger's params. */
+static void logger_dir_of(const lit_registry_args *a, const lit_registry_context *ctx, const char **save_dir,
+                          const char **name, int64_t *version, const char **version_name) {
+    *save_dir = save_dir_of(a, ctx);
+    *name = A_STR("name");
+    version_of(a, version, version_name);
+}
 
 static const lit_arg_spec csv_args[] = {
     LOGGER_COMMON_ARGS,
@@ -457,13 +462,10 @@ static const lit_arg_spec csv_args[] = {
 
 static lit_status build_csv(const lit_registry_args *a, const lit_registry_context *ctx, lit_logger *out) {
     lit_csv_logger_params p = lit_csv_logger_default_params();
-    p.save_dir = save_dir_of(a, ctx);
-    p.name = A_STR("name");
-    version_of(a, &p.version, &p.version_name);
+    logger_dir_of(a, ctx, &p.save_dir, &p.name, &p.version, &p.version_name);
     p.prefix = A_STR("prefix");
     p.flush_logs_every_n_steps = A_INT("flush_logs_every_n_steps");
-    lit_status st = lit_csv_logger(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_csv_logger(out, &p));
 }
 
 static const lit_arg_spec tensorboard_args[] = {
@@ -478,17 +480,14 @@ static const lit_arg_spec tensorboard_args[] = {
 
 static lit_status build_tensorboard(const lit_registry_args *a, const lit_registry_context *ctx, lit_logger *out) {
     lit_tensorboard_logger_params p = lit_tensorboard_logger_default_params();
-    p.save_dir = save_dir_of(a, ctx);
-    p.name = A_STR("name");
-    version_of(a, &p.version, &p.version_name);
+    logger_dir_of(a, ctx, &p.save_dir, &p.name, &p.version, &p.version_name);
     p.prefix = A_STR("prefix");
     p.sub_dir = A_STR("sub_dir");
     p.default_hp_metric = A_BOOL("default_hp_metric");
     p.filename_suffix = A_STR("filename_suffix");
     p.max_queue = (int)A_INT("max_queue");
     p.flush_secs = A_FLOAT("flush_secs");
-    lit_status st = lit_tensorboard_logger(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_tensorboard_logger(out, &p));
 }
 
 static const lit_arg_spec jsonl_args[] = {
@@ -498,21 +497,14 @@ static const lit_arg_spec jsonl_args[] = {
 
 static lit_status build_jsonl(const lit_registry_args *a, const lit_registry_context *ctx, lit_logger *out) {
     lit_jsonl_logger_params p = lit_jsonl_logger_default_params();
-    p.save_dir = save_dir_of(a, ctx);
-    p.name = A_STR("name");
-    version_of(a, &p.version, &p.version_name);
+    logger_dir_of(a, ctx, &p.save_dir, &p.name, &p.version, &p.version_name);
     p.prefix = A_STR("prefix");
     p.file_name = A_STR("file_name");
-    lit_status st = lit_jsonl_logger(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_jsonl_logger(out, &p));
 }
 
 static const lit_arg_spec html_report_args[] = {
-    {"save_dir", LIT_ARG_STRING, "null", "Root of the logs. null: trainer.default_root_dir (or '.').", 0, 0, NULL},
-    {"name", LIT_ARG_STRING, "lightning_logs", "Experiment folder under save_dir; '' puts versions in save_dir.", 0,
-     0, NULL},
-    {"version", LIT_ARG_STRING, "null",
-     "null: the next free version_N; an integer N: version_N; another string: that folder name.", 0, 0, NULL},
+    LOGGER_DIR_ARGS,
     {"file_name", LIT_ARG_STRING, "report.html", "The page's file in log_dir.", 0, 0, NULL},
     {"title", LIT_ARG_STRING, "litc run report", "The page's title.", 0, 0, NULL},
     {"refresh_secs", LIT_ARG_FLOAT, "60", "Rewrite the page at least this often while metrics arrive; <= 0 off.", 0,
@@ -522,15 +514,12 @@ static const lit_arg_spec html_report_args[] = {
 
 static lit_status build_html_report(const lit_registry_args *a, const lit_registry_context *ctx, lit_logger *out) {
     lit_html_report_params p = lit_html_report_default_params();
-    p.save_dir = save_dir_of(a, ctx);
-    p.name = A_STR("name");
-    version_of(a, &p.version, &p.version_name);
+    logger_dir_of(a, ctx, &p.save_dir, &p.name, &p.version, &p.version_name);
     p.file_name = A_STR("file_name");
     p.title = A_STR("title");
     p.refresh_secs = A_FLOAT("refresh_secs");
     p.reload_secs = (int)A_INT("reload_secs");
-    lit_status st = lit_html_report_logger(out, &p);
-    return st < 0 ? config_error(a, st) : LIT_OK;
+    return built(a, lit_html_report_logger(out, &p));
 }
 
 /* ================================================================ optimizers */
@@ -544,13 +533,19 @@ static lit_status optimizer_made(const lit_registry_args *a, lit_optimizer *opt,
     return LIT_OK;
 }
 
+/* The rows every optimizer shares (torch's names, defaults and meaning). */
+#define OPT_LR_ARG {"lr", LIT_ARG_FLOAT, "0.001", "Learning rate.", 0, 0, NULL}
+#define OPT_WEIGHT_DECAY_ARG(wd, wd_doc) {"weight_decay", LIT_ARG_FLOAT, wd, wd_doc, 0, 0, NULL}
+#define OPT_L2_DOC "L2 penalty added to the gradient."
+#define OPT_MAXIMIZE_ARG {"maximize", LIT_ARG_BOOL, "false", "Ascend instead of descend.", 0, 0, NULL}
+
 static const lit_arg_spec sgd_args[] = {
-    {"lr", LIT_ARG_FLOAT, "0.001", "Learning rate.", 0, 0, NULL},
+    OPT_LR_ARG,
     {"momentum", LIT_ARG_FLOAT, "0.0", "Momentum factor.", 0, 0, NULL},
     {"dampening", LIT_ARG_FLOAT, "0.0", "Dampening of the momentum.", 0, 0, NULL},
-    {"weight_decay", LIT_ARG_FLOAT, "0.0", "L2 penalty added to the gradient.", 0, 0, NULL},
+    OPT_WEIGHT_DECAY_ARG("0.0", OPT_L2_DOC),
     {"nesterov", LIT_ARG_BOOL, "false", "Nesterov momentum (needs momentum > 0, dampening 0).", 0, 0, NULL},
-    {"maximize", LIT_ARG_BOOL, "false", "Ascend instead of descend.", 0, 0, NULL},
+    OPT_MAXIMIZE_ARG,
 };
 
 static lit_status build_sgd(const lit_registry_args *a, const lit_registry_context *ctx, lit_tensor *const *params,
@@ -566,15 +561,15 @@ static lit_status build_sgd(const lit_registry_args *a, const lit_registry_conte
 }
 
 #define ADAM_ARGS(wd, wd_doc)                                                                                    \
-    {"lr", LIT_ARG_FLOAT, "0.001", "Learning rate.", 0, 0, NULL},                                                \
+    OPT_LR_ARG,                                                                                                  \
     {"betas", LIT_ARG_FLOAT_LIST, "[0.9, 0.999]", "Decay rates of the first and second moment estimates.", 0, 0, \
      NULL},                                                                                                      \
     {"eps", LIT_ARG_FLOAT, "1e-08", "Added to the denominator for stability.", 0, 0, NULL},                      \
-    {"weight_decay", LIT_ARG_FLOAT, wd, wd_doc, 0, 0, NULL},                                                     \
+    OPT_WEIGHT_DECAY_ARG(wd, wd_doc),                                                                            \
     {"amsgrad", LIT_ARG_BOOL, "false", "Use the AMSGrad variant (the max of past second moments).", 0, 0, NULL}, \
-    {"maximize", LIT_ARG_BOOL, "false", "Ascend instead of descend.", 0, 0, NULL}
+    OPT_MAXIMIZE_ARG
 
-static const lit_arg_spec adam_args[] = {ADAM_ARGS("0.0", "L2 penalty added to the gradient.")};
+static const lit_arg_spec adam_args[] = {ADAM_ARGS("0.0", OPT_L2_DOC)};
 static const lit_arg_spec adamw_args[] = {ADAM_ARGS("0.01", "Decoupled weight decay (p *= 1 - lr * weight_decay).")};
 
 static lit_status adam_params_of(const lit_registry_args *a, lit_adam_params *p) {
@@ -626,6 +621,10 @@ static lit_status build_adamw(const lit_registry_args *a, const lit_registry_con
     {"strict", LIT_ARG_BOOL, "true",                                                                             \
      "Lightning's lr_scheduler config: a missing monitor fails the fit (false: warn and skip).", 0, 0, NULL}
 
+/* Rows more than one scheduler has. */
+#define SCHED_GAMMA_ARG {"gamma", LIT_ARG_FLOAT, "0.1", "Multiplicative factor.", 0, 0, NULL}
+#define SCHED_ETA_MIN_ARG {"eta_min", LIT_ARG_FLOAT, "0.0", "The lowest lr.", 0, 0, NULL}
+
 /* The common keys into *out, around the scheduler the caller made. */
 static lit_status scheduler_made(const lit_registry_args *a, lit_scheduler *s, lit_lr_scheduler_config *out) {
     if (!s) return config_error(a, strstr(lit_last_error(), "memory") ? LIT_ERR_NOMEM : LIT_ERR_CONFIG);
@@ -633,12 +632,11 @@ static lit_status scheduler_made(const lit_registry_args *a, lit_scheduler *s, l
     out->scheduler = s;
     out->interval = strcmp(A_STR("interval"), "step") == 0 ? LIT_INTERVAL_STEP : LIT_INTERVAL_EPOCH;
     int64_t freq = A_INT("frequency");
+    lit_status st = LIT_OK;
     if (freq < 1 || freq > 1000000000) {
-        lit_scheduler_free(s);
-        memset(out, 0, sizeof *out);
-        return lit_set_error(LIT_ERR_CONFIG, "%s%s.frequency: expected an integer >= 1, got %lld",
-                             AT("frequency"), lit_registry_args_class(a)->name,
-                             (long long)freq);
+        st = lit_set_error(LIT_ERR_CONFIG, "%s%s.frequency: expected an integer >= 1, got %lld", AT("frequency"),
+                           lit_registry_args_class(a)->name, (long long)freq);
+        goto fail;
     }
     out->frequency = (int)freq;
     /* lit_lr_scheduler_config keeps these pointers without copying: intern
@@ -646,18 +644,21 @@ static lit_status scheduler_made(const lit_registry_args *a, lit_scheduler *s, l
     out->monitor = A_NULL("monitor") ? NULL : lit_registry_intern(A_STR("monitor"));
     out->name = A_NULL("name") ? NULL : lit_registry_intern(A_STR("name"));
     if ((!A_NULL("monitor") && !out->monitor) || (!A_NULL("name") && !out->name)) {
-        lit_scheduler_free(s);
-        memset(out, 0, sizeof *out);
-        return lit_set_error(LIT_ERR_NOMEM, "%s: out of memory", lit_registry_args_class(a)->name);
+        st = lit_set_error(LIT_ERR_NOMEM, "%s: out of memory", lit_registry_args_class(a)->name);
+        goto fail;
     }
     out->strict = A_BOOL("strict") ? 0 : -1;
     out->opt_idx = 0;
     return LIT_OK;
+fail:
+    lit_scheduler_free(s);
+    memset(out, 0, sizeof *out);
+    return st;
 }
 
 static const lit_arg_spec step_lr_args[] = {
     {"step_size", LIT_ARG_INT, NULL, "Multiply the lr by gamma every step_size epochs (or steps).", 1, 0, NULL},
-    {"gamma", LIT_ARG_FLOAT, "0.1", "Multiplicative factor.", 0, 0, NULL},
+    SCHED_GAMMA_ARG,
     SCHED_COMMON_ARGS("epoch", 0),
 };
 
@@ -671,7 +672,7 @@ static lit_status build_step_lr(const lit_registry_args *a, const lit_registry_c
 
 static const lit_arg_spec multistep_lr_args[] = {
     {"milestones", LIT_ARG_INT_LIST, NULL, "Epochs (or steps) at which the lr is multiplied by gamma.", 1, 0, NULL},
-    {"gamma", LIT_ARG_FLOAT, "0.1", "Multiplicative factor.", 0, 0, NULL},
+    SCHED_GAMMA_ARG,
     SCHED_COMMON_ARGS("epoch", 0),
 };
 
@@ -697,7 +698,7 @@ static lit_status build_exponential_lr(const lit_registry_args *a, const lit_reg
 
 static const lit_arg_spec cosine_lr_args[] = {
     {"T_max", LIT_ARG_INT, NULL, "Epochs (or steps) of the half cosine.", 1, 0, NULL},
-    {"eta_min", LIT_ARG_FLOAT, "0.0", "The lowest lr.", 0, 0, NULL},
+    SCHED_ETA_MIN_ARG,
     SCHED_COMMON_ARGS("epoch", 0),
 };
 
@@ -712,7 +713,7 @@ static lit_status build_cosine_lr(const lit_registry_args *a, const lit_registry
 static const lit_arg_spec cosine_warm_args[] = {
     {"T_0", LIT_ARG_INT, NULL, "Epochs (or steps) of the first cycle.", 1, 0, NULL},
     {"T_mult", LIT_ARG_INT, "1", "Each cycle is T_mult times longer than the one before.", 0, 0, NULL},
-    {"eta_min", LIT_ARG_FLOAT, "0.0", "The lowest lr.", 0, 0, NULL},
+    SCHED_ETA_MIN_ARG,
     SCHED_COMMON_ARGS("epoch", 0),
 };
 
