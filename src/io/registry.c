@@ -990,102 +990,77 @@ static lit_status build_failed(const lit_registry_class *cls, lit_status st) {
     return lit_set_error(st, "%s: %s", cls->name, msg);
 }
 
-static lit_status check_kind(const lit_registry_class *cls, const lit_registry_args *a, lit_registry_kind k,
-                             const char *fn) {
+/* What every lit_registry_build_* (named fn) does before its builder: the
+ * `size` bytes of out are zeroed, the class is of kind k and a are its
+ * args; *ctx becomes the default context when NULL. */
+static lit_status build_begin(const char *fn, const lit_registry_class *cls, const lit_registry_args *a,
+                              lit_registry_kind k, void *out, size_t size, const lit_registry_context **ctx,
+                              lit_registry_context *tmp) {
+    LIT_ASSERT(out != NULL, "%s: pass out", fn);
+    memset(out, 0, size);
     LIT_ASSERT(cls != NULL && a != NULL, "%s: pass a class and its args", fn);
     if (cls->kind != k)
         return lit_set_error(LIT_ERR_INVALID_ARG, "%s: '%s' is a %s class, not a %s", fn, cls->name,
                              lit_registry_kind_name(cls->kind), lit_registry_kind_name(k));
     LIT_ASSERT(a->cls == cls, "%s: args of %s given for %s", fn, a->cls->name, cls->name);
+    if (!*ctx) {
+        *tmp = lit_registry_default_context();
+        *ctx = tmp;
+    }
     return LIT_OK;
 }
 
-#define CTX_OR_DEFAULT(ctx, tmp) ((ctx) ? (ctx) : ((tmp) = lit_registry_default_context(), &(tmp)))
+/* ... and after it: on failure the `size` bytes of out are zeroed again
+ * (a half-made value is never returned) and the error names the class. */
+static lit_status build_done(const lit_registry_class *cls, lit_status st, void *out, size_t size) {
+    if (st >= 0) return st;
+    memset(out, 0, size);
+    return build_failed(cls, st);
+}
 
 lit_status lit_registry_build_callback(const lit_registry_class *cls, const lit_registry_args *a,
                                        const lit_registry_context *ctx, lit_callback *out) {
-    LIT_ASSERT(out != NULL, "lit_registry_build_callback: pass out");
-    memset(out, 0, sizeof *out);
-    LIT_TRY(check_kind(cls, a, LIT_REG_CALLBACK, "lit_registry_build_callback"));
     lit_registry_context tmp;
-    lit_status st = cls->build_callback(a, CTX_OR_DEFAULT(ctx, tmp), out);
-    if (st < 0) {
-        memset(out, 0, sizeof *out);
-        return build_failed(cls, st);
-    }
-    return st;
+    LIT_TRY(build_begin(__func__, cls, a, LIT_REG_CALLBACK, out, sizeof *out, &ctx, &tmp));
+    return build_done(cls, cls->build_callback(a, ctx, out), out, sizeof *out);
 }
 
 lit_status lit_registry_build_logger(const lit_registry_class *cls, const lit_registry_args *a,
                                      const lit_registry_context *ctx, lit_logger *out) {
-    LIT_ASSERT(out != NULL, "lit_registry_build_logger: pass out");
-    memset(out, 0, sizeof *out);
-    LIT_TRY(check_kind(cls, a, LIT_REG_LOGGER, "lit_registry_build_logger"));
     lit_registry_context tmp;
-    lit_status st = cls->build_logger(a, CTX_OR_DEFAULT(ctx, tmp), out);
-    if (st < 0) {
-        memset(out, 0, sizeof *out);
-        return build_failed(cls, st);
-    }
-    return st;
+    LIT_TRY(build_begin(__func__, cls, a, LIT_REG_LOGGER, out, sizeof *out, &ctx, &tmp));
+    return build_done(cls, cls->build_logger(a, ctx, out), out, sizeof *out);
 }
 
 lit_status lit_registry_build_optimizer(const lit_registry_class *cls, const lit_registry_args *a,
                                         const lit_registry_context *ctx, lit_tensor *const *params, int n,
                                         lit_optimizer **out) {
-    LIT_ASSERT(out != NULL, "lit_registry_build_optimizer: pass out");
-    *out = NULL;
-    LIT_TRY(check_kind(cls, a, LIT_REG_OPTIMIZER, "lit_registry_build_optimizer"));
     lit_registry_context tmp;
-    lit_status st = cls->build_optimizer(a, CTX_OR_DEFAULT(ctx, tmp), params, n, out);
-    if (st < 0) {
-        *out = NULL;
-        return build_failed(cls, st);
-    }
-    return st;
+    LIT_TRY(build_begin(__func__, cls, a, LIT_REG_OPTIMIZER, out, sizeof *out, &ctx, &tmp));
+    return build_done(cls, cls->build_optimizer(a, ctx, params, n, out), out, sizeof *out);
 }
 
 lit_status lit_registry_build_lr_scheduler(const lit_registry_class *cls, const lit_registry_args *a,
                                            const lit_registry_context *ctx, lit_optimizer *opt,
                                            lit_lr_scheduler_config *out) {
     LIT_ASSERT(out != NULL && opt != NULL, "lit_registry_build_lr_scheduler: pass an optimizer and out");
-    memset(out, 0, sizeof *out);
-    LIT_TRY(check_kind(cls, a, LIT_REG_LR_SCHEDULER, "lit_registry_build_lr_scheduler"));
     lit_registry_context tmp;
-    lit_status st = cls->build_lr_scheduler(a, CTX_OR_DEFAULT(ctx, tmp), opt, out);
-    if (st < 0) {
-        memset(out, 0, sizeof *out);
-        return build_failed(cls, st);
-    }
-    return st;
+    LIT_TRY(build_begin(__func__, cls, a, LIT_REG_LR_SCHEDULER, out, sizeof *out, &ctx, &tmp));
+    return build_done(cls, cls->build_lr_scheduler(a, ctx, opt, out), out, sizeof *out);
 }
 
 lit_status lit_registry_build_model(const lit_registry_class *cls, const lit_registry_args *a,
                                     const lit_registry_context *ctx, lit_module **out) {
-    LIT_ASSERT(out != NULL, "lit_registry_build_model: pass out");
-    *out = NULL;
-    LIT_TRY(check_kind(cls, a, LIT_REG_MODEL, "lit_registry_build_model"));
     lit_registry_context tmp;
-    lit_status st = cls->build_model(a, CTX_OR_DEFAULT(ctx, tmp), out);
-    if (st < 0) {
-        *out = NULL;
-        return build_failed(cls, st);
-    }
-    return st;
+    LIT_TRY(build_begin(__func__, cls, a, LIT_REG_MODEL, out, sizeof *out, &ctx, &tmp));
+    return build_done(cls, cls->build_model(a, ctx, out), out, sizeof *out);
 }
 
 lit_status lit_registry_build_datamodule(const lit_registry_class *cls, const lit_registry_args *a,
                                          const lit_registry_context *ctx, lit_datamodule **out) {
-    LIT_ASSERT(out != NULL, "lit_registry_build_datamodule: pass out");
-    *out = NULL;
-    LIT_TRY(check_kind(cls, a, LIT_REG_DATAMODULE, "lit_registry_build_datamodule"));
     lit_registry_context tmp;
-    lit_status st = cls->build_datamodule(a, CTX_OR_DEFAULT(ctx, tmp), out);
-    if (st < 0) {
-        *out = NULL;
-        return build_failed(cls, st);
-    }
-    return st;
+    LIT_TRY(build_begin(__func__, cls, a, LIT_REG_DATAMODULE, out, sizeof *out, &ctx, &tmp));
+    return build_done(cls, cls->build_datamodule(a, ctx, out), out, sizeof *out);
 }
 
 void lit_registry_free_model(const lit_registry_class *cls, lit_module *m) {
