@@ -34,6 +34,13 @@ static lit_status seed_of(const lit_registry_args *a, uint64_t *out) {
     return LIT_OK;
 }
 
+/* What a builder's init returned for obj (its calloc'd instance): obj is
+ * freed when that failed. */
+static lit_status freed_on_error(void *obj, lit_status st) {
+    if (st < 0) free(obj);
+    return st;
+}
+
 static lit_status build_digits_module(const lit_registry_args *a, const lit_registry_context *ctx,
                                       lit_module **out) {
     digits_module_config c = digits_module_default_config();
@@ -49,19 +56,9 @@ static lit_status build_digits_module(const lit_registry_args *a, const lit_regi
     LIT_TRY(seed_of(a, &c.seed));
     digits_module *m = calloc(1, sizeof *m);
     if (!m) return lit_set_error(LIT_ERR_NOMEM, "DigitsModule: out of memory");
-    lit_status st = digits_module_init(m, &c);
-    if (st < 0) {
-        free(m);
-        return st;
-    }
+    LIT_TRY(freed_on_error(m, digits_module_init(m, &c)));
     *out = &m->base;
     return LIT_OK;
-}
-
-static void free_digits_module(lit_module *m) {
-    digits_module *dm = m->user; /* base.user points at the digits_module */
-    digits_module_free(dm);
-    free(dm);
 }
 
 /* ---------------------------------------------------------------- data module */
@@ -92,13 +89,17 @@ static lit_status build_digits_datamodule(const lit_registry_args *a, const lit_
     c.num_workers = (int)w;
     digits_datamodule *dm = calloc(1, sizeof *dm);
     if (!dm) return lit_set_error(LIT_ERR_NOMEM, "DigitsDataModule: out of memory");
-    lit_status st = digits_datamodule_init(dm, &c);
-    if (st < 0) {
-        free(dm);
-        return st;
-    }
+    LIT_TRY(freed_on_error(dm, digits_datamodule_init(dm, &c)));
     *out = &dm->base;
     return LIT_OK;
+}
+
+/* ---------------------------------------------------------------- registration */
+
+static void free_digits_module(lit_module *m) {
+    digits_module *dm = m->user; /* base.user points at the digits_module */
+    digits_module_free(dm);
+    free(dm);
 }
 
 static void free_digits_datamodule(lit_datamodule *d) {
@@ -106,8 +107,6 @@ static void free_digits_datamodule(lit_datamodule *d) {
     digits_datamodule_free(dm);
     free(dm);
 }
-
-/* ---------------------------------------------------------------- registration */
 
 static const lit_registry_class digits_classes[] = {
     {
