@@ -12,10 +12,10 @@
  */
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf-impl.h"
 #include "litc/config.h"
 #include "litc/registry.h"
 
@@ -162,60 +162,10 @@ const char *lit_registry_intern(const char *s) {
     return d;
 }
 
-/* ---------------------------------------------------------------- small text buffer */
+/* ---------------------------------------------------------------- text buffer (core/buf-impl.h) */
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof tmp) {
-        sb_putn(b, tmp, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        b->oom = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_putn(b, big, (size_t)n);
-    free(big);
-}
-
-/* The text (never NULL: "" when empty or out of memory; caller frees b->p). */
-static const char *sb_str(sbuf *b) { return b->p && !b->oom ? b->p : ""; }
+/* The text (never NULL: "" when empty or out of memory; caller frees it). */
+static const char *sb_str(const lit__buf *b) { return b->data && !b->failed ? (const char *)b->data : ""; }
 
 /* ---------------------------------------------------------------- positions and YAML text */
 
@@ -249,14 +199,14 @@ static int plain_string_ok(const char *s) {
      * Everything else (comments, ": ", leading indicators, types) the probe
      * below catches. */
     if (strpbrk(s, ",[]{}\n\r\t")) return 0;
-    sbuf b = {0};
-    sb_puts(&b, "v: ");
-    sb_puts(&b, s);
+    lit__buf b = {0};
+    lit__buf_puts(&b, "v: ");
+    lit__buf_puts(&b, s);
     lit_config *cfg = NULL;
     int ok = 0;
     char saved[1024];
     snprintf(saved, sizeof saved, "%s", lit_last_error());
-    if (!b.oom && lit_config_load_string(&cfg, b.p, "<check>") == LIT_OK) {
+    if (!b.failed && lit_config_load_string(&cfg, (const char *)b.data, "<check>") == LIT_OK) {
         const lit_config_node *v = lit_config_get(cfg, "v");
         ok = v && lit_config_node_type(v) == LIT_CONFIG_STRING && !lit_config_node_tag(v) &&
              strcmp(lit_config_scalar(v), s) == 0;
@@ -264,14 +214,14 @@ static int plain_string_ok(const char *s) {
     /* A failed probe must not leave its message behind as "the last error". */
     if (!ok) lit_set_error(LIT_OK, "%s", saved);
     lit_config_free(cfg);
-    free(b.p);
+    lit__buf_free(&b);
     return ok;
 }
 
 /* A string as a YAML scalar that reads back to the same string. */
-static void emit_string(sbuf *b, const char *s) {
+static void emit_string(lit__buf *b, const char *s) {
     if (plain_string_ok(s)) {
-        sb_puts(b, s);
+        lit__buf_puts(b, s);
         return;
     }
     int needs_double = 0;
@@ -279,58 +229,58 @@ static void emit_string(sbuf *b, const char *s) {
         if (*p < 0x20 || *p == 0x7f) needs_double = 1;
     if (!needs_double) {
         /* Single quotes: only ' needs escaping, as ''. */
-        sb_putn(b, "'", 1);
+        lit__buf_put(b, "'", 1);
         for (const char *p = s; *p; p++) {
-            if (*p == '\'') sb_putn(b, "'", 1);
-            sb_putn(b, p, 1);
+            if (*p == '\'') lit__buf_put(b, "'", 1);
+            lit__buf_put(b, p, 1);
         }
-        sb_putn(b, "'", 1);
+        lit__buf_put(b, "'", 1);
         return;
     }
-    sb_putn(b, "\"", 1);
+    lit__buf_put(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': sb_puts(b, "\\\""); break;
-        case '\\': sb_puts(b, "\\\\"); break;
-        case '\n': sb_puts(b, "\\n"); break;
-        case '\t': sb_puts(b, "\\t"); break;
-        case '\r': sb_puts(b, "\\r"); break;
+        case '"': lit__buf_puts(b, "\\\""); break;
+        case '\\': lit__buf_puts(b, "\\\\"); break;
+        case '\n': lit__buf_puts(b, "\\n"); break;
+        case '\t': lit__buf_puts(b, "\\t"); break;
+        case '\r': lit__buf_puts(b, "\\r"); break;
         default:
             if (*p < 0x20 || *p == 0x7f)
-                sb_printf(b, "\\x%02x", *p);
+                lit__buf_printf(b, "\\x%02x", *p);
             else
-                sb_putn(b, (const char *)p, 1);
+                lit__buf_put(b, (const char *)p, 1);
         }
     }
-    sb_putn(b, "\"", 1);
+    lit__buf_put(b, "\"", 1);
 }
 
 /* A node as flow-style YAML. Non-string scalars keep their text (they were
  * plain in the source, or they would not have resolved to that type). */
-static void emit_node(sbuf *b, const lit_config_node *n) {
+static void emit_node(lit__buf *b, const lit_config_node *n) {
     switch (lit_config_node_type(n)) {
-    case LIT_CONFIG_NULL: sb_puts(b, "null"); break;
+    case LIT_CONFIG_NULL: lit__buf_puts(b, "null"); break;
     case LIT_CONFIG_BOOL:
     case LIT_CONFIG_INT:
-    case LIT_CONFIG_FLOAT: sb_puts(b, lit_config_scalar(n)); break;
+    case LIT_CONFIG_FLOAT: lit__buf_puts(b, lit_config_scalar(n)); break;
     case LIT_CONFIG_STRING: emit_string(b, lit_config_scalar(n)); break;
     case LIT_CONFIG_LIST:
-        sb_putn(b, "[", 1);
+        lit__buf_put(b, "[", 1);
         for (int i = 0; i < lit_config_list_size(n); i++) {
-            if (i) sb_puts(b, ", ");
+            if (i) lit__buf_puts(b, ", ");
             emit_node(b, lit_config_list_item(n, i));
         }
-        sb_putn(b, "]", 1);
+        lit__buf_put(b, "]", 1);
         break;
     case LIT_CONFIG_MAP:
-        sb_putn(b, "{", 1);
+        lit__buf_put(b, "{", 1);
         for (int i = 0; i < lit_config_map_size(n); i++) {
-            if (i) sb_puts(b, ", ");
+            if (i) lit__buf_puts(b, ", ");
             emit_string(b, lit_config_map_key(n, i));
-            sb_puts(b, ": ");
+            lit__buf_puts(b, ": ");
             emit_node(b, lit_config_map_value(n, i));
         }
-        sb_putn(b, "}", 1);
+        lit__buf_put(b, "}", 1);
         break;
     }
 }
@@ -338,15 +288,15 @@ static void emit_node(sbuf *b, const lit_config_node *n) {
 /* Parse a default's YAML text into its own config; *node = its value. */
 static lit_status parse_yaml_value(const char *text, const char *name, lit_config **cfg,
                                    const lit_config_node **node) {
-    sbuf b = {0};
-    sb_puts(&b, "v: ");
-    sb_puts(&b, text);
-    if (b.oom) {
-        free(b.p);
+    lit__buf b = {0};
+    lit__buf_puts(&b, "v: ");
+    lit__buf_puts(&b, text);
+    if (b.failed) {
+        lit__buf_free(&b);
         return lit_set_error(LIT_ERR_NOMEM, "registry: out of memory");
     }
-    lit_status st = lit_config_load_string(cfg, b.p, name);
-    free(b.p);
+    lit_status st = lit_config_load_string(cfg, (const char *)b.data, name);
+    lit__buf_free(&b);
     if (st < 0) return st;
     *node = lit_config_get(*cfg, "v");
     return LIT_OK;
@@ -459,10 +409,11 @@ bad:
     got_text(n, got, sizeof got);
     return lit_config_error(n, "%s.%s: expected %s, got %s", cls_name, spec->name, expected_text(spec->type), got);
 bad_enum: {
-    sbuf b = {0};
+    lit__buf b = {0};
     int nc = 0;
-    for (int i = 0; spec->choices && spec->choices[i]; i++, nc++) sb_printf(&b, "%s%s", i ? ", " : "", spec->choices[i]);
-    if (nullable(spec)) sb_puts(&b, ", null");
+    for (int i = 0; spec->choices && spec->choices[i]; i++, nc++)
+        lit__buf_printf(&b, "%s%s", i ? ", " : "", spec->choices[i]);
+    if (nullable(spec)) lit__buf_puts(&b, ", null");
     got_text(n, got, sizeof got);
     const char *near = NULL;
     if (t == LIT_CONFIG_STRING) near = lit_config_suggest(lit_config_scalar(n), spec->choices, nc);
@@ -472,7 +423,7 @@ bad_enum: {
                               sb_str(&b), got, near);
     else
         st = lit_config_error(n, "%s.%s: expected one of %s, got %s", cls_name, spec->name, sb_str(&b), got);
-    free(b.p);
+    lit__buf_free(&b);
     return st;
 }
 }
@@ -673,15 +624,15 @@ static lit_status unknown_class(lit_registry_kind kind, const char *s, const cha
                 all[q++] = k->items[i]->c.aliases[j];
         near = lit_config_suggest(s, all, n_all);
     }
-    sbuf b = {0};
-    if (where && where[0]) sb_printf(&b, "%s: ", where);
-    sb_printf(&b, "unknown %s class '%s'", lit_registry_kind_name(kind), s);
-    if (near) sb_printf(&b, "; did you mean '%s'?", near);
-    sb_puts(&b, " registered:");
-    if (k->n == 0) sb_puts(&b, " none");
-    for (int i = 0; i < k->n; i++) sb_printf(&b, "%s %s", i ? "," : "", k->items[i]->c.name);
-    lit_status st = lit_set_error(LIT_ERR_CONFIG, "%s", b.oom ? "unknown class (out of memory)" : sb_str(&b));
-    free(b.p);
+    lit__buf b = {0};
+    if (where && where[0]) lit__buf_printf(&b, "%s: ", where);
+    lit__buf_printf(&b, "unknown %s class '%s'", lit_registry_kind_name(kind), s);
+    if (near) lit__buf_printf(&b, "; did you mean '%s'?", near);
+    lit__buf_puts(&b, " registered:");
+    if (k->n == 0) lit__buf_puts(&b, " none");
+    for (int i = 0; i < k->n; i++) lit__buf_printf(&b, "%s %s", i ? "," : "", k->items[i]->c.name);
+    lit_status st = lit_set_error(LIT_ERR_CONFIG, "%s", b.failed ? "unknown class (out of memory)" : sb_str(&b));
+    lit__buf_free(&b);
     free(all);
     return st;
 }
@@ -745,11 +696,11 @@ static lit_status validate(const lit_registry_class *cls, const lit_config_node 
             st = lit_config_key_error(init_args, i, "unknown argument '%s' of %s; did you mean '%s'?", key, cls->name,
                                       near);
         } else {
-            sbuf b = {0};
-            for (int j = 0; j < cls->n_args; j++) sb_printf(&b, "%s%s", j ? ", " : "", names[j]);
+            lit__buf b = {0};
+            for (int j = 0; j < cls->n_args; j++) lit__buf_printf(&b, "%s%s", j ? ", " : "", names[j]);
             st = lit_config_key_error(init_args, i, "unknown argument '%s' of %s; arguments: %s", key, cls->name,
                                       cls->n_args ? sb_str(&b) : "none");
-            free(b.p);
+            lit__buf_free(&b);
         }
         free(names);
         return st;
@@ -785,13 +736,13 @@ static lit_status validate(const lit_registry_class *cls, const lit_config_node 
             snprintf(v->where, sizeof v->where, "%s", a->where);
         }
         if (st >= 0) {
-            sbuf b = {0};
+            lit__buf b = {0};
             emit_node(&b, n);
-            if (b.oom) {
-                free(b.p);
+            if (b.failed) {
+                lit__buf_free(&b);
                 st = lit_set_error(LIT_ERR_NOMEM, "registry: out of memory");
             } else {
-                v->yaml = b.p ? b.p : dup_str("''");
+                v->yaml = b.data ? (char *)b.data : dup_str("''");
                 if (!v->yaml) st = lit_set_error(LIT_ERR_NOMEM, "registry: out of memory");
             }
         }
@@ -964,16 +915,16 @@ lit_status lit_registry_args_to_config(const lit_registry_args *a, lit_config *c
     LIT_ASSERT(a != NULL && cfg != NULL && path != NULL, "lit_registry_args_to_config: pass args, a config, a path");
     for (int i = 0; i < a->n; i++) {
         if (a->v[i].given) continue;
-        sbuf b = {0};
-        sb_printf(&b, "%s%s%s", path, path[0] ? "." : "", a->v[i].spec->name);
-        if (b.oom) {
-            free(b.p);
+        lit__buf b = {0};
+        lit__buf_printf(&b, "%s%s%s", path, path[0] ? "." : "", a->v[i].spec->name);
+        if (b.failed) {
+            lit__buf_free(&b);
             return lit_set_error(LIT_ERR_NOMEM, "registry: out of memory");
         }
         char src[300];
         snprintf(src, sizeof src, "<default of %s.%s>", a->cls->name, a->v[i].spec->name);
-        lit_status st = lit_config_set_value(cfg, b.p, a->v[i].yaml, src, LIT_CONFIG_FROM_FILE);
-        free(b.p);
+        lit_status st = lit_config_set_value(cfg, (const char *)b.data, a->v[i].yaml, src, LIT_CONFIG_FROM_FILE);
+        lit__buf_free(&b);
         LIT_TRY(st);
     }
     return LIT_OK;
@@ -1074,7 +1025,7 @@ void lit_registry_free_datamodule(const lit_registry_class *cls, lit_datamodule 
 /* ---------------------------------------------------------------- help */
 
 /* `text` wrapped at `width` columns, each line indented by `indent`. */
-static void wrap(sbuf *b, const char *text, int indent, int width) {
+static void wrap(lit__buf *b, const char *text, int indent, int width) {
     const char *p = text;
     while (*p) {
         while (*p == ' ') p++;
@@ -1087,53 +1038,53 @@ static void wrap(sbuf *b, const char *text, int indent, int width) {
             end++;
         }
         if (*end && *end != '\n' && cut) end = cut;
-        sb_printf(b, "%*s", indent, "");
-        sb_putn(b, p, (size_t)(end - p));
-        sb_puts(b, "\n");
+        lit__buf_printf(b, "%*s", indent, "");
+        lit__buf_put(b, p, (size_t)(end - p));
+        lit__buf_puts(b, "\n");
         p = *end == '\n' ? end + 1 : end;
     }
 }
 
 /* "str | null", "enum {min, max}", ... */
-static void type_text(sbuf *b, const lit_arg_spec *s) {
+static void type_text(lit__buf *b, const lit_arg_spec *s) {
     if (s->type == LIT_ARG_ENUM) {
-        sb_puts(b, "enum {");
-        for (int i = 0; s->choices && s->choices[i]; i++) sb_printf(b, "%s%s", i ? ", " : "", s->choices[i]);
-        sb_puts(b, "}");
+        lit__buf_puts(b, "enum {");
+        for (int i = 0; s->choices && s->choices[i]; i++) lit__buf_printf(b, "%s%s", i ? ", " : "", s->choices[i]);
+        lit__buf_puts(b, "}");
     } else {
-        sb_puts(b, lit_arg_type_name(s->type));
+        lit__buf_puts(b, lit_arg_type_name(s->type));
     }
-    if (nullable(s)) sb_puts(b, " | null");
+    if (nullable(s)) lit__buf_puts(b, " | null");
 }
 
-static lit_status flush_help(FILE *f, sbuf *b) {
+static lit_status flush_help(FILE *f, lit__buf *b) {
     lit_status st = LIT_OK;
-    if (b->oom)
+    if (b->failed)
         st = lit_set_error(LIT_ERR_NOMEM, "help: out of memory");
-    else if (b->n && fwrite(b->p, 1, b->n, f) != b->n)
+    else if (b->len && fwrite(b->data, 1, b->len, f) != b->len)
         st = lit_set_error(LIT_ERR_IO, "help: write error");
-    free(b->p);
+    lit__buf_free(b);
     return st;
 }
 
 lit_status lit_registry_print_help(FILE *f, const lit_registry_class *cls) {
     LIT_ASSERT(f != NULL && cls != NULL, "lit_registry_print_help: pass a file and a class");
-    sbuf b = {0};
-    sb_printf(&b, "%s (%s)\n", cls->name, lit_registry_kind_name(cls->kind));
-    sb_printf(&b, "  class_path: %s", cls->name);
-    for (int j = 0; j < LIT_REGISTRY_MAX_ALIASES && cls->aliases[j]; j++) sb_printf(&b, " | %s", cls->aliases[j]);
-    sb_puts(&b, "\n");
+    lit__buf b = {0};
+    lit__buf_printf(&b, "%s (%s)\n", cls->name, lit_registry_kind_name(cls->kind));
+    lit__buf_printf(&b, "  class_path: %s", cls->name);
+    for (int j = 0; j < LIT_REGISTRY_MAX_ALIASES && cls->aliases[j]; j++) lit__buf_printf(&b, " | %s", cls->aliases[j]);
+    lit__buf_puts(&b, "\n");
     if (cls->doc && cls->doc[0]) wrap(&b, cls->doc, 2, 100);
-    sb_puts(&b, "  init_args:\n");
-    if (cls->n_args == 0) sb_puts(&b, "    (none)\n");
+    lit__buf_puts(&b, "  init_args:\n");
+    if (cls->n_args == 0) lit__buf_puts(&b, "    (none)\n");
     for (int i = 0; i < cls->n_args; i++) {
         const lit_arg_spec *s = &cls->args[i];
-        sb_printf(&b, "    %s: ", s->name);
+        lit__buf_printf(&b, "    %s: ", s->name);
         type_text(&b, s);
         if (s->required)
-            sb_puts(&b, " (required)\n");
+            lit__buf_puts(&b, " (required)\n");
         else
-            sb_printf(&b, " = %s\n", s->default_yaml);
+            lit__buf_printf(&b, " = %s\n", s->default_yaml);
         if (s->doc && s->doc[0]) wrap(&b, s->doc, 8, 100);
     }
     return flush_help(f, &b);
@@ -1142,10 +1093,10 @@ lit_status lit_registry_print_help(FILE *f, const lit_registry_class *cls) {
 lit_status lit_registry_print_kind_help(FILE *f, lit_registry_kind kind) {
     LIT_ASSERT(f != NULL, "lit_registry_print_kind_help: pass a file");
     LIT_ASSERT((int)kind >= 0 && kind < LIT_REG_KIND_COUNT, "lit_registry_print_kind_help: kind %d", (int)kind);
-    sbuf b = {0};
+    lit__buf b = {0};
     const reg_kind *k = &g_kinds[kind];
-    sb_printf(&b, "%s classes (class_path: the name or an alias):\n", lit_registry_kind_name(kind));
-    if (k->n == 0) sb_puts(&b, "  (none registered)\n");
+    lit__buf_printf(&b, "%s classes (class_path: the name or an alias):\n", lit_registry_kind_name(kind));
+    if (k->n == 0) lit__buf_puts(&b, "  (none registered)\n");
     int w = 0;
     for (int i = 0; i < k->n; i++) {
         int l = (int)strlen(k->items[i]->c.name);
@@ -1157,11 +1108,12 @@ lit_status lit_registry_print_kind_help(FILE *f, lit_registry_kind kind) {
         const char *d = c->doc ? c->doc : "";
         const char *stop = strstr(d, ". ");
         int len = stop ? (int)(stop - d + 1) : (int)strlen(d);
-        sb_printf(&b, "  %-*s  %.*s\n", w, c->name, len, d);
+        lit__buf_printf(&b, "  %-*s  %.*s\n", w, c->name, len, d);
         if (c->aliases[0]) {
-            sb_printf(&b, "  %-*s  aliases: %s", w, "", c->aliases[0]);
-            for (int j = 1; j < LIT_REGISTRY_MAX_ALIASES && c->aliases[j]; j++) sb_printf(&b, ", %s", c->aliases[j]);
-            sb_puts(&b, "\n");
+            lit__buf_printf(&b, "  %-*s  aliases: %s", w, "", c->aliases[0]);
+            for (int j = 1; j < LIT_REGISTRY_MAX_ALIASES && c->aliases[j]; j++)
+                lit__buf_printf(&b, ", %s", c->aliases[j]);
+            lit__buf_puts(&b, "\n");
         }
     }
     return flush_help(f, &b);

@@ -1,6 +1,6 @@
 /*
  * src/loggers/loggers-impl.h — what the loggers share: the versioned log
- * directory (version.c), a growable byte buffer, checked file writes and
+ * directory (version.c), checked file writes (with core's lit__buf) and
  * PyYAML's dump of the hyperparameters (hparams-yaml.c).
  */
 #ifndef LITC_LOGGERS_IMPL_H
@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf-impl.h" /* lit__buf, the growable byte buffer */
 #include "litc/loggers.h"
 
 /* ---------------------------------------------------------------- log dir */
@@ -43,19 +44,7 @@ char *lit__strdup(const char *s);
 /* Unix time in seconds (CLOCK_REALTIME). */
 double lit__wall_time(void);
 
-/* ---------------------------------------------------------------- buffer */
-
-typedef struct {
-    unsigned char *data;
-    size_t len, cap;
-    int failed; /* an allocation failed; everything after is dropped */
-} lit__buf;
-
-void lit__buf_put(lit__buf *b, const void *p, size_t n);
-void lit__buf_puts(lit__buf *b, const char *s);
-void lit__buf_putc(lit__buf *b, char c);
-void lit__buf_printf(lit__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void lit__buf_free(lit__buf *b);
+/* ---------------------------------------------------------------- files */
 
 /* Write the whole buffer to `path` through a temporary file renamed over
  * it (a crash never leaves half a file under the final name); every step
