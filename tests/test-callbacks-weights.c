@@ -540,6 +540,47 @@ TEST(backbone_finetuning_freezes_then_adds_group) {
     model_free(md, &m);
 }
 
+/* Gradient clipping covers the group added during fit (Lightning clips the
+ * optimizer's current parameters): with value clipping at c and SGD, no
+ * backbone weight moves more than lr * c per step once unfrozen. */
+static float backbone_max_move(double clip_val) {
+    lit_module m;
+    model *md = model_new(&m, 0.1);
+    data d;
+    lit_datamodule dm = make_dm(&d);
+    lit_trainer_params p = quiet_trainer_params();
+    p.max_epochs = 3; /* epoch 2: 4 steps with the backbone trainable */
+    p.num_sanity_val_steps = 0;
+    p.gradient_clip_val = clip_val;
+    p.gradient_clip_algorithm = LIT_CLIP_VALUE;
+    lit_trainer *tr = NULL;
+    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    float w0[NW], w1[NW];
+    weights(md, w0);
+    lit_callback ft = finetuning_cb();
+    CHECK_EQ_INT(lit_trainer_add_callback(tr, &ft), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
+    weights(md, w1);
+    float move = 0;
+    for (int k = 0; k < 16; k++) move = fmaxf(move, fabsf(w1[k] - w0[k]));
+    lit_trainer_free(tr);
+    dm_free(&d);
+    model_free(md, &m);
+    return move;
+}
+
+TEST(gradient_clipping_covers_the_finetuning_group) {
+    const double clip = 1e-3, backbone_lr = 0.1 * 0.1;
+    float unclipped = backbone_max_move(0);
+    float clipped = backbone_max_move(clip);
+    const double bound = 4 * backbone_lr * clip + 1e-6; /* + f32 rounding of |w| ~ 1 */
+    CHECK_MSG(unclipped > 10 * bound, "the clip must bite for this test to mean anything (%g vs %g)",
+              unclipped, bound);
+    CHECK(clipped > 0);
+    CHECK_MSG(clipped <= bound, "backbone moved %g > lr * clip * steps = %g: its group was not clipped",
+              clipped, bound);
+}
+
 static double three_halves(int64_t epoch, void *user) {
     (void)epoch, (void)user;
     return 1.5;
@@ -635,5 +676,6 @@ int main(void) {
     RUN(swa_resume);
     RUN(backbone_finetuning_freezes_then_adds_group);
     RUN(backbone_finetuning_lambda_errors_and_resume);
+    RUN(gradient_clipping_covers_the_finetuning_group);
     return harness_summary();
 }

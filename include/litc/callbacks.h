@@ -758,8 +758,8 @@ lit_backbone_finetuning_params lit_backbone_finetuning_default_params(void);
  *     later epoch the last group's lr becomes lambda_func(epoch + 1) *
  *     previous lr, or current_lr when should_align and it would exceed it.
  *   train_bn: there is no BatchNorm in litc; nothing to do.
- * The trainer's gradient clipping covers the parameters the optimizer had
- * at configure_optimizers, so a group added here is not clipped.
+ * The trainer's gradient clipping covers the optimizer's current
+ * parameters, so a group added here is clipped too (as in Lightning).
  *
  * Checkpoints (state key "BackboneFinetuning"): previous_backbone_lr (null
  * = None) and internal_optimizer_metadata ({opt: {group: {lr, params:

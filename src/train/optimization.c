@@ -56,13 +56,26 @@ static lit_status before_zero_grad(lit_trainer *tr, lit_optimizer *opt) {
     return LIT_OK;
 }
 
-static void clip(lit_trainer *tr) {
+/* Lightning clips every parameter of the optimizer, also those of a param
+ * group added during fit (BackboneFinetuning): refresh the list when the
+ * optimizer's parameter count changed. */
+static lit_status clip(lit_trainer *tr, lit_optimizer *opt) {
     const lit_trainer_params *p = &tr->p;
-    if (p->gradient_clip_val <= 0 || tr->n_opt_params == 0) return;
+    if (p->gradient_clip_val <= 0) return LIT_OK;
+    int n = lit_optimizer_num_params(opt);
+    if (n != tr->n_opt_params) {
+        lit_tensor **grown = realloc(tr->opt_params, (size_t)(n ? n : 1) * sizeof *grown);
+        if (!grown) return lit_set_error(LIT_ERR_NOMEM, "gradient clipping: out of memory");
+        tr->opt_params = grown;
+        for (int i = 0; i < n; i++) tr->opt_params[i] = lit_optimizer_param(opt, i, NULL, NULL);
+        tr->n_opt_params = n;
+    }
+    if (n == 0) return LIT_OK;
     if (p->gradient_clip_algorithm == LIT_CLIP_VALUE)
-        lit_clip_grad_value(tr->opt_params, tr->n_opt_params, p->gradient_clip_val);
+        lit_clip_grad_value(tr->opt_params, n, p->gradient_clip_val);
     else
-        lit_clip_grad_norm(tr->opt_params, tr->n_opt_params, p->gradient_clip_val, 2.0);
+        lit_clip_grad_norm(tr->opt_params, n, p->gradient_clip_val, 2.0);
+    return LIT_OK;
 }
 
 /* ---------------------------------------------------------------- one batch */
@@ -99,7 +112,7 @@ lit_status lit__run_training_batch(lit_trainer *tr, lit_batch *b, int64_t batch_
     if (!opt || !should_step) return LIT_OK;
 
     LIT_TRY(before_optimizer_step(tr, opt, 0));
-    clip(tr);
+    LIT_TRY(clip(tr, opt));
     if (m->vt->optimizer_step)
         LIT_TRY(lit__hook_fail(m->vt->optimizer_step(m, tr->current_epoch, batch_idx, opt, 0), "optimizer_step"));
     else

@@ -110,7 +110,9 @@ struct lit_trainer {
     void *clock_user;
 
     lit_optim_config optim;    /* owned optimizers and schedulers */
-    lit_tensor **opt_params;   /* optimizer 0's parameters (for clipping), malloc'd */
+    /* optimizer 0's parameters (clipping, anomaly checks), malloc'd;
+     * clip() refreshes it when a param group was added during fit */
+    lit_tensor **opt_params;
     int n_opt_params;
 
     lit_arena *step_arena;
