@@ -263,6 +263,11 @@ TEST(lr_monitor_step_lr_per_group) {
     CHECK_STR_EQ(lit_lr_monitor_last_name(&cb, 0), "lr-SGD/pg1");
     CHECK_STR_EQ(lit_lr_monitor_last_name(&cb, 1), "lr-SGD/pg1-momentum");
     CHECK_STR_EQ(lit_lr_monitor_last_name(&cb, 2), "lr-SGD/pg1-weight_decay");
+    /* as in Lightning, the values are in trainer.callback_metrics too (monitors read them) */
+    double v = NAN;
+    CHECK(lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "lr-SGD/pg2", &v) && fabs(v - 0.4 * 0.125) < 1e-12);
+    CHECK(lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "lr-SGD/pg1-momentum", &v) && v == 0.9);
+    CHECK(!lit_trainer_get_metric(tr, LIT_METRICS_LOGGED, "lr-SGD/pg2", NULL)); /* not a self.log value */
     lit_trainer_free(tr);
 }
 

@@ -373,8 +373,8 @@ lit_lr_monitor_params lit_lr_monitor_default_params(void);
  * on_train_epoch_start those of epoch-interval schedulers (all with
  * LIT_LOG_EVERY_EPOCH, none with LIT_LOG_EVERY_STEP). Optimizers without a
  * scheduler are logged at both points. Values go to every logger at step =
- * lit_trainer_batches_that_stepped. Unlike Lightning they are not added to
- * trainer.callback_metrics (the Trainer has no API for that).
+ * lit_trainer_batches_that_stepped, and also set in trainer.callback_metrics
+ * (as Lightning does), so EarlyStopping or ModelCheckpoint can monitor them.
  * Errors: LIT_ERR_CONFIG for another logging_interval; at train start,
  * LIT_ERR_CONFIG when the Trainer has no logger (Lightning's
  * MisconfigurationException); LIT_ERR_NOMEM.

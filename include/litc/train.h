@@ -401,6 +401,12 @@ const char *lit_trainer_metric_name(const lit_trainer *tr, lit_metrics_kind kind
 double lit_trainer_metric_value(const lit_trainer *tr, lit_metrics_kind kind, int i);
 /* 1 and *out set when `name` exists, else 0. */
 int lit_trainer_get_metric(const lit_trainer *tr, lit_metrics_kind kind, const char *name, double *out);
+/* trainer.callback_metrics[name] = v, as a Lightning callback may write
+ * that dict (LearningRateMonitor does), so monitors (ModelCheckpoint,
+ * EarlyStopping, ReduceLROnPlateau) can read it. The entry lasts until the
+ * next fit/validate/test/predict starts or a self.log of the same name
+ * replaces it. Out of memory drops it, reported in the log. */
+void lit_trainer_set_callback_metric(lit_trainer *tr, const char *name, double v);
 
 /* ================================================================ callbacks */
 

@@ -179,6 +179,7 @@ static lit_status extract(lrm_state *s, lit_trainer *tr, lit_module *m, at_point
 
 static lit_status log_point(lrm_state *s, lit_trainer *tr, lit_module *m, at_point at) {
     LIT_TRY(extract(s, tr, m, at));
+    for (int i = 0; i < s->last.n; i++) lit_trainer_set_callback_metric(tr, s->last.names[i], s->last.values[i]);
     lit__kv_send(tr, &s->last, lit_trainer_batches_that_stepped(tr), 0, &s->failed_loggers, LIT_LR_MONITOR_NAME);
     return LIT_OK;
 }

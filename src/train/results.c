@@ -82,6 +82,10 @@ int lit_trainer_get_metric(const lit_trainer *tr, lit_metrics_kind kind, const c
     return 0;
 }
 
+void lit_trainer_set_callback_metric(lit_trainer *tr, const char *name, double v) {
+    lit__metrics_set(&tr->callback_metrics, name, v);
+}
+
 /* ---------------------------------------------------------------- results */
 
 void lit__results_clear(lit__results *r) {
