@@ -150,13 +150,35 @@ static void model_free(model *md, lit_module *m) {
     free(md);
 }
 
-static lit_trainer *trainer(int64_t max_epochs) {
+static lit_trainer_params trainer_params(int64_t max_epochs) {
     lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = max_epochs;
     p.num_sanity_val_steps = 0;
-    lit_trainer *tr = NULL;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
-    return tr;
+    return p;
+}
+
+/* One fit's objects: the model (SGD at lr), its data and a trainer; close
+ * frees them in reverse order. It must not move while open (dm points
+ * into it). */
+typedef struct {
+    lit_module m;
+    model *md;
+    data d;
+    lit_datamodule dm;
+    lit_trainer *tr;
+} fit_env;
+
+static void env_open(fit_env *e, double lr, lit_trainer_params p) {
+    e->md = model_new(&e->m, lr);
+    e->dm = make_dm(&e->d);
+    e->tr = NULL;
+    CHECK_EQ_INT(lit_trainer_new(&e->tr, &p), LIT_OK);
+}
+
+static void env_close(fit_env *e) {
+    lit_trainer_free(e->tr);
+    dm_free(&e->d);
+    model_free(e->md, &e->m);
 }
 
 /* ---------------------------------------------------------------- EMA */
@@ -189,78 +211,68 @@ static void ema_shadow(const lit_callback *cb, float *w) {
 }
 
 TEST(ema_matches_closed_form_and_swaps_for_validation) {
-    lit_module m;
-    model *md = model_new(&m, 0.05);
-    data d;
-    lit_datamodule dm = make_dm(&d);
-    lit_trainer *tr = trainer(3);
+    fit_env env;
+    env_open(&env, 0.05, trainer_params(3));
     lit_ema_params ep = lit_ema_default_params();
     ep.decay = 0.9;
     lit_callback ema;
     CHECK_EQ_INT(lit_ema_callback(&ema, &ep), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_add_callback(tr, &ema), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_global_step(tr), 12);
+    CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &ema), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, NULL), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_global_step(env.tr), 12);
     CHECK_EQ_INT(lit_ema_num_updates(&ema), 12);
     CHECK_EQ_INT(lit_ema_num_shadow(&ema), 4);
     CHECK(!lit_ema_swapped(&ema));
 
     float shadow[NW];
-    memcpy(shadow, md->at_step[0], sizeof shadow); /* the weights at setup */
+    memcpy(shadow, env.md->at_step[0], sizeof shadow); /* the weights at setup */
     for (int64_t k = 1; k <= 12; k++) {
-        ema_ref_update(shadow, md->after_step[k], k, 0.9, 1);
+        ema_ref_update(shadow, env.md->after_step[k], k, 0.9, 1);
         if (k % 4 == 0) {
             /* validation after each epoch ran on exactly the EMA weights */
-            CHECK(md->have_val[k]);
-            CHECK_MSG(!memcmp(md->at_val[k], shadow, sizeof shadow), "validation at step %lld did not see the EMA",
+            CHECK(env.md->have_val[k]);
+            CHECK_MSG(!memcmp(env.md->at_val[k], shadow, sizeof shadow), "validation at step %lld did not see the EMA",
                       (long long)k);
-            CHECK(memcmp(md->at_val[k], md->after_step[k], sizeof shadow) != 0);
+            CHECK(memcmp(env.md->at_val[k], env.md->after_step[k], sizeof shadow) != 0);
         }
     }
-    CHECK(!md->restore_mismatch); /* training resumed on the training weights, bit for bit */
+    CHECK(!env.md->restore_mismatch); /* training resumed on the training weights, bit for bit */
     float got[NW];
     ema_shadow(&ema, got);
     CHECK(!memcmp(got, shadow, sizeof got));
     /* the model ends on its training weights */
     float w[NW];
-    weights(md, w);
-    CHECK(!memcmp(w, md->after_step[12], sizeof w));
+    weights(env.md, w);
+    CHECK(!memcmp(w, env.md->after_step[12], sizeof w));
     CHECK_NEAR(lit_ema_next_decay(&ema), 14.0 / 23.0, 1e-15); /* min(0.9, (1 + 13) / (10 + 13)) */
-    lit_trainer_free(tr);
-    dm_free(&d);
-    model_free(md, &m);
+    env_close(&env);
 }
 
 /* A fixed decay (use_num_updates off), validation without the swap. */
 TEST(ema_fixed_decay_without_swap) {
-    lit_module m;
-    model *md = model_new(&m, 0.05);
-    data d;
-    lit_datamodule dm = make_dm(&d);
-    lit_trainer *tr = trainer(2);
+    fit_env env;
+    env_open(&env, 0.05, trainer_params(2));
     lit_ema_params ep = lit_ema_default_params();
     ep.decay = 0.75;
     ep.use_num_updates = 0;
     ep.validate_with_ema = 0;
     lit_callback ema;
     CHECK_EQ_INT(lit_ema_callback(&ema, &ep), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_add_callback(tr, &ema), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &ema), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, NULL), LIT_OK);
     float shadow[NW];
-    memcpy(shadow, md->at_step[0], sizeof shadow);
-    for (int64_t k = 1; k <= 8; k++) ema_ref_update(shadow, md->after_step[k], k, 0.75, 0);
+    memcpy(shadow, env.md->at_step[0], sizeof shadow);
+    for (int64_t k = 1; k <= 8; k++) ema_ref_update(shadow, env.md->after_step[k], k, 0.75, 0);
     float got[NW];
     ema_shadow(&ema, got);
     CHECK(!memcmp(got, shadow, sizeof got));
-    CHECK(!memcmp(md->at_val[4], md->after_step[4], sizeof shadow)); /* no swap */
+    CHECK(!memcmp(env.md->at_val[4], env.md->after_step[4], sizeof shadow)); /* no swap */
     /* lit_ema_copy_to: the EMA weights into a store */
-    CHECK_EQ_INT(lit_ema_copy_to(&ema, md->ps), LIT_OK);
+    CHECK_EQ_INT(lit_ema_copy_to(&ema, env.md->ps), LIT_OK);
     float w[NW];
-    weights(md, w);
+    weights(env.md, w);
     CHECK(!memcmp(w, shadow, sizeof w));
-    lit_trainer_free(tr);
-    dm_free(&d);
-    model_free(md, &m);
+    env_close(&env);
 
     lit_callback bad;
     ep.decay = 1.5;
@@ -274,37 +286,27 @@ TEST(ema_resume_restores_shadow) {
     float full[NW], full_w[NW];
     int64_t full_updates;
     {
-        lit_module m;
-        model *md = model_new(&m, 0.05);
-        data d;
-        lit_datamodule dm = make_dm(&d);
-        lit_trainer *tr = trainer(3);
+        fit_env env;
+        env_open(&env, 0.05, trainer_params(3));
         lit_callback ema;
         lit_ema_params ep = lit_ema_default_params();
         CHECK_EQ_INT(lit_ema_callback(&ema, &ep), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_add_callback(tr, &ema), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &ema), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, NULL), LIT_OK);
         ema_shadow(&ema, full);
-        weights(md, full_w);
+        weights(env.md, full_w);
         full_updates = lit_ema_num_updates(&ema);
-        lit_trainer_free(tr);
-        dm_free(&d);
-        model_free(md, &m);
+        env_close(&env);
     }
     {
-        lit_module m;
-        model *md = model_new(&m, 0.05);
-        data d;
-        lit_datamodule dm = make_dm(&d);
-        lit_trainer *tr = trainer(1);
+        fit_env env;
+        env_open(&env, 0.05, trainer_params(1));
         lit_callback ema;
         CHECK_EQ_INT(lit_ema_callback(&ema, NULL), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_add_callback(tr, &ema), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_save_checkpoint(tr, ck, 0), LIT_OK);
-        lit_trainer_free(tr);
-        dm_free(&d);
-        model_free(md, &m);
+        CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &ema), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, NULL), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_save_checkpoint(env.tr, ck, 0), LIT_OK);
+        env_close(&env);
     }
     lit_checkpoint *c = NULL;
     CHECK_EQ_INT(lit_checkpoint_load(&c, ck), LIT_OK);
@@ -314,24 +316,19 @@ TEST(ema_resume_restores_shadow) {
     CHECK_EQ_INT(nu, 4);
     lit_checkpoint_free(c);
     {
-        lit_module m;
-        model *md = model_new(&m, 0.05);
-        data d;
-        lit_datamodule dm = make_dm(&d);
-        lit_trainer *tr = trainer(3);
+        fit_env env;
+        env_open(&env, 0.05, trainer_params(3));
         lit_callback ema;
         CHECK_EQ_INT(lit_ema_callback(&ema, NULL), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_add_callback(tr, &ema), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, ck), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &ema), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, ck), LIT_OK);
         CHECK_EQ_INT(lit_ema_num_updates(&ema), full_updates);
         float got[NW], w[NW];
         ema_shadow(&ema, got);
-        weights(md, w);
+        weights(env.md, w);
         CHECK(!memcmp(got, full, sizeof got));
         CHECK(!memcmp(w, full_w, sizeof w));
-        lit_trainer_free(tr);
-        dm_free(&d);
-        model_free(md, &m);
+        env_close(&env);
     }
     remove(ck);
     rmdir(dir);
@@ -357,11 +354,8 @@ static double swalr_ref(double lr0, double swa, int64_t anneal_epochs, int cos_s
 }
 
 static void swa_run(int cos_strategy, int64_t anneal) {
-    lit_module m;
-    model *md = model_new(&m, 0.05);
-    data d;
-    lit_datamodule dm = make_dm(&d);
-    lit_trainer *tr = trainer(6);
+    fit_env env;
+    env_open(&env, 0.05, trainer_params(6));
     lit_swa_params sp = lit_swa_default_params();
     sp.swa_lr = 0.01;
     sp.swa_epoch_start = 3; /* swa_start = epoch 2 (0-based), swa_end = 5 */
@@ -369,8 +363,8 @@ static void swa_run(int cos_strategy, int64_t anneal) {
     sp.annealing_strategy = cos_strategy ? LIT_ANNEAL_COS : LIT_ANNEAL_LINEAR;
     lit_callback swa;
     CHECK_EQ_INT(lit_swa_callback(&swa, &sp), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_add_callback(tr, &swa), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &swa), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, NULL), LIT_OK);
     CHECK_EQ_INT(lit_swa_start_epoch(&swa), 2);
     CHECK_EQ_INT(lit_swa_n_averaged(&swa), 4);
     /* the average of the weights at the start of epochs 2..5, as torch's
@@ -380,7 +374,7 @@ static void swa_run(int cos_strategy, int64_t anneal) {
     for (int e = 2; e <= 5; e++) {
         int64_t n = e - 2;
         for (int j = 0; j < NW; j++) {
-            float p = md->epoch_start[e][j];
+            float p = env.md->epoch_start[e][j];
             if (n == 0) avg[j] = p;
             else {
                 float dd = p - avg[j];
@@ -391,19 +385,17 @@ static void swa_run(int cos_strategy, int64_t anneal) {
         }
     }
     float w[NW];
-    weights(md, w);
+    weights(env.md, w);
     CHECK_MSG(!memcmp(w, avg, sizeof w), "the model's final weights are not the SWA average");
     for (int j = 0; j < NW; j++) CHECK_NEAR(w[j], mean[j], 1e-6);
     /* the last epoch's own weights differ: they were replaced */
-    CHECK(memcmp(md->after_step[24], w, sizeof w) != 0);
+    CHECK(memcmp(env.md->after_step[24], w, sizeof w) != 0);
     /* lrs: the model's until SWA starts, then SWALR's */
     for (int e = 0; e < 6; e++) {
         double want = e < 2 ? 0.05 : swalr_ref(0.05, 0.01, anneal, cos_strategy, e - 2 + 1);
-        CHECK_MSG(md->epoch_lr[e][0] == want, "epoch %d lr %.17g, SWALR %.17g", e, md->epoch_lr[e][0], want);
+        CHECK_MSG(env.md->epoch_lr[e][0] == want, "epoch %d lr %.17g, SWALR %.17g", e, env.md->epoch_lr[e][0], want);
     }
-    lit_trainer_free(tr);
-    dm_free(&d);
-    model_free(md, &m);
+    env_close(&env);
 }
 
 TEST(swa_averages_epoch_weights_and_anneals_lr) {
@@ -417,22 +409,17 @@ TEST(swa_averages_epoch_weights_and_anneals_lr) {
 }
 
 TEST(swa_fraction_and_errors) {
-    lit_module m;
-    model *md = model_new(&m, 0.05);
-    data d;
-    lit_datamodule dm = make_dm(&d);
-    lit_trainer *tr = trainer(5);
+    fit_env env;
+    env_open(&env, 0.05, trainer_params(5));
     lit_swa_params sp = lit_swa_default_params(); /* fraction 0.8: int(5 * 0.8) = 4 -> swa_start 3 */
     sp.swa_lr = 0.02;
     lit_callback swa;
     CHECK_EQ_INT(lit_swa_callback(&swa, &sp), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_add_callback(tr, &swa), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &swa), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, NULL), LIT_OK);
     CHECK_EQ_INT(lit_swa_start_epoch(&swa), 3);
     CHECK_EQ_INT(lit_swa_n_averaged(&swa), 2);
-    lit_trainer_free(tr);
-    dm_free(&d);
-    model_free(md, &m);
+    env_close(&env);
 
     lit_callback bad;
     sp.swa_lr = 0;
@@ -469,26 +456,21 @@ TEST(swa_resume) {
     float full[NW];
     saver sv = { .path = ck, .at = 2 };
     for (int part = 0; part < 2; part++) {
-        lit_module m;
-        model *md = model_new(&m, 0.05);
-        data d;
-        lit_datamodule dm = make_dm(&d);
-        lit_trainer *tr = trainer(6);
+        fit_env env;
+        env_open(&env, 0.05, trainer_params(6));
         lit_callback swa;
         CHECK_EQ_INT(lit_swa_callback(&swa, &sp), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_add_callback(tr, &swa), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &swa), LIT_OK);
         lit_callback save = { .version = LIT_CALLBACK_VERSION, .name = "saver", .monitoring = 1, .user = &sv,
                               .on_train_epoch_end = saver_epoch_end };
-        if (part == 0) CHECK_EQ_INT(lit_trainer_add_callback(tr, &save), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, part == 1 ? ck : NULL), LIT_OK);
+        if (part == 0) CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &save), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, part == 1 ? ck : NULL), LIT_OK);
         float w[NW];
-        weights(md, w);
+        weights(env.md, w);
         CHECK_EQ_INT(lit_swa_n_averaged(&swa), 5);
         if (part == 0) memcpy(full, w, sizeof w);
         else CHECK_MSG(!memcmp(w, full, sizeof w), "resumed SWA differs from the uninterrupted run");
-        lit_trainer_free(tr);
-        dm_free(&d);
-        model_free(md, &m);
+        env_close(&env);
     }
     remove(ck);
     rmdir(dir);
@@ -506,66 +488,53 @@ static lit_callback finetuning_cb(void) {
 }
 
 TEST(backbone_finetuning_freezes_then_adds_group) {
-    lit_module m;
-    model *md = model_new(&m, 0.1);
-    data d;
-    lit_datamodule dm = make_dm(&d);
-    lit_trainer *tr = trainer(7);
+    fit_env env;
+    env_open(&env, 0.1, trainer_params(7));
     float w0[NW];
-    weights(md, w0);
+    weights(env.md, w0);
     lit_callback ft = finetuning_cb();
-    CHECK_EQ_INT(lit_trainer_add_callback(tr, &ft), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &ft), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, NULL), LIT_OK);
     /* backbone: the first 16 floats; unchanged through epochs 0 and 1 */
-    CHECK(!memcmp(md->epoch_start[1], w0, 16 * sizeof(float)));
-    CHECK(!memcmp(md->epoch_start[2], w0, 16 * sizeof(float)));
-    CHECK(memcmp(md->epoch_start[3], w0, 16 * sizeof(float)) != 0);
-    CHECK(memcmp(md->epoch_start[1] + 16, w0 + 16, 5 * sizeof(float)) != 0); /* the head trained */
+    CHECK(!memcmp(env.md->epoch_start[1], w0, 16 * sizeof(float)));
+    CHECK(!memcmp(env.md->epoch_start[2], w0, 16 * sizeof(float)));
+    CHECK(memcmp(env.md->epoch_start[3], w0, 16 * sizeof(float)) != 0);
+    CHECK(memcmp(env.md->epoch_start[1] + 16, w0 + 16, 5 * sizeof(float)) != 0); /* the head trained */
     /* groups and lrs per epoch: 0.1 * 0.1, then x2 per epoch, aligned to 0.1 */
     const double want[7] = { 0, 0, 0.1 * 0.1, 2.0 * (0.1 * 0.1), 2.0 * (2.0 * (0.1 * 0.1)),
                              2.0 * (2.0 * (2.0 * (0.1 * 0.1))), 0.1 };
     for (int e = 0; e < 7; e++) {
-        CHECK_EQ_INT(md->epoch_groups[e], e < 2 ? 1 : 2);
-        CHECK(md->epoch_lr[e][0] == 0.1);
-        if (e >= 2) CHECK_MSG(md->epoch_lr[e][1] == want[e], "epoch %d backbone lr %.17g want %.17g", e,
-                              md->epoch_lr[e][1], want[e]);
+        CHECK_EQ_INT(env.md->epoch_groups[e], e < 2 ? 1 : 2);
+        CHECK(env.md->epoch_lr[e][0] == 0.1);
+        if (e >= 2) CHECK_MSG(env.md->epoch_lr[e][1] == want[e], "epoch %d backbone lr %.17g want %.17g", e,
+                              env.md->epoch_lr[e][1], want[e]);
     }
     int n = 0;
-    lit_optimizer *opt = lit_module_optimizers(&m, &n)[0];
+    lit_optimizer *opt = lit_module_optimizers(&env.m, &n)[0];
     (void)opt;
     CHECK(lit_backbone_finetuning_backbone_lr(&ft) == 0.1);
-    CHECK(md->backbone.weight->requires_grad);
-    lit_trainer_free(tr);
-    dm_free(&d);
-    model_free(md, &m);
+    CHECK(env.md->backbone.weight->requires_grad);
+    env_close(&env);
 }
 
 /* Gradient clipping covers the group added during fit (Lightning clips the
  * optimizer's current parameters): with value clipping at c and SGD, no
  * backbone weight moves more than lr * c per step once unfrozen. */
 static float backbone_max_move(double clip_val) {
-    lit_module m;
-    model *md = model_new(&m, 0.1);
-    data d;
-    lit_datamodule dm = make_dm(&d);
-    lit_trainer_params p = quiet_trainer_params();
-    p.max_epochs = 3; /* epoch 2: 4 steps with the backbone trainable */
-    p.num_sanity_val_steps = 0;
+    lit_trainer_params p = trainer_params(3); /* epoch 2: 4 steps with the backbone trainable */
     p.gradient_clip_val = clip_val;
     p.gradient_clip_algorithm = LIT_CLIP_VALUE;
-    lit_trainer *tr = NULL;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    fit_env env;
+    env_open(&env, 0.1, p);
     float w0[NW], w1[NW];
-    weights(md, w0);
+    weights(env.md, w0);
     lit_callback ft = finetuning_cb();
-    CHECK_EQ_INT(lit_trainer_add_callback(tr, &ft), LIT_OK);
-    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
-    weights(md, w1);
+    CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &ft), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, NULL), LIT_OK);
+    weights(env.md, w1);
     float move = 0;
     for (int k = 0; k < 16; k++) move = fmaxf(move, fabsf(w1[k] - w0[k]));
-    lit_trainer_free(tr);
-    dm_free(&d);
-    model_free(md, &m);
+    env_close(&env);
     return move;
 }
 
@@ -589,11 +558,8 @@ static double three_halves(int64_t epoch, void *user) {
 TEST(backbone_finetuning_lambda_errors_and_resume) {
     /* a lambda of 1.5 and an explicit initial lr */
     {
-        lit_module m;
-        model *md = model_new(&m, 0.1);
-        data d;
-        lit_datamodule dm = make_dm(&d);
-        lit_trainer *tr = trainer(4);
+        fit_env env;
+        env_open(&env, 0.1, trainer_params(4));
         lit_backbone_finetuning_params fp = lit_backbone_finetuning_default_params();
         fp.backbone = "backbone";
         fp.unfreeze_backbone_at_epoch = 1;
@@ -601,32 +567,25 @@ TEST(backbone_finetuning_lambda_errors_and_resume) {
         fp.backbone_initial_lr = 0.02;
         lit_callback ft;
         CHECK_EQ_INT(lit_backbone_finetuning_callback(&ft, &fp), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_add_callback(tr, &ft), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_OK);
-        CHECK(md->epoch_lr[1][1] == 0.02);
-        CHECK(md->epoch_lr[2][1] == 1.5 * 0.02);
-        CHECK(md->epoch_lr[3][1] == 1.5 * (1.5 * 0.02));
-        lit_trainer_free(tr);
-        dm_free(&d);
-        model_free(md, &m);
+        CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &ft), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, NULL), LIT_OK);
+        CHECK(env.md->epoch_lr[1][1] == 0.02);
+        CHECK(env.md->epoch_lr[2][1] == 1.5 * 0.02);
+        CHECK(env.md->epoch_lr[3][1] == 1.5 * (1.5 * 0.02));
+        env_close(&env);
     }
     /* a prefix that matches nothing */
     {
-        lit_module m;
-        model *md = model_new(&m, 0.1);
-        data d;
-        lit_datamodule dm = make_dm(&d);
-        lit_trainer *tr = trainer(1);
+        fit_env env;
+        env_open(&env, 0.1, trainer_params(1));
         lit_backbone_finetuning_params fp = lit_backbone_finetuning_default_params();
         fp.backbone = "encoder";
         lit_callback ft;
         CHECK_EQ_INT(lit_backbone_finetuning_callback(&ft, &fp), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_add_callback(tr, &ft), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_CONFIG);
+        CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &ft), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, NULL), LIT_ERR_CONFIG);
         CHECK_STR_CONTAINS(lit_last_error(), "encoder");
-        lit_trainer_free(tr);
-        dm_free(&d);
-        model_free(md, &m);
+        env_close(&env);
         fp.backbone = "";
         CHECK_EQ_INT(lit_backbone_finetuning_callback(&ft, &fp), LIT_ERR_CONFIG);
     }
@@ -636,31 +595,26 @@ TEST(backbone_finetuning_lambda_errors_and_resume) {
     float full[NW];
     double full_lr[7];
     for (int part = 0; part < 3; part++) {
-        lit_module m;
-        model *md = model_new(&m, 0.1);
-        data d;
-        lit_datamodule dm = make_dm(&d);
-        lit_trainer *tr = trainer(part == 1 ? 4 : 7);
+        fit_env env;
+        env_open(&env, 0.1, trainer_params(part == 1 ? 4 : 7));
         lit_callback ft = finetuning_cb();
-        CHECK_EQ_INT(lit_trainer_add_callback(tr, &ft), LIT_OK);
-        CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, part == 2 ? ck : NULL), LIT_OK);
-        if (part == 1) CHECK_EQ_INT(lit_trainer_save_checkpoint(tr, ck, 0), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_add_callback(env.tr, &ft), LIT_OK);
+        CHECK_EQ_INT(lit_trainer_fit(env.tr, &env.m, &env.dm, part == 2 ? ck : NULL), LIT_OK);
+        if (part == 1) CHECK_EQ_INT(lit_trainer_save_checkpoint(env.tr, ck, 0), LIT_OK);
         float w[NW];
-        weights(md, w);
+        weights(env.md, w);
         if (part == 0) {
             memcpy(full, w, sizeof w);
-            for (int e = 0; e < 7; e++) full_lr[e] = md->epoch_lr[e][1];
+            for (int e = 0; e < 7; e++) full_lr[e] = env.md->epoch_lr[e][1];
         }
         if (part == 2) {
             CHECK_MSG(!memcmp(w, full, sizeof w), "resumed finetuning differs from the uninterrupted run");
             for (int e = 4; e < 7; e++) {
-                CHECK_EQ_INT(md->epoch_groups[e], 2);
-                CHECK(md->epoch_lr[e][1] == full_lr[e]);
+                CHECK_EQ_INT(env.md->epoch_groups[e], 2);
+                CHECK(env.md->epoch_lr[e][1] == full_lr[e]);
             }
         }
-        lit_trainer_free(tr);
-        dm_free(&d);
-        model_free(md, &m);
+        env_close(&env);
     }
     remove(ck);
     rmdir(dir);
