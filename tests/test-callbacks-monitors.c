@@ -216,6 +216,18 @@ static lit_status fit_ex(lit_trainer_params *p, lit_callback *cbs, int n_cb, lit
     return st;
 }
 
+/* A fit with `cb` and no logger fails with `want` and an error containing
+ * `msg`; the log is silenced for the expected error. */
+static void check_fit_refused(lit_trainer_params p, lit_callback *cb, int manual, lit_status want, const char *msg) {
+    lit_trainer *tr;
+    lit_log_level lv = lit_log_get_level();
+    lit_log_set_level(LIT_LOG_OFF);
+    CHECK_EQ_INT(fit_ex(&p, cb, 1, NULL, 0, NULL, manual, &tr), want);
+    lit_log_set_level(lv);
+    CHECK_MSG(strstr(lit_last_error(), msg) != NULL, "error \"%s\" does not contain \"%s\"", lit_last_error(), msg);
+    lit_trainer_free(tr);
+}
+
 static lit_trainer_params base_params(int64_t epochs) {
     lit_trainer_params p = quiet_trainer_params();
     p.max_epochs = epochs;
@@ -341,14 +353,7 @@ TEST(lr_monitor_errors) {
     /* No logger: Lightning's MisconfigurationException at train start. */
     g_opt = OPT_SGD_PLAIN;
     CHECK_EQ_INT(lit_lr_monitor_callback(&cb, NULL), LIT_OK);
-    lit_trainer_params p = base_params(1);
-    lit_trainer *tr;
-    lit_log_level lv = lit_log_get_level();
-    lit_log_set_level(LIT_LOG_OFF);
-    CHECK_EQ_INT(fit_ex(&p, &cb, 1, NULL, 0, NULL, 0, &tr), LIT_ERR_CONFIG);
-    lit_log_set_level(lv);
-    CHECK(strstr(lit_last_error(), "no logger") != NULL);
-    lit_trainer_free(tr);
+    check_fit_refused(base_params(1), &cb, 0, LIT_ERR_CONFIG, "no logger");
 }
 
 /* ---------------------------------------------------------------- Timer */
@@ -533,14 +538,7 @@ TEST(throughput_errors) {
     CHECK_EQ_INT(lit_throughput_monitor_callback(&cb, &tp), LIT_OK);
     g_opt = OPT_SGD_PLAIN;
     g_clock = 0, g_tick = 0;
-    lit_trainer_params p = base_params(1);
-    lit_trainer *tr;
-    lit_log_level lv = lit_log_get_level();
-    lit_log_set_level(LIT_LOG_OFF);
-    CHECK_EQ_INT(fit_ex(&p, &cb, 1, NULL, 0, NULL, 0, &tr), LIT_ERR_STATE);
-    lit_log_set_level(lv);
-    CHECK(strstr(lit_last_error(), "expected the time to increase") != NULL);
-    lit_trainer_free(tr);
+    check_fit_refused(base_params(1), &cb, 0, LIT_ERR_STATE, "expected the time to increase");
 }
 
 /* ---------------------------------------------------------------- DeviceStatsMonitor */
@@ -600,14 +598,7 @@ TEST(device_stats_needs_a_logger) {
     g_opt = OPT_SGD_PLAIN;
     lit_callback cb;
     CHECK_EQ_INT(lit_device_stats_monitor_callback(&cb, NULL), LIT_OK);
-    lit_trainer_params p = base_params(1);
-    lit_trainer *tr;
-    lit_log_level lv = lit_log_get_level();
-    lit_log_set_level(LIT_LOG_OFF);
-    CHECK_EQ_INT(fit_ex(&p, &cb, 1, NULL, 0, NULL, 0, &tr), LIT_ERR_CONFIG);
-    lit_log_set_level(lv);
-    CHECK(strstr(lit_last_error(), "Trainer(logger=False)") != NULL);
-    lit_trainer_free(tr);
+    check_fit_refused(base_params(1), &cb, 0, LIT_ERR_CONFIG, "Trainer(logger=False)");
 }
 
 /* ---------------------------------------------------------------- GradientAccumulationScheduler */
@@ -665,19 +656,11 @@ TEST(grad_accum_schedule_errors) {
     g_opt = OPT_SGD_PLAIN;
     lit_trainer_params p = base_params(1);
     p.accumulate_grad_batches = 2;
-    lit_trainer *tr;
-    lit_log_level lv = lit_log_get_level();
-    lit_log_set_level(LIT_LOG_OFF);
     CHECK_EQ_INT(lit_grad_accum_scheduler_callback(&cb, (const lit_accumulation_step[]){ { 0, 2 } }, 1), LIT_OK);
-    CHECK_EQ_INT(fit_ex(&p, &cb, 1, NULL, 0, NULL, 0, &tr), LIT_ERR_CONFIG);
-    CHECK(strstr(lit_last_error(), "Either remove `accumulate_grad_batches`") != NULL);
-    lit_trainer_free(tr);
+    check_fit_refused(p, &cb, 0, LIT_ERR_CONFIG, "Either remove `accumulate_grad_batches`");
     p.accumulate_grad_batches = 1;
     CHECK_EQ_INT(lit_grad_accum_scheduler_callback(&cb, (const lit_accumulation_step[]){ { 0, 2 } }, 1), LIT_OK);
-    CHECK_EQ_INT(fit_ex(&p, &cb, 1, NULL, 0, NULL, 1, &tr), LIT_ERR_CONFIG);
-    CHECK(strstr(lit_last_error(), "manual") != NULL);
-    lit_trainer_free(tr);
-    lit_log_set_level(lv);
+    check_fit_refused(p, &cb, 1, LIT_ERR_CONFIG, "manual");
 }
 
 int main(void) {
