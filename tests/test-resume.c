@@ -370,6 +370,30 @@ static void run_baseline(int accumulate, int workers) {
     baseline_records = reduce_log(baseline_log, 512);
 }
 
+/* The run in the test dir ended with the baseline's weights and, when
+ * `with_log`, the same log records (the first 3 differences are shown);
+ * `what` names the run in a failure. */
+static void check_matches_baseline(const char *what, int with_log) {
+    uint8_t w[4096];
+    size_t n = read_weights(w, sizeof w);
+    CHECK_EQ_INT((int64_t)n, (int64_t)baseline_n);
+    CHECK_MSG(n == baseline_n && memcmp(w, baseline_weights, n) == 0,
+              "%s: final weights differ from the uninterrupted run", what);
+    if (!with_log) return;
+    record got[512];
+    int nr = reduce_log(got, 512);
+    CHECK_EQ_INT(nr, baseline_records);
+    int diffs = 0;
+    for (int i = 0; i < nr && i < baseline_records; i++) {
+        if (strcmp(got[i].key, baseline_log[i].key) || strcmp(got[i].line, baseline_log[i].line)) {
+            if (diffs++ < 3)
+                HARNESS_FAIL_("%s: record %d: \"%s\" vs uninterrupted \"%s\"", what, i, got[i].line,
+                              baseline_log[i].line);
+        }
+    }
+    harness_checks_++;
+}
+
 /* Kill at each (step, hook) in turn, resuming from "last" each time, then
  * finish; compare with the baseline. */
 static void killed_run(int accumulate, int workers, int n_kills, const int64_t *steps, const char *const *hooks) {
@@ -381,20 +405,7 @@ static void killed_run(int accumulate, int workers, int n_kills, const int64_t *
         CHECK_MSG(r == (k < n_kills ? 2 : 0), "child %d (kill at step %lld in %s): result %d", k,
                   (long long)rs.kill_step, rs.kill_hook, r);
     }
-    uint8_t w[4096];
-    size_t n = read_weights(w, sizeof w);
-    CHECK_EQ_INT((int64_t)n, (int64_t)baseline_n);
-    CHECK_MSG(n == baseline_n && memcmp(w, baseline_weights, n) == 0, "final weights differ from the uninterrupted run");
-    record got[512];
-    int nr = reduce_log(got, 512);
-    CHECK_EQ_INT(nr, baseline_records);
-    int diffs = 0;
-    for (int i = 0; i < nr && i < baseline_records; i++) {
-        if (strcmp(got[i].key, baseline_log[i].key) || strcmp(got[i].line, baseline_log[i].line)) {
-            if (diffs++ < 3) HARNESS_FAIL_("record %d: \"%s\" vs uninterrupted \"%s\"", i, got[i].line, baseline_log[i].line);
-        }
-    }
-    harness_checks_++;
+    check_matches_baseline("killed runs", 1);
 }
 
 TEST(sigkill_anywhere_then_resume_is_bit_exact) {
@@ -455,14 +466,7 @@ TEST(sigterm_checkpoints_tears_down_and_resumes_exactly) {
     lit_checkpoint_free(ck);
     run_spec resume = { .accumulate = 2, .resume_path = path_in("interrupted.ckpt"), .kill_step = -1, .kill_hook = "" };
     CHECK_EQ_INT(run_child(&resume), 0);
-    uint8_t w[4096];
-    size_t n = read_weights(w, sizeof w);
-    CHECK_MSG(n == baseline_n && memcmp(w, baseline_weights, n) == 0, "weights after SIGTERM + resume differ");
-    record got[512];
-    int nr = reduce_log(got, 512);
-    CHECK_EQ_INT(nr, baseline_records);
-    for (int i = 0; i < nr && i < baseline_records; i++)
-        CHECK_MSG(!strcmp(got[i].line, baseline_log[i].line), "record %d differs: %s", i, got[i].line);
+    check_matches_baseline("SIGTERM + resume", 1);
 }
 
 /* A signal after the epoch's last batch: the resume still runs that
@@ -475,14 +479,7 @@ TEST(sigterm_after_the_last_batch_of_an_epoch_resumes_exactly) {
     CHECK(log_has("fit interrupted by SIGTERM at epoch 0, batch 15 (global step 15)"));
     run_spec resume = { .accumulate = 1, .resume_path = path_in("interrupted.ckpt"), .kill_step = -1, .kill_hook = "" };
     CHECK_EQ_INT(run_child(&resume), 0);
-    uint8_t w[4096];
-    size_t n = read_weights(w, sizeof w);
-    CHECK_MSG(n == baseline_n && memcmp(w, baseline_weights, n) == 0, "weights after SIGTERM at epoch end differ");
-    record got[512];
-    int nr = reduce_log(got, 512);
-    CHECK_EQ_INT(nr, baseline_records);
-    for (int i = 0; i < nr && i < baseline_records; i++)
-        CHECK_MSG(!strcmp(got[i].line, baseline_log[i].line), "record %d differs: %s", i, got[i].line);
+    check_matches_baseline("SIGTERM at epoch end", 1);
 }
 
 TEST(a_second_signal_stops_at_once_and_the_last_checkpoint_survives) {
@@ -495,9 +492,7 @@ TEST(a_second_signal_stops_at_once_and_the_last_checkpoint_survives) {
     /* last.ckpt (after batch 8) is intact and the run resumes from it exactly. */
     run_spec resume = { .accumulate = 1, .checkpoint = 1, .resume = 1, .kill_step = -1, .kill_hook = "" };
     CHECK_EQ_INT(run_child(&resume), 0);
-    uint8_t w[4096];
-    size_t n = read_weights(w, sizeof w);
-    CHECK_MSG(n == baseline_n && memcmp(w, baseline_weights, n) == 0, "weights after two signals + resume differ");
+    check_matches_baseline("two signals + resume", 0);
 }
 
 /* ---------------------------------------------------------------- bad resumes */
