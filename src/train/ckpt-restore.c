@@ -122,10 +122,6 @@ lit_status lit_module_load_from_checkpoint(const char *path, const lit_hparam_va
 
 /* ---------------------------------------------------------------- fit(ckpt_path) */
 
-static const char *state_key_of(const lit_callback *cb) {
-    return cb->state_key ? cb->state_key : cb->name ? cb->name : "callback";
-}
-
 /* "last" / "best": the first callback that knows such a checkpoint. */
 static lit_status resolve_path(lit_trainer *tr, const char *ckpt_path, const char **path) {
     *path = ckpt_path;
@@ -154,11 +150,11 @@ static lit_status restore_callbacks(lit_trainer *tr, const lit_checkpoint *ck) {
         lit_callback *cb = &tr->callbacks[i];
         if (!cb->state_load) continue;
         lit_status st = lit_checkpoint_enter_scope(ck, "callbacks");
-        if (st >= 0) st = lit_checkpoint_enter_scope(ck, state_key_of(cb));
+        if (st >= 0) st = lit_checkpoint_enter_scope(ck, lit__callback_state_key(cb));
         if (st == LIT_ERR_NOT_FOUND) {
             /* Lightning warns too: a callback added since the checkpoint. */
             lit_logf(LIT_LOG_WARN, "resume: the checkpoint has no state for callback \"%s\"; it starts fresh",
-                     state_key_of(cb));
+                     lit__callback_state_key(cb));
             lit_checkpoint_reset_scope(ck);
             continue;
         }

@@ -136,7 +136,7 @@ static lit_status save_loops(lit_checkpoint *ck, const lit_trainer *tr) {
     LIT_TRY(lit_checkpoint_set_int(ck, "loops.fit_loop.num_training_batches", tr->num_training_batches));
     LIT_TRY(lit_checkpoint_set_int(ck, "loops.fit_loop.batches_that_stepped", tr->batches_that_stepped));
     double elapsed = tr->time_before;
-    if (tr->fit && tr->training) elapsed += (tr->clock ? tr->clock(tr->clock_user) : lit_time_now()) - tr->fit_start_time;
+    if (tr->fit && tr->training) elapsed += lit_trainer_now(tr) - tr->fit_start_time;
     LIT_TRY(lit_checkpoint_set_double(ck, "loops.fit_loop.time_elapsed", elapsed));
     const lit_rng *g = lit_rng_global();
     LIT_TRY(lit_checkpoint_set_uint(ck, "rng.global.seed", g->seed));
@@ -192,18 +192,14 @@ static lit_status save_results(lit_checkpoint *ck, const lit_trainer *tr) {
     return save_metric_list(ck, "progress_bar_metrics", &tr->pbar_metrics);
 }
 
-static const char *state_key_of(const lit_callback *cb) {
-    return cb->state_key ? cb->state_key : cb->name ? cb->name : "callback";
-}
-
 static lit_status save_callbacks(lit_checkpoint *ck, lit_trainer *tr) {
     LIT_TRY(lit_checkpoint_set_json(ck, "callbacks", "{}"));
     for (int i = 0; i < tr->n_callbacks; i++) {
         lit_callback *cb = &tr->callbacks[i];
         if (!cb->state_save) continue;
-        const char *key = state_key_of(cb);
+        const char *key = lit__callback_state_key(cb);
         for (int j = 0; j < i; j++)
-            if (tr->callbacks[j].state_save && !strcmp(state_key_of(&tr->callbacks[j]), key))
+            if (tr->callbacks[j].state_save && !strcmp(lit__callback_state_key(&tr->callbacks[j]), key))
                 return lit_set_error(LIT_ERR_CONFIG, "two callbacks have the state key \"%s\"; give them different "
                                      "state_key values so their checkpoint states do not collide", key);
         LIT_TRY(lit_checkpoint_push_scope(ck, "callbacks"));

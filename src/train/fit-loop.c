@@ -116,12 +116,10 @@ static int max_steps_reached(const lit_trainer *tr) {
     return tr->p.max_steps >= 0 && tr->global_step >= tr->p.max_steps;
 }
 
-static double now(const lit_trainer *tr) { return tr->clock ? tr->clock(tr->clock_user) : lit_time_now(); }
-
 /* Timer(duration=max_time, interval="step"): time fitted since on_train_start,
  * including what a resumed checkpoint had already used. */
 static int time_up(const lit_trainer *tr) {
-    return tr->p.max_time > 0 && tr->time_before + now(tr) - tr->fit_start_time >= tr->p.max_time;
+    return tr->p.max_time > 0 && tr->time_before + lit_trainer_now(tr) - tr->fit_start_time >= tr->p.max_time;
 }
 
 static lit_status run_validation(lit_trainer *tr, fit_data *fd) {
@@ -417,7 +415,7 @@ static lit_status run_fit(lit_trainer *tr, fit_data *fd) {
     if (tr->num_training_batches == 0) return LIT__STAGE_HOOK(tr, on_fit_end);
     tr->training = 1;
     tr->log_ctx = LIT__CTX_TRAIN_EPOCH;
-    tr->fit_start_time = now(tr); /* Timer.on_train_start */
+    tr->fit_start_time = lit_trainer_now(tr); /* Timer.on_train_start */
     LIT_TRY(LIT__STAGE_HOOK(tr, on_train_start));
     while (!fit_done(tr)) {
         /* fit_loop.py on_advance_start -> setup_data; val loaders reload in fetch_val. */

@@ -247,4 +247,10 @@ void lit__loggers_finalize(lit_trainer *tr, const char *status);
 /* ---- params.c */
 void lit__resolve_params(lit_trainer *tr);
 
+/* Where a callback's state lives in checkpoints: its state_key, else its
+ * name (ckpt-save.c and ckpt-restore.c must agree). */
+static inline const char *lit__callback_state_key(const lit_callback *cb) {
+    return cb->state_key ? cb->state_key : cb->name ? cb->name : "callback";
+}
+
 #endif

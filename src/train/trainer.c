@@ -134,19 +134,17 @@ lit_status lit_trainer_set_accumulate_grad_batches(lit_trainer *tr, int64_t n) {
     return LIT_OK;
 }
 
-static int find_callback(const lit_trainer *tr, const char *name) {
-    for (int i = 0; i < tr->n_callbacks; i++)
-        if (tr->callbacks[i].name && !strcmp(tr->callbacks[i].name, name)) return i;
+static int find_callback(const lit_callback *cbs, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (cbs[i].name && !strcmp(cbs[i].name, name)) return i;
     return -1;
 }
 
 lit_callback *lit_trainer_checkpoint_callback(lit_trainer *tr) {
-    int i = find_callback(tr, LIT_MODEL_CHECKPOINT_NAME);
+    int i = find_callback(tr->callbacks, tr->n_callbacks, LIT_MODEL_CHECKPOINT_NAME);
     if (i >= 0) return &tr->callbacks[i];
-    for (int k = 0; k < tr->n_last_run; k++)
-        if (tr->last_run_callbacks[k].name && !strcmp(tr->last_run_callbacks[k].name, LIT_MODEL_CHECKPOINT_NAME))
-            return &tr->last_run_callbacks[k];
-    return NULL;
+    i = find_callback(tr->last_run_callbacks, tr->n_last_run, LIT_MODEL_CHECKPOINT_NAME);
+    return i >= 0 ? &tr->last_run_callbacks[i] : NULL;
 }
 const char *lit_trainer_ckpt_path(const lit_trainer *tr) { return tr->ckpt_path[0] ? tr->ckpt_path : NULL; }
 double lit_trainer_now(const lit_trainer *tr) { return tr->clock ? tr->clock(tr->clock_user) : lit_time_now(); }
@@ -172,7 +170,7 @@ int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr) {
  * added unless the user gave their own; giving one while the flag is off is
  * a contradiction Lightning refuses too. */
 static lit_status add_default_callback(lit_trainer *tr, int enabled, const char *name, const char *flag) {
-    int have = find_callback(tr, name) >= 0;
+    int have = find_callback(tr->callbacks, tr->n_callbacks, name) >= 0;
     /* fast_dev_run turns checkpointing off without making your callbacks an error. */
     if (!enabled && have && !(tr->p.fast_dev_run > 0 && !strcmp(flag, "enable_checkpointing")))
         return lit_set_error(LIT_ERR_CONFIG, "Trainer(%s=0) but a %s callback was added; remove it or set %s=1",
