@@ -55,6 +55,13 @@ int64_t lit_trainer_logger_version(lit_trainer *tr) {
     return tr->loggers[0].version_number(&tr->loggers[0]);
 }
 
+/* Add a logger the Trainer will own; on failure it is freed here. */
+static lit_status add_owned(lit_trainer *tr, lit_logger *lg) {
+    lit_status st = lit_trainer_add_logger(tr, lg);
+    if (st < 0 && lg->free) lg->free(lg);
+    return st;
+}
+
 /* Trainer(logger=True): litc's default loggers, all in one
  * <default_root_dir>/lightning_logs/version_N (Lightning adds one
  * TensorBoardLogger or CSVLogger; litc writes all its formats side by side):
@@ -66,36 +73,23 @@ static lit_status add_defaults(lit_trainer *tr) {
     lit_csv_logger_params cp = lit_csv_logger_default_params();
     cp.save_dir = root;
     LIT_TRY(lit_csv_logger(&csv, &cp));
-    lit_status st = lit_trainer_add_logger(tr, &csv);
-    if (st < 0) {
-        if (csv.free) csv.free(&csv);
-        return st;
-    }
+    LIT_TRY(add_owned(tr, &csv));
     /* One version number for all: the CSV logger's next free one. */
     int64_t version = csv.version_number(&csv);
     lit_tensorboard_logger_params tp = lit_tensorboard_logger_default_params();
     tp.save_dir = root;
     tp.version = version;
     LIT_TRY(lit_tensorboard_logger(&tb, &tp));
-    if ((st = lit_trainer_add_logger(tr, &tb)) < 0) {
-        if (tb.free) tb.free(&tb);
-        return st;
-    }
+    LIT_TRY(add_owned(tr, &tb));
     lit_jsonl_logger_params jp = lit_jsonl_logger_default_params();
     jp.save_dir = root;
     jp.version = version;
     LIT_TRY(lit_jsonl_logger(&jsonl, &jp));
-    if ((st = lit_trainer_add_logger(tr, &jsonl)) < 0) {
-        if (jsonl.free) jsonl.free(&jsonl);
-        return st;
-    }
+    LIT_TRY(add_owned(tr, &jsonl));
     lit_html_report_params hp = lit_html_report_default_params();
     hp.log_dir_of = &csv;
     LIT_TRY(lit_html_report_logger(&html, &hp));
-    if ((st = lit_trainer_add_logger(tr, &html)) < 0) {
-        if (html.free) html.free(&html);
-        return st;
-    }
+    LIT_TRY(add_owned(tr, &html));
     return LIT_OK;
 }
 
