@@ -20,6 +20,7 @@
 
 #include "litc/callbacks.h"
 #include "litc/checkpoint.h"
+#include "litc/progress.h"
 
 #define MC_PATH_MAX 4096
 
@@ -165,54 +166,6 @@ static void py_repr_timedelta(char *out, size_t size, double s) {
 
 /* ---------------------------------------------------------------- Python number formatting */
 
-/* repr(float): the shortest digits that read back, fixed notation for
- * decimal exponents -4 <= e < 16, else scientific ("1e-05", "1.5e+16"). */
-static void py_repr_float(char *out, size_t size, double v) {
-    if (isnan(v)) { snprintf(out, size, "nan"); return; }
-    if (isinf(v)) { snprintf(out, size, v > 0 ? "inf" : "-inf"); return; }
-    if (v == 0) { snprintf(out, size, signbit(v) ? "-0.0" : "0.0"); return; }
-    char e[64];
-    int p;
-    for (p = 1; p <= 17; p++) {
-        snprintf(e, sizeof e, "%.*e", p - 1, v);
-        if (strtod(e, NULL) == v) break;
-    }
-    /* e = "[-]d.ddde[+-]xx" */
-    char digits[32];
-    int nd = 0, neg = e[0] == '-';
-    const char *q = e + neg;
-    for (; *q && *q != 'e'; q++)
-        if (*q != '.') digits[nd++] = *q;
-    digits[nd] = 0;
-    int exp10 = atoi(q + 1);
-    size_t n = 0;
-    char buf[128];
-    if (neg) buf[n++] = '-';
-    if (exp10 >= -4 && exp10 < 16) {
-        if (exp10 < 0) {
-            buf[n++] = '0', buf[n++] = '.';
-            for (int i = 0; i < -exp10 - 1; i++) buf[n++] = '0';
-            for (int i = 0; i < nd; i++) buf[n++] = digits[i];
-        } else {
-            for (int i = 0; i <= exp10; i++) buf[n++] = i < nd ? digits[i] : '0';
-            buf[n++] = '.';
-            if (nd > exp10 + 1)
-                for (int i = exp10 + 1; i < nd; i++) buf[n++] = digits[i];
-            else
-                buf[n++] = '0';
-        }
-        buf[n] = 0;
-    } else {
-        buf[n++] = digits[0];
-        if (nd > 1) {
-            buf[n++] = '.';
-            for (int i = 1; i < nd; i++) buf[n++] = digits[i];
-        }
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
-    }
-    snprintf(out, size, "%s", buf);
-}
-
 /* format(value, spec) for Python ints and floats (Tensor.__format__ of a
  * 0-dim tensor formats its .item()). Supported spec:
  * [[fill]align][sign][#][0][width][.precision][type], type in
@@ -260,7 +213,7 @@ static lit_status py_format(char *out, size_t size, const char *spec, const cand
                 for (char *u = up; *u; u++) *u = (char)(*u >= 'a' && *u <= 'z' ? *u - 32 : *u);
             snprintf(body, sizeof body, "%s%s", up, type == '%' ? "%" : "");
         } else if (type == 0 && prec < 0) {
-            py_repr_float(body, sizeof body, v);
+            lit_progress_format_pyfloat(body, sizeof body, v); /* repr(float) */
         } else if (type == 0) {
             /* like 'g', with at least one digit after the point in fixed notation */
             snprintf(body, sizeof body, "%.*g", prec ? prec : 1, v);
