@@ -195,19 +195,6 @@ static lit_status ft_on_train_epoch_start(lit_callback *cb, lit_trainer *tr, lit
 
 /* ---------------------------------------------------------------- checkpoints */
 
-/* JSON string literal of `v` into buf. */
-static void json_str(char *buf, size_t size, const char *v) {
-    size_t n = 0;
-    buf[n++] = '"';
-    for (const unsigned char *c = (const unsigned char *)v; *c && n + 8 < size; c++) {
-        if (*c == '"' || *c == '\\') n += (size_t)snprintf(buf + n, size - n, "\\%c", *c);
-        else if (*c < 0x20) n += (size_t)snprintf(buf + n, size - n, "\\u%04x", *c);
-        else buf[n++] = (char)*c;
-    }
-    buf[n++] = '"';
-    buf[n] = 0;
-}
-
 static lit_status ft_state_save(lit_callback *cb, lit_checkpoint *ck) {
     ft_state *s = cb->user;
     if (isnan(s->previous_backbone_lr)) LIT_TRY(lit_checkpoint_set_json(ck, "previous_backbone_lr", "null"));
@@ -217,7 +204,7 @@ static lit_status ft_state_save(lit_callback *cb, lit_checkpoint *ck) {
     lit_optimizer **opts = s->module ? lit_module_optimizers(s->module, &n_opt) : NULL;
     /* Lightning's _internal_optimizer_metadata mirrors the optimizers' groups
      * with parameter names for the tensors: write them as they are now. */
-    char key[128], json[LIT_NAME_MAX * 2 + 8];
+    char key[128];
     for (int o = 0; o < n_opt; o++) {
         for (int g = 0; g < lit_optimizer_num_groups(opts[o]); g++) {
             lit_param_group *pg = lit_optimizer_group(opts[o], g);
@@ -229,9 +216,8 @@ static lit_status ft_state_save(lit_callback *cb, lit_checkpoint *ck) {
                 const char *name = param_name(s->module->params, pg->params[k]);
                 char anon[32];
                 if (!name) snprintf(anon, sizeof anon, "#%d.%d", o, k), name = anon;
-                json_str(json, sizeof json, name);
                 snprintf(key, sizeof key, "internal_optimizer_metadata.%d.%d.params.%d", o, g, k);
-                LIT_TRY(lit_checkpoint_set_json(ck, key, json));
+                LIT_TRY(lit_checkpoint_set_string(ck, key, name));
             }
         }
     }
