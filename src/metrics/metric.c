@@ -213,7 +213,7 @@ void lit_metric_free(lit_metric *m) {
 lit_tensor *lit_metric_add_state(lit_metric *m, const char *name, lit_dtype dt, int ndim, const int64_t *shape,
                                  double default_value, lit_state_reduce reduce) {
     LIT_ASSERT(m != NULL, "lit_metric_add_state: NULL metric");
-    const char *who = m->vt->name ? m->vt->name : "metric";
+    const char *who = lit_metric_name(m);
     if (!name || !name[0] || strlen(name) >= STATE_NAME_MAX) {
         lit_set_error(LIT_ERR_INVALID_ARG, "%s: state name '%s' must have 1..%d characters", who,
                       name ? name : "(null)", STATE_NAME_MAX - 1);
@@ -275,7 +275,7 @@ lit_tensor *lit__metric_state_at(const lit_metric *m, int i) {
 
 lit_tensor *lit_metric_cat_state(lit_metric *m, const char *name, const lit_tensor *rows) {
     LIT_ASSERT(m != NULL, "lit_metric_cat_state: NULL metric");
-    const char *who = m->vt->name ? m->vt->name : "metric";
+    const char *who = lit_metric_name(m);
     mstate *s = NULL;
     for (int i = 0; i < m->n_states; i++)
         if (name && strcmp(m->st[i].name, name) == 0) s = &m->st[i];
@@ -352,12 +352,12 @@ lit_status lit_metric_compute(lit_metric *m, lit_tensor **out) {
         m->warned_compute = 1;
         lit_logf(LIT_LOG_WARN,
                  "%s: compute() called before update(); the value comes from the default states",
-                 m->vt->name ? m->vt->name : "metric");
+                 lit_metric_name(m));
     }
     lit_tensor *r = NULL;
     lit_status st = m->vt->compute(m, &r);
     if (st < 0) return st;
-    if (!r) return lit_set_error(LIT_ERR_STATE, "%s: compute gave no result", m->vt->name ? m->vt->name : "metric");
+    if (!r) return lit_set_error(LIT_ERR_STATE, "%s: compute gave no result", lit_metric_name(m));
     if (out) *out = r;
     return LIT_OK;
 }
@@ -367,7 +367,7 @@ lit_status lit_metric_compute_scalar(lit_metric *m, double *out) {
     LIT_TRY(lit_metric_compute(m, &r));
     if (r->numel != 1)
         return lit_set_error(LIT_ERR_SHAPE, "%s: compute gives %s, not one value; use lit_metric_compute",
-                             m->vt->name ? m->vt->name : "metric", LIT_SHAPE_STR(r));
+                             lit_metric_name(m), LIT_SHAPE_STR(r));
     if (out) *out = lit_item(r);
     return LIT_OK;
 }
@@ -432,7 +432,7 @@ lit_status lit_metric_forward(lit_metric *m, const lit_tensor *preds, const lit_
     if (!batch_value) return LIT_OK;
     if (!r || r->numel != 1)
         return lit_set_error(LIT_ERR_SHAPE, "%s: forward's batch value is %s, not one value; use "
-                             "lit_metric_forward_tensor", m->vt->name ? m->vt->name : "metric",
+                             "lit_metric_forward_tensor", lit_metric_name(m),
                              r ? LIT_SHAPE_STR(r) : "missing");
     *batch_value = lit_item(r);
     return LIT_OK;
@@ -449,11 +449,11 @@ void lit_metric_reset(lit_metric *m) {
 
 lit_status lit_metric_merge(lit_metric *dst, const lit_metric *src) {
     if (!dst || !src) return lit_set_error(LIT_ERR_INVALID_ARG, "lit_metric_merge: NULL metric");
-    const char *who = dst->vt->name ? dst->vt->name : "metric";
+    const char *who = lit_metric_name(dst);
     if (dst == src) return lit_set_error(LIT_ERR_INVALID_ARG, "%s: merge of a metric into itself", who);
     if (dst->vt != src->vt || dst->n_states != src->n_states)
         return lit_set_error(LIT_ERR_INVALID_ARG, "%s: cannot merge a %s (another class)", who,
-                             src->vt->name ? src->vt->name : "metric");
+                             lit_metric_name(src));
     for (int i = 0; i < dst->n_states; i++) {
         const mstate *a = &dst->st[i], *b = &src->st[i];
         int same = strcmp(a->name, b->name) == 0 && a->dt == b->dt && a->ndim == b->ndim && a->reduce == b->reduce;
