@@ -175,18 +175,6 @@ static lit_status ensure_experiment(csv_logger *c) {
     return LIT_OK;
 }
 
-static char *prefixed(const csv_logger *c, const char *name) {
-    if (!c->prefix || !*c->prefix) return lit__strdup(name);
-    /* Lightning's _add_prefix: f"{prefix}{separator}{key}" */
-    size_t np = strlen(c->prefix), nn = strlen(name);
-    char *k = malloc(np + 1 + nn + 1);
-    if (!k) return NULL;
-    memcpy(k, c->prefix, np);
-    k[np] = '-';
-    memcpy(k + np + 1, name, nn + 1);
-    return k;
-}
-
 static lit_status set_cell(row *r, int *cap, char *key, char *value) {
     if (!key || !value) {
         free(key);
@@ -357,7 +345,7 @@ static lit_status csv_log_metrics(lit_logger *lg, int n, const char *const *name
             snprintf(v, sizeof v, "%lld", (long long)x);
         else
             lit__format_pyfloat(v, sizeof v, x);
-        LIT_TRY(set_cell(r, &cap, prefixed(c, names[i]), lit__strdup(v)));
+        LIT_TRY(set_cell(r, &cap, lit__prefixed_key(c->prefix, names[i]), lit__strdup(v)));
     }
     char sv[32];
     snprintf(sv, sizeof sv, "%lld", (long long)step);

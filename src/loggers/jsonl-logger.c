@@ -112,21 +112,17 @@ static lit_status write_line(jsonl_logger *j, lit__buf *b) {
 }
 
 static void put_key(jsonl_logger *j, lit__buf *b, const char *name) {
-    if (*j->prefix) {
-        size_t np = strlen(j->prefix), nn = strlen(name);
-        char *k = malloc(np + nn + 2);
-        if (!k) {
-            b->failed = 1;
-            return;
-        }
-        memcpy(k, j->prefix, np);
-        k[np] = '-';
-        memcpy(k + np + 1, name, nn + 1);
-        put_json_string(b, k);
-        free(k);
-    } else {
+    if (!*j->prefix) {
         put_json_string(b, name);
+        return;
     }
+    char *k = lit__prefixed_key(j->prefix, name);
+    if (!k) {
+        b->failed = 1;
+        return;
+    }
+    put_json_string(b, k);
+    free(k);
 }
 
 static lit_status jl_log_hyperparams(lit_logger *lg, int n, const lit_logger_hparam *hp) {

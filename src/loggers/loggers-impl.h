@@ -41,6 +41,9 @@ lit_status lit__mkdirs(const char *path, const char *who);
 /* malloc'd "a/b" ("b" when a is ""); NULL on out of memory. */
 char *lit__path_join(const char *a, const char *b);
 char *lit__strdup(const char *s);
+/* Lightning's _add_prefix: malloc'd "prefix-name", or a copy of name when
+ * prefix is NULL or ""; NULL on out of memory. */
+char *lit__prefixed_key(const char *prefix, const char *name);
 /* Unix time in seconds (CLOCK_REALTIME). */
 double lit__wall_time(void);
 

@@ -195,24 +195,13 @@ static lit_status add_plugin_summary(tb_logger *t, const char *tag, const char *
     return st;
 }
 
-static char *prefixed(const tb_logger *t, const char *name) {
-    if (!*t->prefix) return lit__strdup(name);
-    size_t np = strlen(t->prefix), nn = strlen(name);
-    char *k = malloc(np + nn + 2);
-    if (!k) return NULL;
-    memcpy(k, t->prefix, np);
-    k[np] = '-';
-    memcpy(k + np + 1, name, nn + 1);
-    return k;
-}
-
 /* ---------------------------------------------------------------- vtable */
 
 static lit_status tb_log_metrics(lit_logger *lg, int n, const char *const *names, const double *values, int64_t step) {
     tb_logger *t = lg->user;
     LIT_TRY(open_experiment(t));
     for (int i = 0; i < n; i++) {
-        char *tag = prefixed(t, names[i]);
+        char *tag = lit__prefixed_key(t->prefix, names[i]);
         if (!tag) return lit_set_error(LIT_ERR_NOMEM, "%s: out of memory", WHO);
         lit_status st = add_scalar(t, tag, values[i], step);
         free(tag);
@@ -283,7 +272,7 @@ static lit_status tb_log_hyperparams(lit_logger *lg, int n, const lit_logger_hpa
     if (!t->default_hp_metric) return LIT_OK; /* Lightning: no metrics, no hparams summaries */
     LIT_TRY(open_experiment(t));
     /* self.log_metrics({"hp_metric": -1}, step=None) — step None is left out */
-    char *tag = prefixed(t, "hp_metric");
+    char *tag = lit__prefixed_key(t->prefix, "hp_metric");
     if (!tag) return lit_set_error(LIT_ERR_NOMEM, "%s: out of memory", WHO);
     lit_status st = add_scalar(t, tag, -1.0, 0);
     free(tag);

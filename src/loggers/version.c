@@ -23,6 +23,17 @@ char *lit__strdup(const char *s) {
     return c;
 }
 
+char *lit__prefixed_key(const char *prefix, const char *name) {
+    if (!prefix || !*prefix) return lit__strdup(name);
+    size_t np = strlen(prefix), nn = strlen(name);
+    char *k = malloc(np + 1 + nn + 1);
+    if (!k) return NULL;
+    memcpy(k, prefix, np);
+    k[np] = '-';
+    memcpy(k + np + 1, name, nn + 1);
+    return k;
+}
+
 char *lit__path_join(const char *a, const char *b) {
     /* os.path.join(a, "") keeps a trailing separator; we never need that
      * form, so an empty part simply vanishes. */
