@@ -3,20 +3,13 @@
  * (lightning/pytorch/callbacks/lr_monitor.py): the learning rates (and
  * optionally momenta and weight decays) of every optimizer's parameter
  * groups, written to the loggers at the schedulers' intervals. See
- * callbacks.h for names and timing. Also lit_trainer_should_update_logs,
- * which every monitor uses.
+ * callbacks.h for names and timing.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "callbacks/direct-log-impl.h"
-
-int lit_trainer_should_update_logs(const lit_trainer *tr) {
-    /* "+ 1": it is asked before the batch's own step is counted. */
-    int64_t n = lit_trainer_get_params(tr)->log_every_n_steps;
-    return (n > 0 && (lit_trainer_batches_that_stepped(tr) + 1) % n == 0) || lit_trainer_should_stop(tr);
-}
 
 typedef struct {
     char *name;

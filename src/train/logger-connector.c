@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "litc/callbacks.h" /* lit_trainer_should_update_logs */
 #include "litc/report.h"
 #include "train/train-impl.h"
 
@@ -154,10 +155,16 @@ static void send(lit_trainer *tr, lit__metric_list *l, int64_t step) {
     lit__metrics_clear(l);
 }
 
-void lit__loggers_flush_step(lit_trainer *tr) {
+/* Lightning's should_update_logs; the monitors use it too (callbacks.h). */
+int lit_trainer_should_update_logs(const lit_trainer *tr) {
+    /* "+ 1": it is asked before the batch's own step is counted. */
     const int64_t n = tr->p.log_every_n_steps;
-    int due = (n > 0 && (tr->batches_that_stepped + 1) % n == 0) || tr->should_stop;
-    if (due && tr->n_loggers && !tr->sanity_checking) send(tr, &tr->step_log, tr->batches_that_stepped);
+    return (n > 0 && (tr->batches_that_stepped + 1) % n == 0) || tr->should_stop;
+}
+
+void lit__loggers_flush_step(lit_trainer *tr) {
+    if (lit_trainer_should_update_logs(tr) && tr->n_loggers && !tr->sanity_checking)
+        send(tr, &tr->step_log, tr->batches_that_stepped);
     lit__metrics_clear(&tr->step_log);
 }
 
