@@ -71,14 +71,16 @@ static const st_dtype_info st_dtypes[] = {
     {"C64", 64, -1},       {"F4", 4, -1},          {"F6_E2M3", 6, -1},      {"F6_E3M2", 6, -1},
 };
 
+/* The table's row for a dtype litc holds; NULL for any other. */
+static const st_dtype_info *st_dtype_of(lit_dtype dt) {
+    for (size_t i = 0; i < sizeof st_dtypes / sizeof st_dtypes[0]; i++)
+        if (st_dtypes[i].lit >= 0 && (lit_dtype)st_dtypes[i].lit == dt) return &st_dtypes[i];
+    return NULL;
+}
+
 const char *lit_safetensors_dtype_name(lit_dtype dt) {
-    switch (dt) {
-    case LIT_F32: return "F32";
-    case LIT_BF16: return "BF16";
-    case LIT_I32: return "I32";
-    case LIT_I64: return "I64";
-    default: return NULL;
-    }
+    const st_dtype_info *d = st_dtype_of(dt);
+    return d ? d->name : NULL;
 }
 
 int lit_safetensors_dtype_parse(const char *name, lit_dtype *dt) {
@@ -94,13 +96,8 @@ int lit_safetensors_dtype_parse(const char *name, lit_dtype *dt) {
 }
 
 static int st_dtype_bits(lit_dtype dt) {
-    switch (dt) {
-    case LIT_F32: return 32;
-    case LIT_BF16: return 16;
-    case LIT_I32: return 32;
-    case LIT_I64: return 64;
-    default: return 0;
-    }
+    const st_dtype_info *d = st_dtype_of(dt);
+    return d ? d->bits : 0;
 }
 
 /* ---------------------------------------------------------------- helpers */
