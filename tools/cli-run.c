@@ -168,7 +168,7 @@ static lit_status check_sections(run *r, const char *sub) {
 static void print_entry(FILE *f, int indent, const char *key, const entry *e, int list_item) {
     if (list_item) fprintf(f, "%*s- class_path: %s\n", indent, "", e->cls->name);
     else fprintf(f, "%*s%s:\n%*sclass_path: %s\n", indent, "", key, indent + 2, "", e->cls->name);
-    int in = list_item ? indent + 2 : indent + 2;
+    int in = indent + 2; /* init_args sits under class_path in both forms */
     if (lit_registry_args_count(e->args) == 0) {
         fprintf(f, "%*sinit_args: {}\n", in, "");
         return;
