@@ -93,15 +93,6 @@ static int index_of(const char *seg, long *out) {
     return 1;
 }
 
-static int height(const lit_config_node *n) {
-    int h = 0;
-    for (int i = 0; i < n->n; i++) {
-        int hc = 1 + height(n->type == LIT_CONFIG_MAP ? n->entries[i].value : n->items[i]);
-        if (hc > h) h = hc;
-    }
-    return h;
-}
-
 /* Check that the path can be walked (and created) from root: existing
  * nodes on the way are maps, nulls (replaced by maps) or lists indexed in
  * range (== size appends). The last segment may point anywhere. */
@@ -260,7 +251,7 @@ lit_status lit__config_set(lit_config *cfg, const char *path, const char *value,
             st = v && (v->text = strdup(value)) ? LIT_OK : lit_set_error(LIT_ERR_NOMEM, "config: out of memory");
         }
     }
-    if (st == LIT_OK && p.n + height(v) > LIT_CONFIG_MAX_DEPTH)
+    if (st == LIT_OK && p.n + lit__config_height(v) > LIT_CONFIG_MAX_DEPTH)
         st = lit_config_error(v, "cannot set '%s': nesting deeper than %d levels", path, LIT_CONFIG_MAX_DEPTH);
     /* Walk, creating maps; check_path made sure nothing fails but memory. */
     lit_config_node *cur = cfg->root;

@@ -60,6 +60,9 @@ lit_status lit__config_map_append(lit_config_node *map, const char *key, const c
 lit_status lit__config_list_append(lit_config_node *list, lit_config_node *item);
 /* Index of key in map, or -1. */
 int lit__config_map_index(const lit_config_node *map, const char *key);
+/* Levels below n (0 for a scalar or an empty collection), for the
+ * LIT_CONFIG_MAX_DEPTH checks of merge and override. */
+int lit__config_height(const lit_config_node *n);
 /* Move the contents of `from` (type, text, tag, children) into `to`, keeping
  * to's position, origin and parent; `from` is freed. */
 void lit__config_node_take(lit_config_node *to, lit_config_node *from);

@@ -122,11 +122,11 @@ int lit__config_map_index(const lit_config_node *map, const char *key) {
     return -1;
 }
 
-static int height(const lit_config_node *n) {
+int lit__config_height(const lit_config_node *n) {
     int h = 0;
     for (int i = 0; i < n->n; i++) {
         const lit_config_node *c = n->type == LIT_CONFIG_MAP ? n->entries[i].value : n->items[i];
-        int hc = 1 + height(c);
+        int hc = 1 + lit__config_height(c);
         if (hc > h) h = hc;
     }
     return h;
@@ -172,7 +172,7 @@ static lit_status copy_rec(lit_config *cfg, const lit_config_node *src, long *bu
 lit_status lit__config_node_copy(lit_config *cfg, const lit_config_node *src, int depth, long *budget,
                                  lit_config_node **out) {
     *out = NULL;
-    if (depth + height(src) > LIT_CONFIG_MAX_DEPTH)
+    if (depth + lit__config_height(src) > LIT_CONFIG_MAX_DEPTH)
         return lit_set_error(LIT_ERR_CONFIG, "%s:%d:%d: nesting deeper than %d levels", src->file, src->line, src->col,
                              LIT_CONFIG_MAX_DEPTH);
     return copy_rec(cfg, src, budget, out);
