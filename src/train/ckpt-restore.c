@@ -311,19 +311,8 @@ static lit_status restore_result(lit_trainer *tr, const lit_checkpoint *ck, int 
     int64_t iv;
 #define RKEY(f) (snprintf(key, sizeof key, "results.train.%d.%s", i, f), key)
     LIT_TRY(lit_checkpoint_get_string(ck, RKEY("name"), &name));
-    lit__results *r = &tr->train_results;
-    if (r->n == r->cap) {
-        int cap = r->cap ? 2 * r->cap : 16;
-        lit__result *g = realloc(r->items, (size_t)cap * sizeof *g);
-        if (!g) return lit_set_error(LIT_ERR_NOMEM, "resume: out of memory");
-        r->items = g;
-        r->cap = cap;
-    }
-    lit__result *it = &r->items[r->n];
-    memset(it, 0, sizeof *it);
-    it->name = strdup(name);
-    if (!it->name) return lit_set_error(LIT_ERR_NOMEM, "resume: out of memory");
-    r->n++;
+    lit__result *it = lit__results_append(&tr->train_results, name);
+    if (!it) return lit_set_error(LIT_ERR_NOMEM, "resume: out of memory");
     LIT_TRY(lit_checkpoint_get_int(ck, RKEY("prog_bar"), &iv)); it->opts.prog_bar = (int)iv;
     LIT_TRY(lit_checkpoint_get_int(ck, RKEY("logger"), &iv)); it->opts.logger = (int)iv;
     LIT_TRY(lit_checkpoint_get_int(ck, RKEY("on_step"), &iv)); it->opts.on_step = (int)iv;

@@ -88,6 +88,22 @@ void lit_trainer_set_callback_metric(lit_trainer *tr, const char *name, double v
 
 /* ---------------------------------------------------------------- results */
 
+lit__result *lit__results_append(lit__results *r, const char *name) {
+    if (r->n == r->cap) {
+        int cap = r->cap ? 2 * r->cap : 16;
+        lit__result *g = realloc(r->items, (size_t)cap * sizeof *g);
+        if (!g) return NULL;
+        r->items = g;
+        r->cap = cap;
+    }
+    char *copy = strdup(name);
+    if (!copy) return NULL;
+    lit__result *it = &r->items[r->n++];
+    memset(it, 0, sizeof *it);
+    it->name = copy;
+    return it;
+}
+
 void lit__results_clear(lit__results *r) {
     for (int i = 0; i < r->n; i++) free(r->items[i].name);
     r->n = 0;
@@ -265,20 +281,8 @@ static lit_status log_value(lit_module *m, const char *name, double value, lit_m
                                  name, it->metric ? lit_metric_name(it->metric) : "plain values",
                                  metric ? lit_metric_name(metric) : "a plain value");
     } else {
-        if (res->n == res->cap) {
-            int cap = res->cap ? 2 * res->cap : 16;
-            lit__result *g = realloc(res->items, (size_t)cap * sizeof *g);
-            if (!g) return lit_set_error(LIT_ERR_NOMEM, "log(\"%s\"): out of memory", name);
-            res->items = g;
-            res->cap = cap;
-        }
-        size_t n = strlen(name) + 1;
-        char *copy = malloc(n);
-        if (!copy) return lit_set_error(LIT_ERR_NOMEM, "log(\"%s\"): out of memory", name);
-        memcpy(copy, name, n);
-        it = &res->items[res->n++];
-        memset(it, 0, sizeof *it);
-        it->name = copy;
+        it = lit__results_append(res, name);
+        if (!it) return lit_set_error(LIT_ERR_NOMEM, "log(\"%s\"): out of memory", name);
         it->metric = metric;
         it->opts = r;
         it->max = -INFINITY;

@@ -171,6 +171,9 @@ void lit__call_on_exception(lit_trainer *tr, lit_status st);
 /* ---- results.c */
 void lit__results_clear(lit__results *r);
 void lit__results_free(lit__results *r);
+/* A zeroed item named a copy of `name` at the end of r; NULL on out of memory
+ * (r unchanged). The pointer lasts until the next append. */
+lit__result *lit__results_append(lit__results *r, const char *name);
 void lit__metrics_clear(lit__metric_list *l);
 void lit__metrics_free(lit__metric_list *l);
 void lit__metrics_set(lit__metric_list *l, const char *name, double v);
