@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "litc/safetensors.h"
+#include "core/buf-impl.h"
 
 /* The format needs 3 levels ({ -> { -> [); anything deeper is refused before
  * jansson (whose own limit is 2048 recursive calls) parses it. */
@@ -688,63 +689,28 @@ const uint8_t *lit_safetensors_data(const lit_safetensors *st, size_t *len) {
 
 /* ---------------------------------------------------------------- writing */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} st_buf;
-
-static void sb_grow(st_buf *b, size_t more) {
-    if (b->oom) return;
-    if (b->len + more <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + more) {
-        if (cap > SIZE_MAX / 2) { b->oom = 1; return; }
-        cap *= 2;
-    }
-    char *np = realloc(b->p, cap);
-    if (!np) { b->oom = 1; return; }
-    b->p = np;
-    b->cap = cap;
-}
-
-static void sb_put(st_buf *b, const char *s, size_t n) {
-    sb_grow(b, n);
-    if (b->oom) return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-static void sb_puts(st_buf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_u64(st_buf *b, uint64_t v) {
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-    sb_put(b, tmp, (size_t)n);
-}
-
 /* A JSON string: quotes, backslashes and control characters escaped, all
  * other bytes (valid UTF-8, checked before) as they are — serde_json's style. */
-static void sb_json_str(st_buf *b, const char *s) {
-    sb_put(b, "\"", 1);
+static void st_put_json_str(lit__buf *b, const char *s) {
+    lit__buf_put(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
-        if (c == '"') sb_put(b, "\\\"", 2);
-        else if (c == '\\') sb_put(b, "\\\\", 2);
-        else if (c == '\n') sb_put(b, "\\n", 2);
-        else if (c == '\r') sb_put(b, "\\r", 2);
-        else if (c == '\t') sb_put(b, "\\t", 2);
-        else if (c == '\b') sb_put(b, "\\b", 2);
-        else if (c == '\f') sb_put(b, "\\f", 2);
+        if (c == '"') lit__buf_put(b, "\\\"", 2);
+        else if (c == '\\') lit__buf_put(b, "\\\\", 2);
+        else if (c == '\n') lit__buf_put(b, "\\n", 2);
+        else if (c == '\r') lit__buf_put(b, "\\r", 2);
+        else if (c == '\t') lit__buf_put(b, "\\t", 2);
+        else if (c == '\b') lit__buf_put(b, "\\b", 2);
+        else if (c == '\f') lit__buf_put(b, "\\f", 2);
         else if (c < 0x20) {
             char tmp[8];
             snprintf(tmp, sizeof tmp, "\\u%04x", c);
-            sb_put(b, tmp, 6);
+            lit__buf_put(b, tmp, 6);
         } else {
-            sb_put(b, (const char *)p, 1);
+            lit__buf_put(b, (const char *)p, 1);
         }
     }
-    sb_put(b, "\"", 1);
+    lit__buf_put(b, "\"", 1);
 }
 
 static int st_cmp_str_ptr(const void *a, const void *b) {
@@ -859,19 +825,19 @@ lit_status lit_safetensors_header(int n, const lit_st_tensor *tensors, int n_met
     free(names);
     LIT_TRY(rc);
 
-    st_buf b = {0};
-    sb_put(&b, "\0\0\0\0\0\0\0\0", 8);
-    sb_put(&b, "{", 1);
+    lit__buf b = {0};
+    lit__buf_put(&b, "\0\0\0\0\0\0\0\0", 8);
+    lit__buf_put(&b, "{", 1);
     int first = 1;
     if (n_meta > 0) {
-        sb_puts(&b, "\"__metadata__\":{");
+        lit__buf_puts(&b, "\"__metadata__\":{");
         for (int i = 0; i < n_meta; i++) {
-            if (i) sb_put(&b, ",", 1);
-            sb_json_str(&b, meta[i].key);
-            sb_put(&b, ":", 1);
-            sb_json_str(&b, meta[i].value);
+            if (i) lit__buf_put(&b, ",", 1);
+            st_put_json_str(&b, meta[i].key);
+            lit__buf_put(&b, ":", 1);
+            st_put_json_str(&b, meta[i].value);
         }
-        sb_put(&b, "}", 1);
+        lit__buf_put(&b, "}", 1);
         first = 0;
     }
     uint64_t off = 0;
@@ -880,45 +846,45 @@ lit_status lit_safetensors_header(int n, const lit_st_tensor *tensors, int n_met
         uint64_t nb;
         rc = st_tensor_bytes(t, i, &nb);
         if (rc < 0) {
-            free(b.p);
+            lit__buf_free(&b);
             return rc;
         }
-        if (!first) sb_put(&b, ",", 1);
+        if (!first) lit__buf_put(&b, ",", 1);
         first = 0;
-        sb_json_str(&b, t->name);
-        sb_puts(&b, ":{\"dtype\":\"");
-        sb_puts(&b, lit_safetensors_dtype_name(t->dtype));
-        sb_puts(&b, "\",\"shape\":[");
+        st_put_json_str(&b, t->name);
+        lit__buf_puts(&b, ":{\"dtype\":\"");
+        lit__buf_puts(&b, lit_safetensors_dtype_name(t->dtype));
+        lit__buf_puts(&b, "\",\"shape\":[");
         for (int d = 0; d < t->ndim; d++) {
-            if (d) sb_put(&b, ",", 1);
-            sb_u64(&b, (uint64_t)t->shape[d]);
+            if (d) lit__buf_put(&b, ",", 1);
+            lit__buf_printf(&b, "%llu", (unsigned long long)(uint64_t)t->shape[d]);
         }
-        sb_puts(&b, "],\"data_offsets\":[");
-        sb_u64(&b, off);
-        sb_put(&b, ",", 1);
+        lit__buf_puts(&b, "],\"data_offsets\":[");
+        lit__buf_printf(&b, "%llu", (unsigned long long)off);
+        lit__buf_put(&b, ",", 1);
         if (__builtin_add_overflow(off, nb, &off) || off > (uint64_t)INT64_MAX) {
-            free(b.p);
+            lit__buf_free(&b);
             return lit_set_error(LIT_ERR_INVALID_ARG, "safetensors: the tensors' total byte count overflows");
         }
-        sb_u64(&b, off);
-        sb_puts(&b, "]}");
+        lit__buf_printf(&b, "%llu", (unsigned long long)off);
+        lit__buf_puts(&b, "]}");
     }
-    sb_put(&b, "}", 1);
-    while (!b.oom && b.len % 8 != 0) sb_put(&b, " ", 1);
-    if (b.oom) {
-        free(b.p);
+    lit__buf_put(&b, "}", 1);
+    while (!b.failed && b.len % 8 != 0) lit__buf_put(&b, " ", 1);
+    if (b.failed) {
+        lit__buf_free(&b);
         return lit_set_error(LIT_ERR_NOMEM, "safetensors: out of memory building the header");
     }
     uint64_t hn = (uint64_t)(b.len - 8);
     if (hn > LIT_SAFETENSORS_MAX_HEADER) {
-        free(b.p);
+        lit__buf_free(&b);
         return lit_set_error(LIT_ERR_INVALID_ARG,
                              "safetensors: the header would be %llu bytes, over the %u bytes readers accept (fewer or "
                              "shorter names and metadata)",
                              (unsigned long long)hn, (unsigned)LIT_SAFETENSORS_MAX_HEADER);
     }
-    st_put_le64((uint8_t *)b.p, hn);
-    *header = (uint8_t *)b.p;
+    st_put_le64(b.data, hn);
+    *header = b.data; /* the caller free()s it */
     *header_len = b.len;
     if (data_len) *data_len = off;
     return LIT_OK;
