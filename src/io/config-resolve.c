@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf-impl.h"
 #include "io/config-impl.h"
 
 #define MAX_CHAIN 256
@@ -21,23 +22,11 @@ typedef struct {
     int depth;
 } rctx;
 
-typedef struct {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static lit_status sb_add(sbuf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) return lit_set_error(LIT_ERR_NOMEM, "config: out of memory");
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = 0;
+/* The text eval_text built, or LIT_ERR_NOMEM when the buffer lost bytes. */
+static lit_status text_of(const lit__buf *b, const char **text, size_t *len) {
+    if (b->failed) return lit_set_error(LIT_ERR_NOMEM, "config: out of memory");
+    *text = b->data ? (const char *)b->data : "";
+    *len = b->len;
     return LIT_OK;
 }
 
@@ -130,23 +119,22 @@ static lit_status env_value(const lit_config_node *n, const char *args, size_t l
 }
 
 static lit_status eval_text(rctx *r, lit_config_node *n, const char *text, size_t len, lit_config_node **whole,
-                            sbuf *out);
+                            lit__buf *out);
 
 /* The value of one ${...} body (detached node, owned by the caller). */
 static lit_status eval_interp(rctx *r, lit_config_node *n, const char *body, size_t len, lit_config_node **out) {
     char here[256];
-    sbuf inner = { 0 };
+    lit__buf inner = { 0 };
     int nested = 0;
     for (size_t i = 0; i + 1 < len; i++) nested |= body[i] == '$' && body[i + 1] == '{';
     if (nested) {
         /* ${oc.env:${name}}: the inner interpolations make the text first. */
         lit_status st = eval_text(r, n, body, len, NULL, &inner);
+        if (st == LIT_OK) st = text_of(&inner, &body, &len);
         if (st < 0) {
-            free(inner.s);
+            lit__buf_free(&inner);
             return st;
         }
-        body = inner.s ? inner.s : "";
-        len = inner.n;
     }
     const char *b = body;
     size_t bl = len;
@@ -163,7 +151,7 @@ static lit_status eval_interp(rctx *r, lit_config_node *n, const char *body, siz
          * sibling, ${..x} a sibling of the parent). */
         char key[512];
         if (bl >= sizeof key) {
-            free(inner.s);
+            lit__buf_free(&inner);
             return lit_config_error(n, "%s: interpolation key too long", path_of(n, here, sizeof here));
         }
         memcpy(key, b, bl);
@@ -186,27 +174,27 @@ static lit_status eval_interp(rctx *r, lit_config_node *n, const char *body, siz
             if (st == LIT_OK) st = lit__config_node_copy(r->cfg, t, lit__config_node_depth(n), &r->budget, out);
         }
     }
-    free(inner.s);
+    lit__buf_free(&inner);
     return st;
 }
 
 /*
  * Evaluate text with interpolations. When `whole` is not NULL and the text
  * is exactly one interpolation, *whole gets its value (typed); otherwise
- * the concatenation is appended to out.
+ * the concatenation is appended to out (text_of reports a failed allocation).
  */
 static lit_status eval_text(rctx *r, lit_config_node *n, const char *text, size_t len, lit_config_node **whole,
-                            sbuf *out) {
+                            lit__buf *out) {
     char here[256];
     size_t i = 0;
     while (i < len) {
         if (text[i] == '\\' && i + 2 < len && text[i + 1] == '$' && text[i + 2] == '{') {
-            LIT_TRY(sb_add(out, "${", 2));
+            lit__buf_puts(out, "${");
             i += 3;
             continue;
         }
         if (!(text[i] == '$' && i + 1 < len && text[i + 1] == '{')) {
-            LIT_TRY(sb_add(out, text + i, 1));
+            lit__buf_putc(out, text[i]);
             i++;
             continue;
         }
@@ -236,9 +224,9 @@ static lit_status eval_text(rctx *r, lit_config_node *n, const char *text, size_
                                   path_of(n, here, sizeof here), (int)(k - i - 2), text + i + 2,
                                   lit_config_type_name(v->type));
         else if (v->type == LIT_CONFIG_NULL)
-            st = sb_add(out, "None", 4); /* str(None), as OmegaConf */
+            lit__buf_puts(out, "None"); /* str(None), as OmegaConf */
         else
-            st = sb_add(out, v->text, strlen(v->text));
+            lit__buf_puts(out, v->text);
         lit__config_node_free(v);
         LIT_TRY(st);
         i = k + 1;
@@ -250,10 +238,15 @@ static lit_status resolve_scalar(rctx *r, lit_config_node *n) {
     if (!needs_resolve(n)) return LIT_OK;
     LIT_TRY(push(r, n));
     lit_config_node *whole = NULL;
-    sbuf out = { 0 };
+    lit__buf out = { 0 };
     lit_status st = eval_text(r, n, n->text, strlen(n->text), &whole, &out);
-    if (st == LIT_OK && !whole) st = new_scalar(n, out.s ? out.s : "", out.n, LIT_CONFIG_STRING, &whole);
-    free(out.s);
+    if (st == LIT_OK && !whole) {
+        const char *text = "";
+        size_t len = 0;
+        st = text_of(&out, &text, &len);
+        if (st == LIT_OK) st = new_scalar(n, text, len, LIT_CONFIG_STRING, &whole);
+    }
+    lit__buf_free(&out);
     pop(r);
     if (st < 0) {
         lit__config_node_free(whole);
