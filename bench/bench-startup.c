@@ -36,6 +36,14 @@ static double time_command(char *const argv[]) {
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? t : -1;
 }
 
+/* The scratch folder and the config.yaml each run wrote there. */
+static void remove_scratch(const char *dir) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/config.yaml", dir);
+    unlink(path);
+    if (rmdir(dir) != 0) fprintf(stderr, "bench-startup: could not remove %s (left behind)\n", dir);
+}
+
 int main(int argc, char **argv) {
     int repeats = 9, no_ref = 0;
     /* litc is built next to this bench. */
@@ -66,13 +74,21 @@ int main(int argc, char **argv) {
     }
     char cfg[512];
     snprintf(cfg, sizeof cfg, "%s/examples/mlp-digits/config.yaml", LITC_SOURCE_DIR);
-    char *litc_argv[] = { (char *)litc, "fit", "--config", cfg, "--trainer.max_steps=1",
+    /* The run's config.yaml goes to a scratch folder, not the cwd. */
+    char scratch[] = "/tmp/bench-startup-XXXXXX", root_arg[64];
+    if (!mkdtemp(scratch)) {
+        perror("bench-startup: mkdtemp");
+        return 1;
+    }
+    snprintf(root_arg, sizeof root_arg, "--trainer.default_root_dir=%s", scratch);
+    char *litc_argv[] = { (char *)litc, "fit", "--config", cfg, root_arg, "--trainer.max_steps=1",
                           "--trainer.limit_val_batches=0", "--trainer.num_sanity_val_steps=0",
                           "--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false",
                           "--trainer.enable_checkpointing=false", "--trainer.callbacks=[]", "--trainer.logger=false", NULL };
     /* Validate: the command trains one step and exits 0. */
     if (time_command(litc_argv) < 0) {
         fprintf(stderr, "bench-startup: `%s fit --config %s --trainer.max_steps=1 ...` failed\n", litc, cfg);
+        remove_scratch(scratch);
         return 1;
     }
     double t_litc[100], t_py[100];
@@ -99,5 +115,6 @@ int main(int argc, char **argv) {
             printf("reference: skipped (no python with torch found)\n");
         }
     }
+    remove_scratch(scratch);
     return 0;
 }

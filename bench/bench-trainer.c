@@ -168,6 +168,7 @@ static double trainer_fit(bench *b, int64_t steps, stopwatch *sw) {
     p.enable_progress_bar = 0;
     p.enable_model_summary = 0;
     p.enable_checkpointing = 0;
+    p.logger = 0; /* as the Lightning reference (logger=False); nothing written to the cwd */
     p.num_sanity_val_steps = 0;
     lit_trainer *tr;
     lit_status st = lit_trainer_new(&tr, &p);
