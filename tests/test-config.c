@@ -688,6 +688,51 @@ TEST(precedence) {
     lit_config_free(e);
 }
 
+/* Issue 11 finding 7: an empty LIT_TRAINER_MAX_EPOCHS= used to become null
+ * (1000 epochs instead of the config's 1). An empty variable is ignored, as
+ * Lightning's _parse_env_variables skips an empty PL_TRAINER_*; an empty
+ * ${oc.env:VAR} is the empty string, as OmegaConf's oc.env returns it. */
+TEST(empty_env_values) {
+    setenv("LIT_TRAINER_MAX_EPOCHS", "", 1);
+    setenv("LIT_TRAINER_DEFAULT_ROOT_DIR", "", 1);
+    setenv("LIT_TRAINER_LIMIT_VAL_FRACTION", "", 1);
+    setenv("LIT_TRAINER_ENABLE_PROGRESS_BAR", "", 1);
+    lit_config *c = load("trainer: {max_epochs: 1, default_root_dir: runs}\n");
+    CHECK_MSG(lit_config_apply_trainer_env(c) == LIT_OK, "%s", lit_last_error());
+    CHECK_EQ_INT(type_at(c, "trainer.max_epochs"), LIT_CONFIG_INT);
+    CHECK_EQ_INT(lit_config_node_origin(lit_config_get(c, "trainer.max_epochs")), LIT_CONFIG_FROM_FILE);
+    CHECK(lit_config_get(c, "trainer.limit_val_batches") == NULL);
+    CHECK(lit_config_get(c, "trainer.enable_progress_bar") == NULL);
+    lit_trainer_params p = lit_trainer_default_params();
+    CHECK_MSG(lit_config_bind_trainer(lit_config_get(c, "trainer"), &p) == LIT_OK, "%s", lit_last_error());
+    CHECK_EQ_INT(p.max_epochs, 1);
+    CHECK_STR_EQ(p.default_root_dir, "runs");
+    CHECK_EQ_INT(p.enable_progress_bar, 1);
+    lit_config_free(c);
+
+    /* The same rule for lit_trainer_params_from_env: the defaults stay. */
+    p = lit_trainer_default_params();
+    CHECK_MSG(lit_trainer_params_from_env(&p) == LIT_OK, "%s", lit_last_error());
+    CHECK_EQ_INT(p.max_epochs, lit_trainer_default_params().max_epochs);
+    CHECK(p.default_root_dir == NULL || strcmp(p.default_root_dir, "") != 0);
+    CHECK_EQ_INT(p.enable_progress_bar, 1);
+    unsetenv("LIT_TRAINER_MAX_EPOCHS");
+    unsetenv("LIT_TRAINER_DEFAULT_ROOT_DIR");
+    unsetenv("LIT_TRAINER_LIMIT_VAL_FRACTION");
+    unsetenv("LIT_TRAINER_ENABLE_PROGRESS_BAR");
+
+    setenv("LITC_TEST_EMPTY", "", 1);
+    c = load("a: ${oc.env:LITC_TEST_EMPTY}\nb: ${oc.env:LITC_TEST_EMPTY,7}\nc: x${oc.env:LITC_TEST_EMPTY}y\n");
+    CHECK_MSG(lit_config_resolve(c) == LIT_OK, "%s", lit_last_error());
+    CHECK_EQ_INT(type_at(c, "a"), LIT_CONFIG_STRING);
+    CHECK_STR_EQ(lit_config_scalar(lit_config_get(c, "a")), "");
+    CHECK_EQ_INT(type_at(c, "b"), LIT_CONFIG_STRING); /* set, so not the default */
+    CHECK_STR_EQ(lit_config_scalar(lit_config_get(c, "b")), "");
+    CHECK_STR_EQ(lit_config_scalar(lit_config_get(c, "c")), "xy");
+    unsetenv("LITC_TEST_EMPTY");
+    lit_config_free(c);
+}
+
 int main(void) {
     RUN(positions_and_types);
     RUN(parse_errors);
@@ -700,5 +745,6 @@ int main(void) {
     RUN(trainer_errors);
     RUN(dump_roundtrip);
     RUN(precedence);
+    RUN(empty_env_values);
     return harness_summary();
 }

@@ -179,7 +179,8 @@ lit_status lit_config_remove(lit_config *cfg, const char *path);
  * Resolve interpolations in every scalar value, in place, as OmegaConf does:
  *   ${a.b.0}          the value at that absolute path (list indices allowed);
  *   ${.x}, ${..x}     relative: a sibling of the node, of its parent, ...
- *   ${oc.env:VAR}     environment variable VAR (error when unset);
+ *   ${oc.env:VAR}     environment variable VAR (error when unset; set but
+ *                     empty is the empty string, as in OmegaConf);
  *   ${oc.env:VAR,d}   ... or the default d when unset (d may be 'quoted'; null = null)
  *   \${...}           a literal "${...}" (the backslash is removed)
  * A scalar that is exactly one interpolation takes the referenced value with
@@ -343,7 +344,8 @@ const char *const *lit_config_trainer_keys(int *n);
 /*
  * For every key K of lit_config_bind_trainer that names a value (not
  * callbacks), set trainer.K from the environment variable LIT_TRAINER_<K
- * in upper case> when it exists, unless trainer.K was set from the command
+ * in upper case> when it is set and not empty (an empty variable is ignored,
+ * as Lightning ignores an empty PL_TRAINER_*), unless trainer.K was set from the command
  * line. Also litc's own LIT_TRAINER_LIMIT_TRAIN_FRACTION (and _VAL_, _TEST_,
  * _PREDICT_) and LIT_TRAINER_VAL_CHECK_BATCHES, the names
  * lit_trainer_params_from_env reads, map onto the Lightning key (a

@@ -559,8 +559,9 @@ lit_trainer_params lit_trainer_default_params(void);
  * ...) to every field of *p that still holds its default value, so that
  * explicit > env > default — call it after setting fields in code. A field
  * set in code to exactly its default value cannot be told apart and takes
- * the environment's value. Errors: LIT_ERR_CONFIG naming the variable and
- * its text when it does not parse.
+ * the environment's value. An empty variable is ignored, as Lightning
+ * ignores an empty PL_TRAINER_*. Errors: LIT_ERR_CONFIG naming the variable
+ * and its text when it does not parse.
  */
 lit_status lit_trainer_params_from_env(lit_trainer_params *p);
 

@@ -100,7 +100,9 @@ static lit_status env_value(const lit_config_node *n, const char *args, size_t l
     memcpy(name, var, vlen);
     name[vlen] = 0;
     const char *v = getenv(name);
-    if (v) return new_scalar(n, v, strlen(v), lit__config_plain_type(v), out);
+    /* An empty variable is the empty string, as OmegaConf's oc.env returns
+     * it (never null, never the default). */
+    if (v) return new_scalar(n, v, strlen(v), *v ? lit__config_plain_type(v) : LIT_CONFIG_STRING, out);
     if (!comma)
         return lit_config_error(n, "%s: environment variable %s is not set (give a default: ${oc.env:%s,default})",
                                 path_of(n, here, sizeof here), name, name);

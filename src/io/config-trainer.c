@@ -420,6 +420,14 @@ static lit_status env_set(lit_config *cfg, const field *f, const char *var, cons
     return LIT_OK;
 }
 
+/* The variable's value, or NULL when it is unset or empty: as Lightning's
+ * _parse_env_variables skips an empty PL_TRAINER_*, an empty LIT_TRAINER_*
+ * leaves the config's value alone (it is never read as null). */
+static const char *env_get(const char *var) {
+    const char *v = getenv(var);
+    return v && *v ? v : NULL;
+}
+
 lit_status lit_config_apply_trainer_env(lit_config *cfg) {
     /* litc's names for the halves of Lightning's int|float arguments, as
      * lit_trainer_params_from_env reads them; applied first so that the
@@ -437,7 +445,7 @@ lit_status lit_config_apply_trainer_env(lit_config *cfg) {
     char var[96];
     for (size_t a = 0; a < sizeof alias / sizeof *alias; a++) {
         var_name(var, sizeof var, alias[a].litc);
-        const char *v = getenv(var);
+        const char *v = env_get(var);
         if (!v) continue;
         for (int k = 0; k < N_FIELDS; k++)
             if (!strcmp(FIELDS[k].name, alias[a].key)) LIT_TRY(env_set(cfg, &FIELDS[k], var, v, alias[a].as_float));
@@ -445,7 +453,7 @@ lit_status lit_config_apply_trainer_env(lit_config *cfg) {
     for (int k = 0; k < N_FIELDS; k++) {
         if (FIELDS[k].k == K_CALLBACKS) continue;
         var_name(var, sizeof var, FIELDS[k].name);
-        const char *v = getenv(var);
+        const char *v = env_get(var);
         if (v) LIT_TRY(env_set(cfg, &FIELDS[k], var, v, 0));
     }
     return LIT_OK;

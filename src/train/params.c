@@ -100,7 +100,7 @@ lit_status lit_trainer_params_from_env(lit_trainer_params *p) {
         for (const char *c = f->name; *c && L + 1 < sizeof var; c++) var[L++] = (char)toupper((unsigned char)*c);
         var[L] = 0;
         const char *s = getenv(var);
-        if (!s) continue;
+        if (!s || !*s) continue; /* empty = unset, as Lightning's PL_TRAINER_* */
         char *pv = (char *)p + f->off;
         const char *dv = (const char *)&d + f->off;
         char *end = NULL;
