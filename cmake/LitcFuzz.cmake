@@ -13,7 +13,7 @@
 # SECONDS on a copy of the seed corpus (fuzz/run-fuzzer.sh). The library
 # sources are compiled directly (not liblitc.a, which gcc built without the
 # sanitizers and coverage): list what the target needs beyond the core
-# (status, assert, log, crc32c, the byte buffer).
+# (status, assert, log, crc32c, the byte buffer, the file opener).
 #
 # When clang is missing, or cannot link -fsanitize=fuzzer (no compiler-rt),
 # nothing is added and a one-line message says so: the gcc build and the rest
@@ -26,7 +26,8 @@ set(LITC_FUZZ_CORE_SOURCES
   ${CMAKE_SOURCE_DIR}/src/core/assert.c
   ${CMAKE_SOURCE_DIR}/src/core/log.c
   ${CMAKE_SOURCE_DIR}/src/core/crc32c.c
-  ${CMAKE_SOURCE_DIR}/src/core/buf.c)
+  ${CMAKE_SOURCE_DIR}/src/core/buf.c
+  ${CMAKE_SOURCE_DIR}/src/core/file.c)
 
 find_program(LITC_CLANG NAMES clang clang-19 clang-18 clang-17 clang-16 clang-15 clang-14)
 set(LITC_FUZZ_OK OFF)

@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "tmp-dir.h"
+#include "watchdog.h"
 
 static lit_config *load(const char *text) {
     lit_config *c = NULL;
@@ -733,6 +734,47 @@ TEST(empty_env_values) {
     lit_config_free(c);
 }
 
+/* Issue 11 finding 8: a config path of /dev/zero grew memory forever and a
+ * FIFO blocked in fopen. Only a regular file of at most
+ * LIT_CONFIG_MAX_FILE_BYTES is read. */
+static lit_status load_config_path(void *path) {
+    lit_config *c = NULL;
+    lit_status st = lit_config_load_file(&c, path);
+    lit_config_free(c);
+    return st;
+}
+
+TEST(config_file_kinds_refused) {
+    char *dir = make_tmp_dir("config-dev");
+    char fifo[300], big[300];
+    snprintf(fifo, sizeof fifo, "%s", join(dir, "fifo.yaml"));
+    snprintf(big, sizeof big, "%s", join(dir, "big.yaml"));
+    CHECK(mkfifo(fifo, 0600) == 0);
+    FILE *f = fopen(big, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(ftruncate(fileno(f), (off_t)LIT_CONFIG_MAX_FILE_BYTES + 1) == 0); /* sparse: no disk used */
+        fclose(f);
+    }
+    struct { const char *path, *msg; lit_status st; } cases[] = {
+        { "/dev/zero", "/dev/zero: the config is a character device; pass the path of a regular file", LIT_ERR_IO },
+        { fifo, ": the config is a FIFO (named pipe); pass the path of a regular file", LIT_ERR_IO },
+        { dir, ": the config is a directory; pass the path of a regular file", LIT_ERR_IO },
+        { big, ": the config file is 67108865 bytes; a config holds at most 64 MiB (LIT_CONFIG_MAX_FILE_BYTES)",
+          LIT_ERR_CONFIG },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        watched_result r = run_watched(load_config_path, (void *)cases[i].path, 10, WATCHDOG_MEMORY);
+        CHECK_MSG(r.finished, "lit_config_load_file(%s): %s", cases[i].path, r.message);
+        CHECK_EQ_INT(r.status, cases[i].st);
+        CHECK_STR_CONTAINS(r.message, cases[i].path);
+        CHECK_STR_CONTAINS(r.message, cases[i].msg);
+    }
+    unlink(fifo);
+    unlink(big);
+    rmdir(dir);
+}
+
 int main(void) {
     RUN(positions_and_types);
     RUN(parse_errors);
@@ -746,5 +788,6 @@ int main(void) {
     RUN(dump_roundtrip);
     RUN(precedence);
     RUN(empty_env_values);
+    RUN(config_file_kinds_refused);
     return harness_summary();
 }

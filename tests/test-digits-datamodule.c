@@ -6,6 +6,8 @@
  * (train.c too, for its split permutation; not main.c).
  */
 #include "harness.h"
+#include "tmp-dir.h"
+#include "watchdog.h"
 
 #include "../examples/mlp-digits/digits.c"
 #include "../examples/mlp-digits/train.c"
@@ -303,6 +305,62 @@ TEST(missing_file_names_path_and_flag) {
     CHECK_EQ_INT(dm.base.prepare_data(dm.base.user), LIT_OK);
 }
 
+/* Issue 11 finding 8: data_path /dev/zero looped forever (NUL bytes read as
+ * blank lines) and a FIFO blocked in open. Readers take regular files only,
+ * and a NUL byte in a regular file stops the reader at once. */
+static lit_status load_digits_path(void *path) {
+    mlp_digits_data d;
+    lit_status st = mlp_digits_load(path, &d);
+    mlp_digits_free(&d);
+    return st;
+}
+
+static lit_status prepare_digits_path(void *path) {
+    digits_datamodule_config c = digits_datamodule_default_config();
+    c.data_path = path;
+    digits_datamodule dm;
+    LIT_TRY(digits_datamodule_init(&dm, &c));
+    lit_status st = dm.base.prepare_data(dm.base.user);
+    if (st == LIT_OK) st = dm.base.setup(dm.base.user, LIT_STAGE_FIT);
+    dm.base.teardown(dm.base.user, LIT_STAGE_FIT);
+    return st;
+}
+
+TEST(device_fifo_and_binary_files_refused) {
+    char *dir = make_tmp_dir("digits-dev");
+    char fifo[300], zeros[300];
+    snprintf(fifo, sizeof fifo, "%s", join(dir, "fifo.csv"));
+    snprintf(zeros, sizeof zeros, "%s", join(dir, "zeros.csv"));
+    CHECK(mkfifo(fifo, 0600) == 0);
+    FILE *z = fopen(zeros, "wb");
+    CHECK(z != NULL);
+    static const char nul[8192];
+    if (z) {
+        fwrite(nul, 1, sizeof nul, z);
+        fclose(z);
+    }
+    struct { const char *path, *says; lit_status st; } cases[] = {
+        { "/dev/zero", "is a character device", LIT_ERR_IO },
+        { fifo, "is a FIFO", LIT_ERR_IO },
+        { dir, "is a directory", LIT_ERR_IO },
+        { zeros, ":1: a NUL byte", LIT_ERR_DATA },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        watched_result r = run_watched(load_digits_path, (void *)cases[i].path, 10, WATCHDOG_MEMORY);
+        CHECK_MSG(r.finished, "mlp_digits_load(%s): %s", cases[i].path, r.message);
+        CHECK_EQ_INT(r.status, cases[i].st);
+        CHECK_STR_CONTAINS(r.message, cases[i].path);
+        CHECK_STR_CONTAINS(r.message, cases[i].says);
+        r = run_watched(prepare_digits_path, (void *)cases[i].path, 10, WATCHDOG_MEMORY);
+        CHECK_MSG(r.finished, "prepare_data/setup(%s): %s", cases[i].path, r.message);
+        CHECK_EQ_INT(r.status, cases[i].st);
+        CHECK_STR_CONTAINS(r.message, cases[i].says);
+    }
+    unlink(fifo);
+    unlink(zeros);
+    rmdir(dir);
+}
+
 TEST(bad_config) {
     digits_datamodule dm;
     digits_datamodule_config c = digits_datamodule_default_config();
@@ -392,6 +450,7 @@ int main(void) {
     RUN(shuffle_repeats_per_seed_and_epoch);
     RUN(same_batches_with_workers);
     RUN(missing_file_names_path_and_flag);
+    RUN(device_fifo_and_binary_files_refused);
     RUN(bad_config);
     RUN(no_validation_split);
     RUN(setup_twice_and_teardown);

@@ -86,12 +86,16 @@ lit_dataset digits_datamodule_dataset(digits_datamodule *dm, lit_stage split) {
 
 static lit_status digits_dm_prepare_data(void *user) {
     digits_datamodule *dm = user;
-    FILE *f = fopen(dm->path, "r");
-    if (!f)
+    FILE *f;
+    /* Only a regular file: opening a FIFO must not block, nor /dev/zero stream. */
+    if (lit_file_open_read(&f, dm->path, "digits data", NULL) < 0) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", lit_last_error());
         return lit_set_error(LIT_ERR_IO,
-                             "digits data '%s' cannot be opened: %s. It ships with litc as "
-                             "examples/mlp-digits/data/digits.csv; pass its location with --data PATH",
-                             dm->path, strerror(errno));
+                             "%s. The digits data ships with litc as examples/mlp-digits/data/digits.csv; "
+                             "pass its location with --data PATH",
+                             why);
+    }
     fclose(f);
     return LIT_OK;
 }

@@ -77,24 +77,51 @@ static lit_status grow(mlp_digits_data *d, int64_t *cap) {
     return LIT_OK;
 }
 
+/* How read_line ended. */
+typedef enum { LINE_OK, LINE_EOF, LINE_TOO_LONG, LINE_BINARY } line_status;
+
+/* One line, without its '\n', into line[cap]; a line longer than cap - 1
+ * bytes or holding a NUL byte (binary data, such as a file of zeros) stops
+ * the reader instead of being skipped as blank. */
+static line_status read_line(FILE *f, char *line, size_t cap) {
+    size_t n = 0;
+    int c;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        if (c == 0) return LINE_BINARY;
+        if (n + 1 == cap) return LINE_TOO_LONG;
+        line[n++] = (char)c;
+    }
+    line[n] = 0;
+    return c == EOF && n == 0 ? LINE_EOF : LINE_OK;
+}
+
 lit_status mlp_digits_load(const char *path, mlp_digits_data *out) {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    FILE *f;
+    /* Only a regular file: /dev/zero or a FIFO would stream (or block) forever. */
+    if (lit_file_open_read(&f, path, "digits data", NULL) < 0) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", lit_last_error());
         return lit_set_error(LIT_ERR_IO,
-                             "cannot open digits data '%s': %s. It ships with litc as "
-                             "examples/mlp-digits/data/digits.csv; pass its location with --data PATH",
-                             path, strerror(errno));
+                             "%s. The digits data ships with litc as examples/mlp-digits/data/digits.csv; "
+                             "pass its location with --data PATH",
+                             why);
+    }
     char line[LINE_MAX_BYTES];
     long lineno = 0;
     int64_t cap = 0;
     lit_status st = LIT_OK;
-    while (fgets(line, sizeof line, f)) {
+    line_status ls;
+    while ((ls = read_line(f, line, sizeof line)) != LINE_EOF) {
         lineno++;
-        size_t len = strlen(line);
-        if (len == sizeof line - 1 && line[len - 1] != '\n' && !feof(f)) {
+        if (ls == LINE_TOO_LONG) {
             st = lit_set_error(LIT_ERR_DATA, "%s:%ld: line longer than %d bytes; expected 65 short integers",
                                path, lineno, LINE_MAX_BYTES - 1);
+            break;
+        }
+        if (ls == LINE_BINARY) {
+            st = lit_set_error(LIT_ERR_DATA, "%s:%ld: a NUL byte; the digits data is text (65 comma-separated "
+                               "integers a line)", path, lineno);
             break;
         }
         if (is_blank(line)) continue;

@@ -78,6 +78,14 @@ extern "C" {
 #define LIT_CONFIG_MAX_DEPTH 64
 /* Nodes per loaded document, aliases expanded: refuses "billion laughs". */
 #define LIT_CONFIG_MAX_NODES 100000
+/* Bytes of text (scalars and keys) per loaded document with aliases
+ * expanded, and again per lit_config_resolve: a small file that repeats a
+ * long string through aliases or interpolations is refused, not expanded. */
+#define LIT_CONFIG_MAX_BYTES (64 << 20)
+/* Anchors (&name) per document: the parser's anchor table stays small. */
+#define LIT_CONFIG_MAX_ANCHORS 1024
+/* Size of a config file lit_config_load_file reads. */
+#define LIT_CONFIG_MAX_FILE_BYTES (64 << 20)
 
 typedef struct lit_config lit_config;           /* owns a tree of nodes */
 typedef struct lit_config_node lit_config_node; /* owned by its config */
@@ -121,9 +129,15 @@ lit_status lit_config_new(lit_config **out);
  * keys (both positions), keys that are maps or lists, an alias of an
  * anchor that is not defined yet or that contains the alias (a cycle),
  * nesting deeper than LIT_CONFIG_MAX_DEPTH, more than LIT_CONFIG_MAX_NODES
- * nodes, a top level that is not a mapping, a scalar that does not fit its
- * explicit tag. Aliases are expanded (the copy keeps the anchor's
- * positions). Errors also: LIT_ERR_IO (file cannot be read), LIT_ERR_NOMEM.
+ * nodes or LIT_CONFIG_MAX_BYTES bytes of text (aliases expanded), more than
+ * LIT_CONFIG_MAX_ANCHORS anchors, a top level that is not a mapping, a
+ * scalar that does not fit its explicit tag. Aliases are expanded (the copy
+ * keeps the anchor's positions). Work is linear in the expanded size (keys
+ * are found through a hash index), so loading ends quickly for any input.
+ * lit_config_load_file reads only a regular file (a device, FIFO or
+ * directory is LIT_ERR_IO, see lit_file_open_read) of at most
+ * LIT_CONFIG_MAX_FILE_BYTES (LIT_ERR_CONFIG). Errors also: LIT_ERR_IO (file
+ * cannot be read), LIT_ERR_NOMEM.
  */
 lit_status lit_config_load_file(lit_config **out, const char *path);
 /* The same from NUL-terminated text; `name` (NULL = "<string>") is the file in positions. */

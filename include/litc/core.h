@@ -26,6 +26,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -207,6 +208,20 @@ void lit_manual_seed(uint64_t seed);
  * lit_crc32c(0, buf, n) is the CRC of buf; lit_crc32c(lit_crc32c(0, a, n), b, m)
  * that of a followed by b. Uses the SSE4.2 instruction when the CPU has it. */
 uint32_t lit_crc32c(uint32_t crc, const void *data, size_t n);
+
+/* ---------------------------------------------------------------- files */
+
+/*
+ * Open a user-named file for reading, refusing anything but a regular file:
+ * a device such as /dev/zero, a FIFO (opened without blocking, so a pipe with
+ * no writer does not hang), a directory or a socket gives LIT_ERR_IO with a
+ * message naming the path, `what` it was meant to be ("config", "digits
+ * data") and what it is. Every reader of a path the user gives goes through
+ * it. On success *out is a stdio stream (binary mode) the caller fcloses and
+ * *size (optional, may be NULL) the file's size in bytes at opening time.
+ * Errors: LIT_ERR_IO (missing, unreadable, not a regular file).
+ */
+lit_status lit_file_open_read(FILE **out, const char *path, const char *what, int64_t *size);
 
 /* ---------------------------------------------------------------- time */
 

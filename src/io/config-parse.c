@@ -364,32 +364,30 @@ lit_status lit_config_load_string(lit_config **out, const char *text, const char
 
 lit_status lit_config_load_file(lit_config **out, const char *path) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return lit_set_error(LIT_ERR_IO, "%s: cannot open config: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? 2 * cap : 65536;
-            char *b = realloc(buf, cap);
-            if (!b) {
-                free(buf);
-                fclose(f);
-                return lit_set_error(LIT_ERR_NOMEM, "%s: out of memory", path);
-            }
-            buf = b;
-        }
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0) break;
+    FILE *f;
+    int64_t size;
+    /* Only a regular file: /dev/zero or a FIFO would stream (or block) forever. */
+    LIT_TRY(lit_file_open_read(&f, path, "config", &size));
+    if (size > LIT_CONFIG_MAX_FILE_BYTES) {
+        fclose(f);
+        return lit_set_error(LIT_ERR_CONFIG, "%s: the config file is %lld bytes; a config holds at most %d MiB "
+                             "(LIT_CONFIG_MAX_FILE_BYTES)", path, (long long)size, LIT_CONFIG_MAX_FILE_BYTES >> 20);
     }
+    /* One byte more than the limit tells a file that grew since fstat. */
+    size_t cap = (size_t)size + 1;
+    char *buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return lit_set_error(LIT_ERR_NOMEM, "%s: out of memory for a %lld-byte config", path, (long long)size);
+    }
+    size_t len = 0, r;
+    while (len < cap && (r = fread(buf + len, 1, cap - len, f)) > 0) len += r;
     int err = ferror(f);
     fclose(f);
-    if (err) {
-        free(buf);
-        return lit_set_error(LIT_ERR_IO, "%s: read error", path);
-    }
-    lit_status st = lit_config_load_buffer(out, buf, len, path);
+    lit_status st = LIT_OK;
+    if (err) st = lit_set_error(LIT_ERR_IO, "%s: read error", path);
+    else if (len > (size_t)size) st = lit_set_error(LIT_ERR_IO, "%s: the config file grew while it was read", path);
+    if (st == LIT_OK) st = lit_config_load_buffer(out, buf, len, path);
     free(buf);
     return st;
 }
