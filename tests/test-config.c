@@ -13,6 +13,26 @@
 #include "tmp-dir.h"
 #include "watchdog.h"
 
+/* A growable text buffer for building big test inputs. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+} test_buf;
+
+static void tbuf_puts(test_buf *b, const char *s) {
+    size_t n = strlen(s);
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (b->len + n + 1 > cap) cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) abort();
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n + 1);
+    b->len += n;
+}
+
 static lit_config *load(const char *text) {
     lit_config *c = NULL;
     lit_status st = lit_config_load_string(&c, text, "t.yaml");
@@ -775,6 +795,124 @@ TEST(config_file_kinds_refused) {
     rmdir(dir);
 }
 
+/* ---------------------------------------------------------------- bombs
+ * Issue 11 finding 10: a 1 MB aliased-string file reached 12 GB in 32 s and
+ * a 2 KB nested-interpolation file 10 GB in 25 s; a 100k-key map took
+ * quadratic time. Each bomb runs in a child under a watchdog (alarm, and a
+ * memory limit outside ASan), so the old code fails here instead of taking
+ * the machine down. */
+
+/* Load (and resolve) the text in *arg; the status says where it stopped. */
+static lit_status load_and_resolve(void *arg) {
+    const char *text = arg;
+    lit_config *c = NULL;
+    lit_status st = lit_config_load_buffer(&c, text, strlen(text), "bomb.yaml");
+    if (st == LIT_OK) st = lit_config_resolve(c);
+    lit_config_free(c);
+    return st;
+}
+
+static char *repeat_text(test_buf *b, const char *piece, int times) {
+    for (int i = 0; i < times; i++) tbuf_puts(b, piece);
+    return b->data;
+}
+
+static void expect_refused(const char *text, const char *msg) {
+    watched_result r = run_watched(load_and_resolve, (void *)text, 10, WATCHDOG_MEMORY);
+    CHECK_MSG(r.finished, "%s", r.message);
+    CHECK_EQ_INT(r.status, LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(r.message, msg);
+}
+
+TEST(alias_bomb_bounded_by_bytes) {
+    /* 20000 aliases of a 500 KB string: 10 GB expanded, 100 KB of nodes. */
+    test_buf b = { 0 };
+    tbuf_puts(&b, "a: &a \"");
+    repeat_text(&b, "x", 500000);
+    tbuf_puts(&b, "\"\nl:\n");
+    repeat_text(&b, " - *a\n", 20000);
+    expect_refused(b.data, "bomb.yaml:136:4: alias *a: expanding it makes more than 64 MiB of text "
+                           "(LIT_CONFIG_MAX_BYTES)");
+    free(b.data);
+}
+
+TEST(interpolation_bombs_bounded) {
+    /* v_i = "${v_(i-1)}${v_(i-1)}": 2^40 bytes from 1 KB of text. */
+    test_buf b = { 0 };
+    tbuf_puts(&b, "v0: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n");
+    char line[64];
+    for (int i = 1; i <= 40; i++) {
+        snprintf(line, sizeof line, "v%d: ${v%d}${v%d}\n", i, i - 1, i - 1);
+        tbuf_puts(&b, line);
+    }
+    expect_refused(b.data, ": resolving its interpolations makes more than 64 MiB of text (LIT_CONFIG_MAX_BYTES)");
+    free(b.data);
+
+    /* A whole map copied by 5000 interpolations: 500000 nodes. */
+    b = (test_buf){ 0 };
+    tbuf_puts(&b, "base: {");
+    for (int i = 0; i < 100; i++) {
+        snprintf(line, sizeof line, "%sk%d: %d", i ? ", " : "", i, i);
+        tbuf_puts(&b, line);
+    }
+    tbuf_puts(&b, "}\n");
+    for (int i = 0; i < 5000; i++) {
+        snprintf(line, sizeof line, "c%d: ${base}\n", i);
+        tbuf_puts(&b, line);
+    }
+    expect_refused(b.data, ": resolving its interpolations makes more than 100000 nodes (LIT_CONFIG_MAX_NODES)");
+    free(b.data);
+
+    /* ${${${...}}} 100000 deep used to overflow the stack. */
+    b = (test_buf){ 0 };
+    tbuf_puts(&b, "a: \"");
+    repeat_text(&b, "${", 100000);
+    tbuf_puts(&b, "x");
+    repeat_text(&b, "}", 100000);
+    tbuf_puts(&b, "\"\n");
+    expect_refused(b.data, "bomb.yaml:1:4: a: interpolations nested more than 64 deep (LIT_CONFIG_MAX_DEPTH)");
+    free(b.data);
+}
+
+TEST(anchors_and_big_maps_linear) {
+    /* Anchors are capped (the table is scanned per alias). */
+    test_buf b = { 0 };
+    char line[64];
+    for (int i = 0; i < 1025; i++) {
+        snprintf(line, sizeof line, "a%d: &a%d %d\n", i, i, i);
+        tbuf_puts(&b, line);
+    }
+    expect_refused(b.data, "bomb.yaml:1025:8: more than 1024 anchors (&name) in one document (LIT_CONFIG_MAX_ANCHORS)");
+    free(b.data);
+
+    /* 49000 keys and 1000 lookups of the last: linear work, well inside a
+     * generous watchdog (the quadratic duplicate check took ~9 s). */
+    b = (test_buf){ 0 };
+    tbuf_puts(&b, "m:\n");
+    for (int i = 0; i < 49000; i++) {
+        snprintf(line, sizeof line, "  k%d: %d\n", i, i);
+        tbuf_puts(&b, line);
+    }
+    tbuf_puts(&b, "r:\n");
+    repeat_text(&b, "  - ${m.k48999}\n", 1000);
+    watched_result r = run_watched(load_and_resolve, b.data, 5, WATCHDOG_MEMORY);
+    CHECK_MSG(r.finished, "%s", r.message);
+    CHECK_EQ_INT(r.status, LIT_OK);
+    free(b.data);
+
+    /* The index follows edits: remove, then append, then look up. */
+    lit_config *c = load("m: {k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7, k8: 8, k9: 9, k10: 10, "
+                         "k11: 11, k12: 12, k13: 13, k14: 14, k15: 15, k16: 16, k17: 17}\n");
+    CHECK(lit_config_remove(c, "m.k3") == LIT_OK);
+    CHECK(lit_config_get(c, "m.k3") == NULL);
+    CHECK_STR_EQ(lit_config_scalar(lit_config_get(c, "m.k17")), "17");
+    CHECK(lit_config_set_override(c, "--m.k3=33") == LIT_OK);
+    CHECK_STR_EQ(lit_config_scalar(lit_config_get(c, "m.k3")), "33");
+    CHECK_STR_EQ(lit_config_scalar(lit_config_get(c, "m.k4")), "4");
+    CHECK_EQ_INT(lit_config_map_size(lit_config_get(c, "m")), 18);
+    lit_config_free(c);
+}
+
 int main(void) {
     RUN(positions_and_types);
     RUN(parse_errors);
@@ -789,5 +927,8 @@ int main(void) {
     RUN(precedence);
     RUN(empty_env_values);
     RUN(config_file_kinds_refused);
+    RUN(alias_bomb_bounded_by_bytes);
+    RUN(interpolation_bombs_bounded);
+    RUN(anchors_and_big_maps_linear);
     return harness_summary();
 }

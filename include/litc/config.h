@@ -207,8 +207,12 @@ lit_status lit_config_remove(lit_config *cfg, const char *path);
  * the scalar that held the interpolation.
  * Errors (LIT_ERR_CONFIG, "file:line:col: key: ..."): a missing key (naming
  * it), a cycle (naming the chain), an unknown resolver, an unterminated
- * "${", more than LIT_CONFIG_MAX_NODES nodes made. The config may be partly
- * resolved after an error.
+ * "${", more than LIT_CONFIG_MAX_NODES nodes or LIT_CONFIG_MAX_BYTES bytes
+ * of text made in one call (text that nested interpolations scan again
+ * counts too, so work is bounded, not only memory: "x: ${y}${y}" chains
+ * that double a value stop at the limit), interpolations nested more than
+ * LIT_CONFIG_MAX_DEPTH deep. The config may be partly resolved after an
+ * error.
  */
 lit_status lit_config_resolve(lit_config *cfg);
 

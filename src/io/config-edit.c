@@ -326,6 +326,7 @@ lit_status lit_config_remove(lit_config *cfg, const char *path) {
             free(par->entries[i].key);
             memmove(&par->entries[i], &par->entries[i + 1], (size_t)(par->n - i - 1) * sizeof *par->entries);
             par->n--;
+            lit__config_map_changed(par); /* the entries moved */
             break;
         }
         if (par->type == LIT_CONFIG_LIST && par->items[i] == n) {

@@ -32,6 +32,13 @@ struct lit_config_node {
      * is final and is not interpolated again. */
     unsigned char literal;
     unsigned char resolving; /* on the resolver's stack (cycle detection) */
+    /* Maps: a hash index of the keys (slot = entry index + 1, 0 = empty),
+     * built once a map has a few entries and kept up by map_append; any
+     * other change to the entries drops it (lit__config_map_changed). It
+     * keeps key lookups and the parser's duplicate check O(1), so work stays
+     * linear in the config's size. */
+    int *index;
+    int index_cap; /* a power of two */
 };
 
 struct lit_config {
@@ -48,18 +55,43 @@ const char *lit__config_intern(lit_config *cfg, const char *name);
 lit_config_node *lit__config_node_new(lit_config_type type, const char *file, int line, int col,
                                       lit_config_origin origin);
 void lit__config_node_free(lit_config_node *n);
+/*
+ * What building one document (lit__config_parse, aliases expanded) or one
+ * lit_config_resolve may still make: nodes, and bytes of text (scalars,
+ * keys, tags, and text the resolver scans again), against alias and
+ * interpolation bombs.
+ */
+typedef struct {
+    long nodes;
+    long long bytes;
+} lit__config_budget;
+
+static inline lit__config_budget lit__config_budget_full(void) {
+    return (lit__config_budget){ LIT_CONFIG_MAX_NODES, LIT_CONFIG_MAX_BYTES };
+}
+/* Take `nodes` nodes and `bytes` bytes from b. When either runs out:
+ * LIT_ERR_CONFIG with "more than 100000 nodes (LIT_CONFIG_MAX_NODES)" or
+ * "more than 64 MiB of text (LIT_CONFIG_MAX_BYTES)" as the message, which
+ * the caller prefixes with where (lit__config_prefix_error). */
+lit_status lit__config_budget_take(lit__config_budget *b, long nodes, size_t bytes);
+/* Set the last error to "<prefix><the last error>" and return st. */
+lit_status lit__config_prefix_error(lit_status st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Deep copy of src into cfg (files re-interned) into *out. *budget (may
- * be NULL) counts down the nodes made: LIT_ERR_CONFIG when it goes below 0
- * or when depth + the subtree's height exceeds LIT_CONFIG_MAX_DEPTH;
- * LIT_ERR_NOMEM. */
-lit_status lit__config_node_copy(lit_config *cfg, const lit_config_node *src, int depth, long *budget,
+ * be NULL) pays for the nodes and text made: LIT_ERR_CONFIG when it runs
+ * out (the message says which limit, without a position) or when depth +
+ * the subtree's height exceeds LIT_CONFIG_MAX_DEPTH; LIT_ERR_NOMEM. */
+lit_status lit__config_node_copy(lit_config *cfg, const lit_config_node *src, int depth, lit__config_budget *budget,
                                  lit_config_node **out);
 /* Append to a map (key copied) / list; the value's parent is set. */
 lit_status lit__config_map_append(lit_config_node *map, const char *key, const char *file, int line, int col,
                                   lit_config_node *value);
 lit_status lit__config_list_append(lit_config_node *list, lit_config_node *item);
-/* Index of key in map, or -1. */
+/* Index of key in map, or -1 (O(1) through the map's hash index). */
 int lit__config_map_index(const lit_config_node *map, const char *key);
+/* Call after removing, reordering or clearing a map's entries in place
+ * (anything but lit__config_map_append): drops the stale hash index. */
+void lit__config_map_changed(lit_config_node *map);
 /* Levels below n (0 for a scalar or an empty collection), for the
  * LIT_CONFIG_MAX_DEPTH checks of merge and override. */
 int lit__config_height(const lit_config_node *n);

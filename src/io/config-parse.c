@@ -28,7 +28,7 @@ typedef struct {
     const char *file; /* interned */
     lit_config_origin origin;
     int col_offset;
-    long budget; /* nodes still allowed */
+    lit__config_budget budget; /* nodes and text still allowed, aliases expanded */
     lit_status fail; /* why new_node returned NULL */
     anchor *anchors;
     int n_anchors, cap_anchors;
@@ -71,8 +71,11 @@ static lit_status next(pctx *c, yaml_event_t *ev) {
     return LIT_OK;
 }
 
-static lit_status add_anchor(pctx *c, const yaml_char_t *name, lit_config_node *n) {
+static lit_status add_anchor(pctx *c, const yaml_char_t *name, lit_config_node *n, const yaml_mark_t *m) {
     if (!name) return LIT_OK;
+    /* The table is scanned per alias and per anchored node: keep it small. */
+    if (c->n_anchors == LIT_CONFIG_MAX_ANCHORS)
+        return at(c, m, "more than %s anchors (&name) in one document (LIT_CONFIG_MAX_ANCHORS)%s", "1024", "");
     if (c->n_anchors == c->cap_anchors) {
         int cap = c->cap_anchors ? 2 * c->cap_anchors : 8;
         anchor *a = realloc(c->anchors, (size_t)cap * sizeof *a);
@@ -98,10 +101,11 @@ static anchor *find_anchor(pctx *c, const char *name) {
     return NULL;
 }
 
-static lit_config_node *new_node(pctx *c, lit_config_type t, const yaml_mark_t *m) {
-    if (--c->budget < 0) {
-        c->fail = lit_set_error(LIT_ERR_CONFIG, "%s:%d:%d: more than %d nodes in one document", c->file, line_of(m),
-                                col_of(c, m), LIT_CONFIG_MAX_NODES);
+/* A node holding `bytes` of text (its scalar and tag), paid from the budget. */
+static lit_config_node *new_node(pctx *c, lit_config_type t, const yaml_mark_t *m, size_t bytes) {
+    if (lit__config_budget_take(&c->budget, 1, bytes) < 0) {
+        c->fail = lit__config_prefix_error(LIT_ERR_CONFIG, "%s:%d:%d: the document makes ", c->file, line_of(m),
+                                           col_of(c, m));
         return NULL;
     }
     lit_config_node *n = lit__config_node_new(t, c->file, line_of(m), col_of(c, m), c->origin);
@@ -141,19 +145,19 @@ static lit_status scalar_node(pctx *c, yaml_event_t *ev, lit_config_node **out) 
     } else {
         t = LIT_CONFIG_STRING;
     }
-    lit_config_node *n = new_node(c, t, &ev->start_mark);
+    lit_config_node *n = new_node(c, t, &ev->start_mark, len + (tag ? strlen(tag) : 0));
     if (!n) return c->fail;
     n->text = strdup(text);
     if (!n->text || (tag && !(n->tag = strdup(tag)))) {
         lit__config_node_free(n);
         return lit_set_error(LIT_ERR_NOMEM, "config: out of memory");
     }
-    lit_status st = add_anchor(c, ev->data.scalar.anchor, n);
+    lit_status st = add_anchor(c, ev->data.scalar.anchor, n, &ev->start_mark);
     if (st < 0) {
         lit__config_node_free(n);
         return st;
     }
-    finish_anchor(c, n);
+    if (ev->data.scalar.anchor) finish_anchor(c, n);
     *out = n;
     return LIT_OK;
 }
@@ -225,18 +229,24 @@ static lit_status parse_node(pctx *c, yaml_event_t *ev, int depth, lit_config_no
         anchor *a = find_anchor(c, name);
         if (!a) return at(c, &ev->start_mark, "alias *%s: no anchor &%s before it", name, name);
         if (!a->done) return at(c, &ev->start_mark, "alias *%s refers to the node that contains it (a cycle)", name, "");
-        return lit__config_node_copy(c->cfg, a->node, depth, &c->budget, out);
+        lit_status st = lit__config_node_copy(c->cfg, a->node, depth, &c->budget, out);
+        /* Budget messages carry no position: say which alias ran out. */
+        if (st == LIT_ERR_CONFIG && !strncmp(lit_last_error(), "more than", 9))
+            st = lit__config_prefix_error(st, "%s:%d:%d: alias *%s: expanding it makes ", c->file,
+                                          line_of(&ev->start_mark), col_of(c, &ev->start_mark), name);
+        return st;
     }
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT: {
         int is_map = ev->type == YAML_MAPPING_START_EVENT;
-        lit_config_node *n = new_node(c, is_map ? LIT_CONFIG_MAP : LIT_CONFIG_LIST, &ev->start_mark);
-        if (!n) return c->fail;
         const yaml_char_t *tag = is_map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
+        lit_config_node *n = new_node(c, is_map ? LIT_CONFIG_MAP : LIT_CONFIG_LIST, &ev->start_mark,
+                                      tag ? strlen((const char *)tag) : 0);
+        if (!n) return c->fail;
         const yaml_char_t *anchor_name = is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
         lit_status st = LIT_OK;
         if (tag && !(n->tag = strdup((const char *)tag))) st = lit_set_error(LIT_ERR_NOMEM, "config: out of memory");
-        if (st == LIT_OK) st = add_anchor(c, anchor_name, n);
+        if (st == LIT_OK) st = add_anchor(c, anchor_name, n, &ev->start_mark);
         if (st == LIT_OK) st = parse_children(c, n, depth);
         if (st < 0) {
             /* Anchors into the freed subtree must not be used afterwards:
@@ -247,7 +257,7 @@ static lit_status parse_node(pctx *c, yaml_event_t *ev, int depth, lit_config_no
             lit__config_node_free(n);
             return st;
         }
-        finish_anchor(c, n);
+        if (anchor_name) finish_anchor(c, n);
         *out = n;
         return LIT_OK;
     }
@@ -300,7 +310,7 @@ static lit_status parse_stream(pctx *c, int any_root, lit_config_node **out) {
         yaml_event_delete(&ev); /* STREAM_END: an empty stream */
     }
     if (!root) {
-        root = new_node(c, LIT_CONFIG_NULL, &root_mark);
+        root = new_node(c, LIT_CONFIG_NULL, &root_mark, 0);
         if (!root || !(root->text = strdup(""))) {
             lit__config_node_free(root);
             return lit_set_error(LIT_ERR_NOMEM, "config: out of memory");
@@ -331,7 +341,7 @@ lit_status lit__config_parse(lit_config *cfg, const void *data, size_t len, cons
     c.len = len;
     c.origin = origin;
     c.col_offset = col_offset;
-    c.budget = LIT_CONFIG_MAX_NODES;
+    c.budget = lit__config_budget_full();
     c.file = lit__config_intern(cfg, name);
     if (!c.file) return lit_set_error(LIT_ERR_NOMEM, "config: out of memory");
     if (!yaml_parser_initialize(&c.parser)) return lit_set_error(LIT_ERR_NOMEM, "config: out of memory");

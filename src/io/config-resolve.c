@@ -17,10 +17,24 @@
 
 typedef struct {
     lit_config *cfg;
-    long budget;
+    lit__config_budget budget; /* nodes and text made, text scanned again */
     lit_config_node *stack[MAX_CHAIN];
     int depth;
+    int nesting; /* ${...${...}...} levels being evaluated */
 } rctx;
+
+/* Pay for `nodes` nodes and `bytes` of text made (or scanned again) while
+ * resolving n; over a limit, the error names n's key and the limit. */
+static lit_status charge(rctx *r, const lit_config_node *n, long nodes, size_t bytes) {
+    lit_status st = lit__config_budget_take(&r->budget, nodes, bytes);
+    if (st < 0) {
+        char here[256];
+        lit_config_node_path(n, here, sizeof here);
+        st = lit__config_prefix_error(st, "%s:%d:%d: %s: resolving its interpolations makes ", n->file, n->line, n->col,
+                                      here[0] ? here : "<root>");
+    }
+    return st;
+}
 
 /* The text eval_text built, or LIT_ERR_NOMEM when the buffer lost bytes. */
 static lit_status text_of(const lit__buf *b, const char **text, size_t *len) {
@@ -130,8 +144,15 @@ static lit_status eval_interp(rctx *r, lit_config_node *n, const char *body, siz
     int nested = 0;
     for (size_t i = 0; i + 1 < len; i++) nested |= body[i] == '$' && body[i + 1] == '{';
     if (nested) {
-        /* ${oc.env:${name}}: the inner interpolations make the text first. */
+        /* ${oc.env:${name}}: the inner interpolations make the text first.
+         * Each level scans its body again: that work is paid for too. */
+        if (r->nesting == LIT_CONFIG_MAX_DEPTH)
+            return lit_config_error(n, "%s: interpolations nested more than %d deep (LIT_CONFIG_MAX_DEPTH)",
+                                    path_of(n, here, sizeof here), LIT_CONFIG_MAX_DEPTH);
+        LIT_TRY(charge(r, n, 0, len));
+        r->nesting++;
         lit_status st = eval_text(r, n, body, len, NULL, &inner);
+        r->nesting--;
         if (st == LIT_OK) st = text_of(&inner, &body, &len);
         if (st < 0) {
             lit__buf_free(&inner);
@@ -145,6 +166,11 @@ static lit_status eval_interp(rctx *r, lit_config_node *n, const char *body, siz
     const char *colon = memchr(b, ':', bl);
     if (bl >= 7 && !memcmp(b, "oc.env:", 7)) {
         st = env_value(n, b + 7, bl - 7, out);
+        if (st == LIT_OK) st = charge(r, n, 1, strlen((*out)->text));
+        if (st < 0) {
+            lit__config_node_free(*out);
+            *out = NULL;
+        }
     } else if (colon) {
         st = lit_config_error(n, "%s: unknown resolver '%.*s' in ${%.*s} (litc knows oc.env)",
                               path_of(n, here, sizeof here), (int)(colon - b), b, (int)bl, b);
@@ -174,6 +200,9 @@ static lit_status eval_interp(rctx *r, lit_config_node *n, const char *body, siz
         } else {
             st = t->type == LIT_CONFIG_MAP || t->type == LIT_CONFIG_LIST ? resolve_tree(r, t) : resolve_scalar(r, t);
             if (st == LIT_OK) st = lit__config_node_copy(r->cfg, t, lit__config_node_depth(n), &r->budget, out);
+            if (st == LIT_ERR_CONFIG && !strncmp(lit_last_error(), "more than", 9))
+                st = lit__config_prefix_error(st, "%s:%d:%d: %s: resolving its interpolations makes ", n->file,
+                                              n->line, n->col, path_of(n, here, sizeof here));
         }
     }
     lit__buf_free(&inner);
@@ -246,6 +275,7 @@ static lit_status resolve_scalar(rctx *r, lit_config_node *n) {
         const char *text = "";
         size_t len = 0;
         st = text_of(&out, &text, &len);
+        if (st == LIT_OK) st = charge(r, n, 1, len);
         if (st == LIT_OK) st = new_scalar(n, text, len, LIT_CONFIG_STRING, &whole);
     }
     lit__buf_free(&out);
@@ -273,7 +303,7 @@ lit_status lit_config_resolve(lit_config *cfg) {
     rctx *r = calloc(1, sizeof *r);
     if (!r) return lit_set_error(LIT_ERR_NOMEM, "config: out of memory");
     r->cfg = cfg;
-    r->budget = LIT_CONFIG_MAX_NODES;
+    r->budget = lit__config_budget_full();
     lit_status st = resolve_tree(r, cfg->root);
     while (r->depth) pop(r);
     free(r);

@@ -58,6 +58,67 @@ lit_config_node *lit__config_node_new(lit_config_type type, const char *file, in
     return n;
 }
 
+/* ---------------------------------------------------------------- budget */
+
+lit_status lit__config_budget_take(lit__config_budget *b, long nodes, size_t bytes) {
+    b->nodes -= nodes;
+    if (b->nodes < 0)
+        return lit_set_error(LIT_ERR_CONFIG, "more than %d nodes (LIT_CONFIG_MAX_NODES)", LIT_CONFIG_MAX_NODES);
+    b->bytes -= bytes > (size_t)LIT_CONFIG_MAX_BYTES ? (long long)LIT_CONFIG_MAX_BYTES + 1 : (long long)bytes;
+    if (b->bytes < 0)
+        return lit_set_error(LIT_ERR_CONFIG, "more than %d MiB of text (LIT_CONFIG_MAX_BYTES)",
+                             LIT_CONFIG_MAX_BYTES >> 20);
+    return LIT_OK;
+}
+
+lit_status lit__config_prefix_error(lit_status st, const char *fmt, ...) {
+    char why[1024], prefix[1024];
+    snprintf(why, sizeof why, "%s", lit_last_error());
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    return lit_set_error(st, "%s%s", prefix, why);
+}
+
+/* ---------------------------------------------------------------- map index */
+
+#define INDEX_MIN_ENTRIES 16 /* below this a linear scan is as fast */
+
+static uint32_t key_hash(const char *k) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *k; k++) h = (h ^ (unsigned char)*k) * 16777619u;
+    return h;
+}
+
+static void index_put(lit_config_node *map, int i) {
+    uint32_t mask = (uint32_t)map->index_cap - 1;
+    for (uint32_t s = key_hash(map->entries[i].key) & mask;; s = (s + 1) & mask) {
+        if (!map->index[s]) {
+            map->index[s] = i + 1;
+            return;
+        }
+    }
+}
+
+/* (Re)build the index with room for twice the entries. Out of memory only
+ * leaves the map without an index: lookups scan, and stay correct. */
+static void index_build(lit_config_node *map) {
+    int cap = 64;
+    while (cap < 2 * map->n + 2) cap *= 2;
+    int *slots = calloc((size_t)cap, sizeof *slots);
+    free(map->index);
+    map->index = slots;
+    map->index_cap = slots ? cap : 0;
+    for (int i = 0; slots && i < map->n; i++) index_put(map, i);
+}
+
+void lit__config_map_changed(lit_config_node *map) {
+    free(map->index);
+    map->index = NULL;
+    map->index_cap = 0;
+}
+
 static void free_children(lit_config_node *n) {
     for (int i = 0; i < n->n; i++) {
         if (n->type == LIT_CONFIG_MAP) {
@@ -72,6 +133,7 @@ static void free_children(lit_config_node *n) {
     n->entries = NULL;
     n->items = NULL;
     n->n = n->cap = 0;
+    lit__config_map_changed(n);
 }
 
 void lit__config_node_free(lit_config_node *n) {
@@ -105,6 +167,8 @@ lit_status lit__config_map_append(lit_config_node *map, const char *key, const c
     if (!k) return lit_set_error(LIT_ERR_NOMEM, "config: out of memory");
     map->entries[map->n++] = (lit__config_entry){ k, file, line, col, value };
     value->parent = map;
+    if (map->index && 2 * map->n + 2 <= map->index_cap) index_put(map, map->n - 1);
+    else if (map->n >= INDEX_MIN_ENTRIES) index_build(map);
     return LIT_OK;
 }
 
@@ -117,6 +181,12 @@ lit_status lit__config_list_append(lit_config_node *list, lit_config_node *item)
 
 int lit__config_map_index(const lit_config_node *map, const char *key) {
     if (!map || map->type != LIT_CONFIG_MAP) return -1;
+    if (map->index) {
+        uint32_t mask = (uint32_t)map->index_cap - 1;
+        for (uint32_t s = key_hash(key) & mask; map->index[s]; s = (s + 1) & mask)
+            if (!strcmp(map->entries[map->index[s] - 1].key, key)) return map->index[s] - 1;
+        return -1;
+    }
     for (int i = 0; i < map->n; i++)
         if (!strcmp(map->entries[i].key, key)) return i;
     return -1;
@@ -132,11 +202,17 @@ int lit__config_height(const lit_config_node *n) {
     return h;
 }
 
-static lit_status copy_rec(lit_config *cfg, const lit_config_node *src, long *budget, lit_config_node **out) {
+/* Text a node holds (its own text and tag, and its map keys). */
+static size_t text_bytes(const lit_config_node *n) {
+    size_t b = (n->text ? strlen(n->text) : 0) + (n->tag ? strlen(n->tag) : 0);
+    for (int i = 0; n->type == LIT_CONFIG_MAP && i < n->n; i++) b += strlen(n->entries[i].key);
+    return b;
+}
+
+static lit_status copy_rec(lit_config *cfg, const lit_config_node *src, lit__config_budget *budget,
+                           lit_config_node **out) {
     *out = NULL;
-    if (budget && --*budget < 0)
-        return lit_set_error(LIT_ERR_CONFIG, "%s:%d:%d: more than %d nodes (aliases or interpolations expand too much)",
-                             src->file, src->line, src->col, LIT_CONFIG_MAX_NODES);
+    if (budget) LIT_TRY(lit__config_budget_take(budget, 1, text_bytes(src)));
     const char *file = lit__config_intern(cfg, src->file);
     lit_config_node *n = file ? lit__config_node_new(src->type, file, src->line, src->col, src->origin) : NULL;
     if (!n) return lit_set_error(LIT_ERR_NOMEM, "config: out of memory");
@@ -169,7 +245,7 @@ static lit_status copy_rec(lit_config *cfg, const lit_config_node *src, long *bu
     return LIT_OK;
 }
 
-lit_status lit__config_node_copy(lit_config *cfg, const lit_config_node *src, int depth, long *budget,
+lit_status lit__config_node_copy(lit_config *cfg, const lit_config_node *src, int depth, lit__config_budget *budget,
                                  lit_config_node **out) {
     *out = NULL;
     if (depth + lit__config_height(src) > LIT_CONFIG_MAX_DEPTH)
@@ -189,6 +265,8 @@ void lit__config_node_take(lit_config_node *to, lit_config_node *from) {
     to->cap = from->cap;
     to->entries = from->entries;
     to->items = from->items;
+    to->index = from->index; /* the same entries in the same order */
+    to->index_cap = from->index_cap;
     to->literal = from->literal;
     for (int i = 0; i < to->n; i++) {
         if (to->type == LIT_CONFIG_MAP) to->entries[i].value->parent = to;
