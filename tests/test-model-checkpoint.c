@@ -550,12 +550,13 @@ TEST(state_round_trip) {
     CHECK_EQ_INT(lit_model_checkpoint_current_score(&cb2, NULL), 0); /* not restored, as Lightning */
     cb2.free(&cb2);
 
-    /* another dirpath: only best_model_path comes back */
+    /* another dirpath: Lightning reloads only best_model_path, litc not even
+     * that: it lies outside this callback's folder (issue 11) */
     char *other = make_tmp();
     p.dirpath = other;
     cb2 = make_mc(&p);
     if (ck) CHECK_EQ_INT(cb2.state_load(&cb2, ck), LIT_OK);
-    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb2), lit_model_checkpoint_best_path(cb));
+    CHECK_STR_EQ(lit_model_checkpoint_best_path(&cb2), "");
     CHECK_EQ_INT(lit_model_checkpoint_best_score(&cb2, NULL), 0);
     CHECK_EQ_INT(lit_model_checkpoint_num_best_k(&cb2), 0);
     CHECK_STR_EQ(lit_model_checkpoint_last_path(&cb2), "");

@@ -117,7 +117,12 @@ typedef struct {
      * current directory>/lightning_logs/version_N/checkpoints", N being the
      * next free version under lightning_logs when the first fit sets the
      * callback up (what Lightning's default logger gives). A relative path
-     * is made absolute at construction (Lightning's os.path.realpath). */
+     * is made absolute at construction (Lightning's os.path.realpath:
+     * symlinks of the existing part resolved, "." and ".." collapsed), and
+     * resolved again when a fit sets the callback up (a symlink made since).
+     * When a fit starts, the temporary files of saves killed mid-write
+     * ("<name>.ckpt.tmp.<pid>", pid gone) are removed from it
+     * (lit_checkpoint_remove_stale_temps); nothing else is. */
     const char *dirpath;
     /* Name template without ".ckpt". NULL = "{epoch}-{step}". "{name}" or
      * "{name:spec}" (Python format spec: [[fill]align][sign][0][width]
@@ -169,7 +174,9 @@ lit_model_checkpoint_params lit_model_checkpoint_default_params(void);
  * or when it beats the k-th best (strictly: < for LIT_MIN, > for LIT_MAX);
  * a NaN score is stored as +inf (LIT_MIN) / -inf (LIT_MAX). The file that
  * falls out is removed only after the new one is written, and only when it
- * lies inside dirpath and is not the checkpoint this fit resumed from.
+ * is a ".ckpt" file inside dirpath (no ".." component, every symlink
+ * resolved: not in a symlinked sub-folder, not a link pointing out) and is
+ * not the checkpoint this fit resumed from.
  * Without a monitor each save replaces the previous file (save_top_k 1) or
  * keeps all (-1). save_last writes "last.ckpt" (or "last-vN.ckpt" when a
  * last.ckpt of another run exists) and removes the previous last file of
@@ -189,11 +196,19 @@ lit_model_checkpoint_params lit_model_checkpoint_default_params(void);
  * dirpath, best_k_models, kth_best_model_path, kth_value, last_model_path
  * (scores as numbers, null for None). A state whose dirpath differs from
  * this callback's restores best_model_path only (Lightning warns the same).
+ * Restored paths are untrusted: best_model_path, kth_best_model_path,
+ * last_model_path and each best_k_models key must name a .ckpt file inside
+ * this callback's dirpath (as above), else it is dropped with a warning
+ * naming the key and the path — so a checkpoint from elsewhere, or a
+ * forged one, never makes a fit remove, replace or resume from a file
+ * outside dirpath (Lightning only prefix-matches; a best_model_path from
+ * another dirpath is therefore not restored either).
  *
  * checkpoint_path(cb, tr, which): "last" -> last_model_path, else (a fresh
  * process) the newest "last*.ckpt" in dirpath (Lightning's
  * _find_last_checkpoints; with the default dirpath a fresh process looks
- * in a new version_N folder and finds none); "best" -> best_model_path;
+ * in a new version_N folder and finds none; a last*.ckpt symlink pointing
+ * out of dirpath is skipped); "best" -> best_model_path;
  * "interrupted" -> where a fit stopped by a signal should write: the last
  * file's name when save_last is set, else "<dirpath>/interrupted.ckpt".
  * NULL when unknown (no fit has set the callback up yet, nothing saved).
@@ -309,7 +324,9 @@ const char *lit_early_stopping_reason_message(const lit_callback *cb);
  * (replacing one that exists; dirpath is created), so the run can be
  * resumed with fit(ckpt_path = that path). A fit that ends normally
  * removes the file at teardown (as Lightning). A failed save is logged as a
- * warning (the run is failing already).
+ * warning (the run is failing already). When a fit starts, temporary files
+ * of saves killed mid-write are removed from dirpath
+ * (lit_checkpoint_remove_stale_temps).
  * Errors: LIT_ERR_CONFIG for a NULL/empty dirpath or filename (Lightning's
  * ValueError), LIT_ERR_NOMEM.
  */

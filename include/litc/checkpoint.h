@@ -55,7 +55,10 @@
  * final name and the directory is fsync'ed. A crash, a kill or a full disk
  * at any moment leaves either the old file or the complete new one under
  * the final name, never a partial one; the temporary file is removed on
- * failure.
+ * failure (a kill leaves it: lit_checkpoint_remove_stale_temps clears it,
+ * as ModelCheckpoint does in its folder when a fit starts). Under a file
+ * size limit (`ulimit -f`) the save fails with EFBIG instead of the process
+ * dying by SIGXFSZ: the signal is blocked in the saving thread meanwhile.
  *
  * Loading validates everything safetensors.h lists, then the checksum, the
  * format and its version (a newer version is refused with
@@ -97,9 +100,19 @@ void lit_checkpoint_free(lit_checkpoint *ck); /* NULL is a no-op */
 
 /* Write atomically (see above). Errors: LIT_ERR_IO naming the path and the
  * failing call (open, write, fsync, rename) with strerror — ENOSPC and
- * EFBIG included — and the previous file at `path`, if any, untouched;
+ * EFBIG ("the file size limit (ulimit -f) was reached writing <path>")
+ * included — and the previous file at `path`, if any, untouched;
  * LIT_ERR_INVALID_ARG for a tensor name the format cannot hold. */
 lit_status lit_checkpoint_save(const lit_checkpoint *ck, const char *path);
+
+/* Remove the temporary files of saves that were killed mid-write from the
+ * folder `dir` (not its sub-folders): only regular files of this user named
+ * exactly "<name>.ckpt.tmp.<pid>" whose pid is not this process and not a
+ * running one. Symlinks are never followed nor removed, `dir` itself must
+ * not be a symlink, nothing else is touched. *removed (may be NULL) gets
+ * the count. A missing `dir` is LIT_OK (nothing to clear); LIT_ERR_IO when
+ * it cannot be read. */
+lit_status lit_checkpoint_remove_stale_temps(const char *dir, int *removed);
 
 /* Read and validate `path`. Errors: LIT_ERR_NOT_FOUND (no such file: the
  * message says so and names it), LIT_ERR_IO, LIT_ERR_CORRUPT (what is wrong:

@@ -643,7 +643,12 @@ lit_callback *lit_trainer_callback(lit_trainer *tr, int i);
  * with that path resumes exactly. A second signal before that ends the
  * process at once with the signal's default action (checkpoint files are
  * written atomically, so the previous one stays intact). The process's own
- * handlers are restored when fit returns.
+ * handlers are restored when fit returns. Independently of handle_signals,
+ * SIGXFSZ is ignored while fit, validate, test or predict runs (and its
+ * disposition restored after): past a file size limit (`ulimit -f`) a write
+ * fails with EFBIG and is reported — a checkpoint save returns LIT_ERR_IO
+ * ("the file size limit (ulimit -f) was reached writing <path>") and keeps
+ * the previous file — instead of the process dying without a message.
  * Resume errors, before any training step: LIT_ERR_NOT_FOUND (no such file;
  * "best" that no callback knows), the checkpoint's load errors
  * (LIT_ERR_CORRUPT, LIT_ERR_UNSUPPORTED), LIT_ERR_CONFIG for a checkpoint of

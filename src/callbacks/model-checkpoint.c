@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/path-impl.h"
 #include "litc/callbacks.h"
 #include "litc/checkpoint.h"
 #include "litc/progress.h"
@@ -110,30 +111,43 @@ static lit_status make_parent_dirs(const char *path) {
     return LIT_OK;
 }
 
-/* An absolute, '/'-normalised form of `p` (Lightning: os.path.realpath).
- * Symlinks are resolved when the path exists. */
+/* Lightning's os.path.realpath(dirpath): absolute, every symlink of the
+ * part that exists resolved, "." and ".." of the rest collapsed. */
 static lit_status absolute_path(const char *p, char **out) {
-    char buf[MC_PATH_MAX], real[PATH_MAX];
-    if (realpath(p, real)) return set_str(out, real);
-    if (p[0] == '/') {
-        snprintf(buf, sizeof buf, "%s", p);
-    } else {
-        char cwd[PATH_MAX];
-        if (!getcwd(cwd, sizeof cwd)) return lit_set_error(LIT_ERR_IO, "ModelCheckpoint: getcwd: %s", strerror(errno));
-        if (snprintf(buf, sizeof buf, "%s/%s", cwd, p) >= (int)sizeof buf)
-            return lit_set_error(LIT_ERR_INVALID_ARG, "ModelCheckpoint(dirpath=%s): path too long", p);
-    }
-    /* collapse "//", "/./" and trailing '/' (".." is left alone, as Path.absolute does) */
-    char norm[MC_PATH_MAX];
-    size_t n = 0;
-    for (const char *q = buf; *q;) {
-        if (q[0] == '/' && (q[1] == '/' || q[1] == 0)) { q++; continue; }
-        if (q[0] == '/' && q[1] == '.' && (q[2] == '/' || q[2] == 0)) { q += 2; continue; }
-        norm[n++] = *q++;
-    }
-    if (n == 0) norm[n++] = '/';
-    norm[n] = 0;
-    return set_str(out, norm);
+    char real[PATH_MAX];
+    if (lit__path_resolve(p, real, sizeof real) != 0)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "ModelCheckpoint: cannot resolve the folder %s: %s", p,
+                             strerror(errno));
+    return set_str(out, real);
+}
+
+/*
+ * A path the callback may remove, replace or resume from: a .ckpt file
+ * inside its dirpath, with ".." refused and every symlink resolved (a
+ * symlinked sub-folder or a link pointing out of the folder is outside).
+ * Paths restored from a checkpoint are untrusted; this is checked when
+ * they are loaded and again when they are used.
+ */
+static int owns_path(const mc_state *s, const char *path) {
+    size_t n = path ? strlen(path) : 0;
+    return s->dirpath && n > 5 && !strcmp(path + n - 5, ".ckpt") && lit__path_is_inside(s->dirpath, path);
+}
+
+/* owns_path, with a warning naming the state key when it fails. */
+static int owned_or_warn(const mc_state *s, const char *key, const char *path) {
+    if (owns_path(s, path)) return 1;
+    lit_logf(LIT_LOG_WARN,
+             "ModelCheckpoint: ignoring %s '%s' from the checkpoint: it is not a .ckpt file inside dirpath '%s' "
+             "(after resolving symlinks); nothing outside that folder is removed, replaced or resumed from",
+             key, path, str_or_empty(s->dirpath));
+    return 0;
+}
+
+/* A restored path field: kept when owned, else dropped with a warning. */
+static void drop_unless_owned(const mc_state *s, const char *key, char **path) {
+    if (!*path || owned_or_warn(s, key, *path)) return;
+    free(*path);
+    *path = NULL;
 }
 
 /* Python's repr() of a str, as it appears in Lightning's state_key. */
@@ -456,14 +470,14 @@ static lit_status save_file(mc_state *s, lit_trainer *tr, const char *path) {
 }
 
 /* _should_remove_checkpoint: not the new file, not the file this fit
- * resumed from, and inside dirpath. */
+ * resumed from, and a file of this callback (owns_path; Lightning only
+ * checks that dirpath is one of its parents, ".." and symlinks unresolved). */
 static int should_remove(const mc_state *s, const lit_trainer *tr, const char *previous, const char *current) {
     if (!strcmp(previous, current)) return 0;
     if (s->resume_path && !strcmp(previous, s->resume_path)) return 0;
     const char *resumed = lit_trainer_ckpt_path(tr); /* also an explicit ckpt_path */
     if (resumed && !strcmp(previous, resumed)) return 0;
-    size_t n = s->dirpath ? strlen(s->dirpath) : 0;
-    return n && !strncmp(previous, s->dirpath, n) && previous[n] == '/' && previous[n + 1];
+    return owns_path(s, previous);
 }
 
 static void remove_file(const char *path) {
@@ -603,7 +617,15 @@ static int64_t next_log_version(const char *logs_dir) {
 }
 
 static lit_status resolve_dirpath(mc_state *s, lit_trainer *tr) {
-    if (s->dirpath) return LIT_OK;
+    if (s->dirpath) {
+        /* Symlinks made since construction: resolved before anything is saved or removed. */
+        char *given = s->dirpath;
+        s->dirpath = NULL;
+        lit_status st = absolute_path(given, &s->dirpath);
+        if (st < 0) s->dirpath = given;
+        else free(given);
+        return st;
+    }
     /* Lightning's __resolve_ckpt_dir: <logger.log_dir>/checkpoints when there
      * is a logger, so checkpoints sit next to that run's logs. */
     const char *log_dir = lit_trainer_log_dir(tr);
@@ -636,6 +658,9 @@ static lit_status mc_setup(lit_callback *cb, lit_trainer *tr, lit_module *m, lit
     s->val_has_run = 0;
     s->warned_missing = 0;
     LIT_TRY(set_str(&s->resume_path, NULL));
+    /* Saves killed mid-write leave "<name>.ckpt.tmp.<pid>" files: clear them before anything is saved. */
+    if (lit_checkpoint_remove_stale_temps(s->dirpath, NULL) < 0)
+        lit_logf(LIT_LOG_WARN, "ModelCheckpoint: %s", lit_last_error());
     /* __warn_if_dir_not_empty */
     if (s->p.save_top_k != 0) {
         DIR *d = opendir(s->dirpath);
@@ -806,7 +831,7 @@ static lit_status load_best_k(mc_state *s, const lit_checkpoint *ck) {
     json_object_foreach(obj, key, v) {
         double score = 0;
         st = parse_score(v, key, &score);
-        if (st >= 0) st = topk_set(s, key, score);
+        if (st >= 0 && owned_or_warn(s, "best_k_models key", key)) st = topk_set(s, key, score);
         if (st < 0) break;
     }
     json_decref(obj);
@@ -840,7 +865,11 @@ static lit_status mc_state_load(lit_callback *cb, const lit_checkpoint *ck) {
     LIT_TRY(st);
     const char *best;
     LIT_TRY(lit_checkpoint_get_string(ck, "best_model_path", &best));
-    return set_str(&s->best_model_path, best[0] ? best : NULL);
+    LIT_TRY(set_str(&s->best_model_path, best[0] ? best : NULL));
+    drop_unless_owned(s, "best_model_path", &s->best_model_path);
+    drop_unless_owned(s, "kth_best_model_path", &s->kth_best_model_path);
+    drop_unless_owned(s, "last_model_path", &s->last_model_path);
+    return LIT_OK;
 }
 
 /* ---------------------------------------------------------------- checkpoint_path */
@@ -858,7 +887,7 @@ static const char *find_last(mc_state *s) {
         char full[MC_PATH_MAX];
         struct stat st;
         if (snprintf(full, sizeof full, "%s/%s", s->dirpath, e->d_name) >= (int)sizeof full) continue;
-        if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (!owns_path(s, full) || stat(full, &st) != 0 || !S_ISREG(st.st_mode)) continue;
         int newer = st.st_mtim.tv_sec > best.tv_sec ||
                     (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec > best.tv_nsec) ||
                     (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec == best.tv_nsec &&
@@ -879,14 +908,15 @@ static const char *mc_checkpoint_path(lit_callback *cb, lit_trainer *tr, const c
     mc_state *s = cb->user;
     const char *r = NULL;
     if (!strcmp(which, "last")) {
-        if (s->last_model_path && file_exists(s->last_model_path)) {
+        if (s->last_model_path && owned_or_warn(s, "last_model_path", s->last_model_path) &&
+            file_exists(s->last_model_path)) {
             snprintf(s->ret, sizeof s->ret, "%s", s->last_model_path);
             r = s->ret;
         } else {
             r = find_last(s);
         }
     } else if (!strcmp(which, "best")) {
-        if (s->best_model_path && s->best_model_path[0]) {
+        if (s->best_model_path && s->best_model_path[0] && owned_or_warn(s, "best_model_path", s->best_model_path)) {
             snprintf(s->ret, sizeof s->ret, "%s", s->best_model_path);
             r = s->ret;
         }

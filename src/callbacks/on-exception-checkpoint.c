@@ -5,13 +5,16 @@
  * it when a run ends normally. See callbacks.h.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/path-impl.h"
 #include "litc/callbacks.h"
+#include "litc/checkpoint.h"
 
 typedef struct {
     char *path; /* <dirpath>/<filename>.ckpt */
@@ -53,9 +56,20 @@ static void oe_on_exception(lit_callback *cb, lit_trainer *tr, lit_module *m, li
     }
 }
 
+/* A save killed mid-write leaves "<filename>.ckpt.tmp.<pid>" in dirpath: cleared when a fit starts. */
+static void remove_stale_temps(const char *dir) {
+    char real[PATH_MAX];
+    if (lit__path_resolve(dir, real, sizeof real) != 0)
+        lit_logf(LIT_LOG_WARN, "OnExceptionCheckpoint: cannot resolve %s: %s", dir, strerror(errno));
+    else if (lit_checkpoint_remove_stale_temps(real, NULL) < 0)
+        lit_logf(LIT_LOG_WARN, "OnExceptionCheckpoint: %s", lit_last_error());
+}
+
 static lit_status oe_setup(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_stage stage) {
-    (void)tr, (void)m, (void)stage;
-    ((oe_state *)cb->user)->failed = 0;
+    (void)tr, (void)m;
+    oe_state *s = cb->user;
+    s->failed = 0;
+    if (stage == LIT_STAGE_FIT) remove_stale_temps(s->dirpath);
     return LIT_OK;
 }
 

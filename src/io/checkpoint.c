@@ -3,12 +3,14 @@
  * (jansson), written as a safetensors file with an atomic replace and read
  * back with validation and a checksum. See include/litc/checkpoint.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -537,10 +539,41 @@ static int sink_write(sink *s, const void *data, size_t n) {
 
 static lit_status io_error(const char *what, const char *path) {
     int e = errno;
+    if (e == EFBIG)
+        return lit_set_error(LIT_ERR_IO, "saving checkpoint %s: %s failed: %s: the file size limit (ulimit -f) was "
+                             "reached writing %s (the previous checkpoint is untouched; raise the limit)",
+                             path, what, strerror(e), path);
     return lit_set_error(LIT_ERR_IO, "saving checkpoint %s: %s failed: %s%s", path, what, strerror(e),
-                         e == ENOSPC || e == EFBIG || e == EDQUOT ? " (the disk or file-size limit is full; the "
-                                                                   "previous checkpoint is untouched)"
-                                                                 : "");
+                         e == ENOSPC || e == EDQUOT ? " (the disk or quota is full; the previous checkpoint is untouched)"
+                                                    : "");
+}
+
+/*
+ * Under `ulimit -f` a write past the limit raises SIGXFSZ, whose default
+ * action kills the process without a word. While the temporary file is
+ * written the signal is blocked in this thread (other threads and the
+ * process's disposition are left alone), so write() fails with EFBIG and
+ * the save reports it like a full disk; a SIGXFSZ raised meanwhile is
+ * consumed before the mask is restored.
+ */
+static void xfsz_block(sigset_t *saved) {
+    sigset_t xfsz;
+    sigemptyset(&xfsz);
+    sigaddset(&xfsz, SIGXFSZ);
+    pthread_sigmask(SIG_BLOCK, &xfsz, saved);
+}
+
+static void xfsz_unblock(const sigset_t *saved) {
+    if (!sigismember(saved, SIGXFSZ)) {
+        sigset_t xfsz;
+        sigemptyset(&xfsz);
+        sigaddset(&xfsz, SIGXFSZ);
+        const struct timespec now = { 0, 0 };
+        int e = errno;
+        while (sigtimedwait(&xfsz, NULL, &now) == SIGXFSZ) {}
+        errno = e;
+    }
+    pthread_sigmask(SIG_SETMASK, saved, NULL);
 }
 
 static lit_status fsync_dir_of(const char *path) {
@@ -565,6 +598,11 @@ static lit_status write_tmp(const char *tmp, const char *path, int n, const lit_
     uint64_t data_len = 0;
     LIT_TRY(lit_safetensors_header(n, ts, n_meta, meta, &header, &header_len, &data_len));
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) {
+        /* Left by a killed process that had our pid (a container's pid 1 is
+         * every run's): unlink removes a symlink itself, never its target. */
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    }
     if (fd < 0) {
         free(header);
         return io_error("creating the temporary file", path);
@@ -631,7 +669,10 @@ lit_status lit_checkpoint_save(const lit_checkpoint *ck, const char *path) {
         if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
             st = lit_set_error(LIT_ERR_INVALID_ARG, "saving checkpoint: path too long");
         } else {
+            sigset_t saved;
+            xfsz_block(&saved);
             st = write_tmp(tmp, path, ck->n, ts, m, meta);
+            xfsz_unblock(&saved);
             if (st >= 0 && rename(tmp, path) != 0) st = io_error("rename over the final name", path);
             if (st < 0) {
                 int e = errno;
@@ -647,6 +688,58 @@ lit_status lit_checkpoint_save(const lit_checkpoint *ck, const char *path) {
     free(meta);
     free(ts);
     return st;
+}
+
+/* ---------------------------------------------------------------- stale temporary files */
+
+/* "<name>.ckpt.tmp.<pid>" as lit_checkpoint_save names them (a pid without
+ * sign or leading zero); the pid, or 0 for any other name. */
+static long tmp_file_pid(const char *name) {
+    const char *tag = strstr(name, ".ckpt.tmp.");
+    if (!tag || tag == name) return 0;
+    const char *digits = tag + strlen(".ckpt.tmp.");
+    size_t n = strlen(digits);
+    if (n == 0 || n > 9 || digits[0] == '0' || strspn(digits, "0123456789") != n) return 0;
+    return strtol(digits, NULL, 10);
+}
+
+/* The writer `pid` is gone: not us, and no such process (a live one, ours
+ * or not, may still be writing). */
+static int writer_is_gone(long pid) {
+    return pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+static int remove_if_stale(int dir_fd, const char *name) {
+    long pid = tmp_file_pid(name);
+    struct stat st;
+    if (pid <= 0 || fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || !writer_is_gone(pid)) return 0;
+    if (unlinkat(dir_fd, name, 0) != 0) return 0;
+    lit_logf(LIT_LOG_INFO, "removed %s, a temporary checkpoint file left by process %ld (no longer running)", name,
+             pid);
+    return 1;
+}
+
+lit_status lit_checkpoint_remove_stale_temps(const char *dir, int *removed) {
+    LIT_ASSERT(dir, "lit_checkpoint_remove_stale_temps: dir must not be NULL");
+    if (removed) *removed = 0;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return LIT_OK; /* nothing saved there yet */
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        struct stat st;
+        if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+            return lit_set_error(LIT_ERR_IO, "removing stale temporary checkpoint files in %s: the folder is a "
+                                 "symlink, which is never followed; pass its resolved path", dir);
+        return lit_set_error(LIT_ERR_IO, "removing stale temporary checkpoint files in %s: %s", dir, strerror(e));
+    }
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) n += remove_if_stale(fd, e->d_name);
+    closedir(d);
+    if (removed) *removed = n;
+    return LIT_OK;
 }
 
 /* ---------------------------------------------------------------- loading */

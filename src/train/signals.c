@@ -4,6 +4,9 @@
  * FitLoop checks after every batch, checkpoints and stops. A second signal
  * restores the default action and re-raises it, so an impatient user or a
  * scheduler's final kill still ends the process.
+ * Also SIGXFSZ, ignored while any stage runs: a write past `ulimit -f` then
+ * fails with EFBIG and is reported (a checkpoint like a full disk) instead
+ * of the signal killing the process without a word.
  */
 #include <signal.h>
 #include <string.h>
@@ -47,3 +50,20 @@ void lit__signals_restore(void) {
 }
 
 int lit__signal_pending(void) { return pending; }
+
+static int xfsz_depth; /* nested stages (a tuner's fit inside a fit) restore once, at the outermost */
+static struct sigaction xfsz_previous;
+
+void lit__xfsz_ignore_begin(void) {
+    if (xfsz_depth++ > 0) return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGXFSZ, &sa, &xfsz_previous);
+}
+
+void lit__xfsz_ignore_end(void) {
+    if (xfsz_depth == 0 || --xfsz_depth > 0) return;
+    sigaction(SIGXFSZ, &xfsz_previous, NULL);
+}

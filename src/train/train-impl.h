@@ -236,6 +236,11 @@ void lit__resume_end(lit_trainer *tr);
 void lit__signals_install(void);
 void lit__signals_restore(void);
 int lit__signal_pending(void); /* the signal received, 0 when none */
+/* SIGXFSZ ignored from begin to end (nested pairs allowed; the process's
+ * disposition comes back at the outermost end), so writes past `ulimit -f`
+ * fail with EFBIG and are reported instead of killing the process. */
+void lit__xfsz_ignore_begin(void);
+void lit__xfsz_ignore_end(void);
 
 /* ---- logger-connector.c */
 void lit__loggers_free(lit_trainer *tr);

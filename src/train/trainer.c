@@ -318,15 +318,24 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
     return st < 0 ? st : LIT_OK;
 }
 
+/* run_stage with SIGXFSZ ignored (signals.c): past `ulimit -f` a write fails and is reported. */
+static lit_status run_stage_xfsz_safe(lit_trainer *tr, lit_module *m, lit_datamodule *dm, lit_stage stage,
+                                      const char *ckpt_path) {
+    lit__xfsz_ignore_begin();
+    lit_status st = run_stage(tr, m, dm, stage, ckpt_path);
+    lit__xfsz_ignore_end();
+    return st;
+}
+
 lit_status lit_trainer_fit(lit_trainer *tr, lit_module *m, lit_datamodule *dm, const char *ckpt_path) {
-    return run_stage(tr, m, dm, LIT_STAGE_FIT, ckpt_path && ckpt_path[0] ? ckpt_path : NULL);
+    return run_stage_xfsz_safe(tr, m, dm, LIT_STAGE_FIT, ckpt_path && ckpt_path[0] ? ckpt_path : NULL);
 }
 lit_status lit_trainer_validate(lit_trainer *tr, lit_module *m, lit_datamodule *dm) {
-    return run_stage(tr, m, dm, LIT_STAGE_VALIDATE, NULL);
+    return run_stage_xfsz_safe(tr, m, dm, LIT_STAGE_VALIDATE, NULL);
 }
 lit_status lit_trainer_test(lit_trainer *tr, lit_module *m, lit_datamodule *dm) {
-    return run_stage(tr, m, dm, LIT_STAGE_TEST, NULL);
+    return run_stage_xfsz_safe(tr, m, dm, LIT_STAGE_TEST, NULL);
 }
 lit_status lit_trainer_predict(lit_trainer *tr, lit_module *m, lit_datamodule *dm) {
-    return run_stage(tr, m, dm, LIT_STAGE_PREDICT, NULL);
+    return run_stage_xfsz_safe(tr, m, dm, LIT_STAGE_PREDICT, NULL);
 }
