@@ -380,6 +380,27 @@ TEST(bad_config_is_a_runtime_error) {
     digits_datamodule_free(&dm);
 }
 
+/* Issue 11: relu mapped NaN to 0, so a model holding a NaN weight trained on
+ * with finite losses. NaN now reaches the loss and the module's check stops. */
+TEST(nan_weight_reaches_the_loss_check) {
+    digits_datamodule dm;
+    digits_module m;
+    CHECK(digits_datamodule_init(&dm, NULL) == LIT_OK);
+    CHECK(digits_module_init(&m, NULL) == LIT_OK);
+    lit_f32(m.mlp.layers[0].weight)[0] = NAN; /* one weight of one hidden unit */
+    lit_trainer_params p = quiet_params(1);
+    lit_trainer *tr = NULL;
+    CHECK(lit_trainer_new(&tr, &p) == LIT_OK);
+    if (tr) {
+        CHECK_EQ_INT(lit_trainer_fit(tr, &m.base, &dm.base, NULL), LIT_ERR_NUMERIC);
+        CHECK_STR_CONTAINS(lit_last_error(), "loss became nan at epoch 0");
+        CHECK_EQ_INT(lit_trainer_global_step(tr), 0);
+    }
+    lit_trainer_free(tr);
+    digits_module_free(&m);
+    digits_datamodule_free(&dm);
+}
+
 int main(void) {
     /* One kernel thread: CTest runs two suites at once on the 2-core CI
      * machines, where OpenMP's spinning workers made this suite up to 20x
@@ -388,6 +409,7 @@ int main(void) {
     RUN(loads_the_shipped_data);
     RUN(loader_errors_name_path_and_line);
     RUN(bad_config_is_a_runtime_error);
+    RUN(nan_weight_reaches_the_loss_check);
     RUN(trainer_learns_to_97_percent);
     RUN(trainer_same_seed_same_bits);
     RUN(plain_loop_learns);

@@ -10,6 +10,14 @@
  * Shapes below use (..., C) for "any leading dims, last dim C". Negative dims
  * count from the end, as in PyTorch. Broadcasting follows NumPy/PyTorch rules.
  *
+ * NaN and +-Inf: every op, forward and backward, gives what PyTorch gives
+ * (tests/test-ops-nonfinite.c checks each against torch): a NaN input yields
+ * NaN outputs, never a finite value that hides it. relu(NaN), clamp(NaN),
+ * max/min over a NaN are NaN; argmax returns the index of the first NaN;
+ * dropout multiplies dropped elements by 0 (NaN and Inf become NaN). Where
+ * torch's gradient is a selection it is here too (relu passes the upstream
+ * gradient at NaN, clamp gives 0 at NaN, where/masked_fill route it).
+ *
  * Errors: shape, dtype and argument misuse abort via LIT_ASSERT with a
  * message naming the op, the shapes involved and how to fix the call.
  */
@@ -87,10 +95,11 @@ lit_tensor *lit_sum(lit_tensor *x, int n_dims, const int *dims, int keepdim);
 lit_tensor *lit_mean(lit_tensor *x, int n_dims, const int *dims, int keepdim);
 /* Variance with Bessel-style `correction` (1 = unbiased, as torch.var). */
 lit_tensor *lit_var(lit_tensor *x, int n_dims, const int *dims, int correction, int keepdim);
-/* Max/min over one dim (values); gradient flows to the first extremal element. */
+/* Max/min over one dim (values); gradient flows to the first extremal element
+ * (a NaN counts as the extremum: the first NaN wins, as in torch). */
 lit_tensor *lit_max(lit_tensor *x, int dim, int keepdim);
 lit_tensor *lit_min(lit_tensor *x, int dim, int keepdim);
-/* Index of the first maximum along `dim`, i64, no gradient. */
+/* Index of the first maximum along `dim` (of the first NaN if any), i64, no gradient. */
 lit_tensor *lit_argmax(lit_tensor *x, int dim, int keepdim);
 /* Sum of every element as a 0-d tensor. */
 lit_tensor *lit_sum_all(lit_tensor *x);
@@ -147,7 +156,8 @@ int lit_chunk(lit_tensor *x, int chunks, int dim, lit_tensor **out);
  * training; identity otherwise. rng NULL = lit_rng_global(). Element i uses
  * Philox block rng->counter + i/4 (independent of the thread count) and the
  * call advances rng->counter by ceil(numel/4). With training == 0 or p == 0
- * it returns x itself (no copy, RNG untouched); p == 1 gives zeros. */
+ * it returns x itself (no copy, RNG untouched); p == 1 gives x * 0 (zeros,
+ * except NaN where x is NaN or Inf, as torch). */
 lit_tensor *lit_dropout(lit_tensor *x, double p, int training, lit_rng *rng);
 
 /* ---------------------------------------------------------------- losses */

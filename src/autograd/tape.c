@@ -1,13 +1,139 @@
 /*
  * Define-by-run autograd: nodes recorded by ops in the current arena,
- * topological ordering from the loss, gradient accumulation.
+ * topological ordering from the loss, gradient accumulation, and anomaly
+ * mode (the first op that made a value NaN or Inf, see autograd.h).
  */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "litc/autograd.h"
 #include "litc/ops.h"
 
 static _Thread_local int grad_disabled;
+
+/* ---- anomaly mode */
+
+static _Thread_local int anomaly_enabled;
+static _Thread_local lit_anomaly anomaly_first_[2]; /* [0]: forward, [1]: backward; kind 0 = none */
+
+int lit_set_anomaly_enabled(int enabled) {
+    int prev = anomaly_enabled;
+    anomaly_enabled = enabled != 0;
+    return prev;
+}
+
+int lit_is_anomaly_enabled(void) { return anomaly_enabled; }
+
+const lit_anomaly *lit_anomaly_first(int backward) {
+    const lit_anomaly *a = &anomaly_first_[backward != 0];
+    return a->kind ? a : NULL;
+}
+
+void lit_anomaly_clear(void) { memset(anomaly_first_, 0, sizeof anomaly_first_); }
+
+/* Where the first NaN and the first +-Inf of a tensor are (-1: none). */
+typedef struct {
+    int64_t nan_at, inf_at;
+} nonfinite_scan;
+
+static nonfinite_scan scan_nonfinite(const lit_tensor *t) {
+    nonfinite_scan r = {-1, -1};
+    if (!t || !lit_dtype_is_float(t->dtype)) return r;
+    int contiguous_f32 = t->dtype == LIT_F32 && lit_is_contiguous(t);
+    const float *f = contiguous_f32 ? t->data : NULL;
+    for (int64_t i = 0; i < t->numel && (r.nan_at < 0 || r.inf_at < 0); i++) {
+        double v = f ? f[i] : lit_get_flat(t, i);
+        if (isfinite(v)) continue;
+        if (isnan(v) && r.nan_at < 0) r.nan_at = i;
+        if (isinf(v) && r.inf_at < 0) r.inf_at = i;
+    }
+    return r;
+}
+
+static int has_nonfinite(nonfinite_scan s) { return s.nan_at >= 0 || s.inf_at >= 0; }
+
+/* Fill slot `backward` (if still empty) with the first NaN (else Inf) of t;
+ * `name`: the tensor to name in the message (NULL: none). */
+static void record_anomaly(int backward, lit_anomaly_kind kind, const char *op, int input, const lit_tensor *t,
+                           const char *name, nonfinite_scan s) {
+    lit_anomaly *a = &anomaly_first_[backward];
+    if (a->kind) return;
+    memset(a, 0, sizeof *a);
+    a->kind = kind;
+    a->backward = backward;
+    a->op = op;
+    a->input = input;
+    if (name) snprintf(a->name, sizeof a->name, "%s", name);
+    a->index = s.nan_at >= 0 ? s.nan_at : s.inf_at;
+    a->value = (float)lit_get_flat(t, a->index);
+    a->ndim = t->ndim;
+    memcpy(a->shape, t->shape, sizeof a->shape);
+}
+
+/* After an op computed `out` from `inputs` (rules in autograd.h). */
+static void check_forward(const char *op, const lit_tensor *out, int n_inputs, lit_tensor *const *inputs,
+                          int inf_by_design) {
+    if (anomaly_first_[0].kind) return; /* only the first one counts */
+    nonfinite_scan so = scan_nonfinite(out);
+    if (so.nan_at < 0 && (so.inf_at < 0 || inf_by_design)) return;
+    int want_nan = so.nan_at >= 0;
+    for (int i = 0; i < n_inputs; i++) {
+        nonfinite_scan si = scan_nonfinite(inputs[i]);
+        if (want_nan ? si.nan_at < 0 : si.inf_at < 0) continue;
+        if (!want_nan) return; /* an Inf passed along (a -inf mask) is not an anomaly */
+        record_anomaly(0, LIT_ANOMALY_INPUT, op, i, inputs[i], inputs[i]->name, si);
+        return;
+    }
+    if (!want_nan) so.nan_at = -1;
+    record_anomaly(0, LIT_ANOMALY_PRODUCED, op, -1, out, NULL, so);
+}
+
+/* After node n's backward: the gradients it accumulated into its inputs. */
+static void check_backward(const lit_node *n) {
+    if (anomaly_first_[1].kind) return;
+    for (int i = 0; i < n->n_inputs; i++) {
+        const lit_tensor *in = n->inputs[i];
+        if (!lit__needs_grad(in) || !in->grad) continue;
+        nonfinite_scan s = scan_nonfinite(in->grad);
+        if (!has_nonfinite(s)) continue;
+        record_anomaly(1, LIT_ANOMALY_PRODUCED, n->op, i, in->grad, in->name, s);
+        return;
+    }
+}
+
+/* v as printf's %g, but "nan" for every NaN (glibc prints "-nan" for a
+ * negative one, and log(-1) makes one). */
+static const char *value_str(double v, char *buf, size_t n) {
+    if (isnan(v)) return "nan";
+    snprintf(buf, n, "%g", v);
+    return buf;
+}
+
+char *lit_anomaly_str(const lit_anomaly *a, char *buf, size_t n) {
+    char shape[96], value[32];
+    const char *v = value_str(a->value, value, sizeof value);
+    lit_tensor hdr = {.ndim = a->ndim};
+    memcpy(hdr.shape, a->shape, sizeof hdr.shape);
+    lit_shape_str(&hdr, shape, sizeof shape);
+    char named[96] = "";
+    if (a->name[0]) snprintf(named, sizeof named, ", '%s'", a->name);
+    if (a->kind == LIT_ANOMALY_PRODUCED && !a->backward)
+        snprintf(buf, n, "op '%s' produced %s in forward (output shape %s)", a->op, v, shape);
+    else if (a->kind == LIT_ANOMALY_PRODUCED)
+        snprintf(buf, n, "op '%s' produced %s in backward (gradient of its input %d%s, shape %s)", a->op, v,
+                 a->input, named, shape);
+    else if (a->backward)
+        snprintf(buf, n, "the gradient given to backward is already %s (element %lld of %s)", v,
+                 (long long)a->index, shape);
+    else
+        snprintf(buf, n, "input %d of op '%s' is already %s (element %lld of %s%s): it entered the graph non-finite%s",
+                 a->input, a->op, v, (long long)a->index, shape, named,
+                 a->name[0] ? "" : " (the batch, a constant or a tensor written by hand)");
+    return buf;
+}
+
+/* ---- recording */
 
 int lit_set_grad_enabled(int enabled) {
     int prev = !grad_disabled;
@@ -19,8 +145,9 @@ int lit_is_grad_enabled(void) { return !grad_disabled; }
 
 int lit__needs_grad(const lit_tensor *t) { return t && t->requires_grad; }
 
-lit_node *lit__record(const char *op, lit_backward_fn fn, lit_tensor *out, int n_inputs,
-                      lit_tensor *const *inputs) {
+static lit_node *record(const char *op, lit_backward_fn fn, lit_tensor *out, int n_inputs,
+                        lit_tensor *const *inputs, int inf_by_design) {
+    if (anomaly_enabled) check_forward(op, out, n_inputs, inputs, inf_by_design);
     if (grad_disabled) return NULL;
     int any = 0;
     for (int i = 0; i < n_inputs; i++) any |= lit__needs_grad(inputs[i]);
@@ -37,6 +164,16 @@ lit_node *lit__record(const char *op, lit_backward_fn fn, lit_tensor *out, int n
     out->requires_grad = 1;
     out->grad_fn = node;
     return node;
+}
+
+lit_node *lit__record(const char *op, lit_backward_fn fn, lit_tensor *out, int n_inputs,
+                      lit_tensor *const *inputs) {
+    return record(op, fn, out, n_inputs, inputs, 0);
+}
+
+lit_node *lit__record_fill(const char *op, lit_backward_fn fn, lit_tensor *out, int n_inputs,
+                           lit_tensor *const *inputs, double fill) {
+    return record(op, fn, out, n_inputs, inputs, isinf(fill));
 }
 
 /* Sum g over the leading and size-1 broadcast dims so it matches t's shape. */
@@ -160,10 +297,15 @@ void lit_backward_with_grad(lit_tensor *out, const lit_tensor *grad) {
         order.items[i]->out->grad = NULL;
     }
     lit__accumulate_grad(out, grad);
+    if (anomaly_enabled && !anomaly_first_[1].kind) {
+        nonfinite_scan s = scan_nonfinite(grad);
+        if (has_nonfinite(s)) record_anomaly(1, LIT_ANOMALY_INPUT, NULL, -1, grad, NULL, s);
+    }
     for (int64_t i = order.n - 1; i >= 0; i--) {
         lit_node *n = order.items[i];
         if (!n->out->grad) continue; /* nothing flowed into this branch */
         n->backward(n, n->out->grad);
+        if (anomaly_enabled) check_backward(n);
     }
     lit_set_grad_enabled(prev);
 }

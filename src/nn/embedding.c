@@ -36,19 +36,19 @@ lit_tensor *lit_nn_embedding_forward(const lit_nn_embedding *e, lit_tensor *indi
     lit_tensor *out = lit_embedding(e->weight, indices);
     if (e->padding_idx < 0 || !out->grad_fn) return out;
 
-    /* No gradient into the padding row: out = keep * out + pad * detach(out),
-     * with keep/pad (..., 1) masks. The value is unchanged (x*1 + y*0). */
+    /* No gradient into the padding row: out = where(pad, detach(out), out)
+     * with a (..., 1) mask. A selection, not x*1 + y*0: an Inf weight stays
+     * Inf and a NaN upstream gradient never reaches the padding row, as in
+     * torch, where the padding row's gradient is always 0. */
     lit_tensor *idx = lit_contiguous(indices);
     int64_t shape[LIT_MAX_DIMS];
     for (int d = 0; d < idx->ndim; d++) shape[d] = idx->shape[d];
     shape[idx->ndim] = 1;
-    lit_tensor *keep = lit_empty(LIT_F32, idx->ndim + 1, shape);
     lit_tensor *pad = lit_empty(LIT_F32, idx->ndim + 1, shape);
-    float *k = lit_f32(keep), *p = lit_f32(pad);
+    float *p = lit_f32(pad);
     for (int64_t i = 0; i < idx->numel; i++) {
         int64_t v = idx->dtype == LIT_I64 ? ((const int64_t *)idx->data)[i] : ((const int32_t *)idx->data)[i];
         p[i] = v == e->padding_idx ? 1.0f : 0.0f;
-        k[i] = 1.0f - p[i];
     }
-    return lit_add(lit_mul(out, keep), lit_mul(lit_detach(out), pad));
+    return lit_where(pad, lit_detach(out), out);
 }

@@ -40,6 +40,11 @@ static float *scratch(int64_t per, int64_t iters, int *threads) {
     return lit_arena_alloc(lit_arena_current(), (size_t)(per * t > 0 ? per * t : 1) * sizeof(float));
 }
 
+/* The probability of a masked key: 0, or NaN when the row's softmax is NaN
+ * (`stat`, its sum or log-sum-exp, is NaN), as torch's softmax of a row masked
+ * with -inf gives: a NaN score then reaches dV through every key. */
+static inline float masked_prob(double stat) { return isnan(stat) ? NAN : 0.0f; }
+
 /* ---------------------------------------------------------------- forward */
 
 /* One (b, h): out (tq, dv) and lse (tq) from q (tq, d), k (tk, d), v (tk, dv). */
@@ -50,7 +55,7 @@ static void attn_forward_head(const lit_backend *be, const attn_dims *m, const f
         float *row = P + i * m->tk;
         int64_t valid = n_keys(m, i);
         float mx = -INFINITY;
-        for (int64_t j = 0; j < valid; j++) mx = row[j] > mx ? row[j] : mx;
+        for (int64_t j = 0; j < valid; j++) mx = lit__max_keep_nan(mx, row[j]);
         double sum = 0;
         for (int64_t j = 0; j < valid; j++) {
             row[j] = expf(row[j] - mx);
@@ -58,7 +63,7 @@ static void attn_forward_head(const lit_backend *be, const attn_dims *m, const f
         }
         float inv = (float)(1.0 / sum);
         for (int64_t j = 0; j < valid; j++) row[j] *= inv;
-        for (int64_t j = valid; j < m->tk; j++) row[j] = 0.0f;
+        for (int64_t j = valid; j < m->tk; j++) row[j] = masked_prob(sum);
         lse[i] = valid ? mx + (float)log(sum) : -INFINITY;
     }
     be->sgemm(0, 0, m->tq, m->dv, m->tk, 1.0f, P, m->tk, v, m->dv, 0.0f, out, m->dv);
@@ -70,13 +75,13 @@ static void attn_forward_head(const lit_backend *be, const attn_dims *m, const f
 static void attn_backward_head(const lit_backend *be, const attn_dims *m, const float *q, const float *k,
                                const float *v, const float *o, const float *lse, const float *dout, float *dq,
                                float *dk, float *dv, float *P, float *dS) {
-    /* P = exp(S - lse), recomputed from the scores; masked entries are 0. */
+    /* P = exp(S - lse), recomputed from the scores; masked entries are 0 (NaN in a NaN row). */
     be->sgemm(0, 1, m->tq, m->tk, m->d, m->scale, q, m->d, k, m->d, 0.0f, P, m->tk);
     for (int64_t i = 0; i < m->tq; i++) {
         float *row = P + i * m->tk;
         int64_t valid = n_keys(m, i);
         for (int64_t j = 0; j < valid; j++) row[j] = expf(row[j] - lse[i]);
-        for (int64_t j = valid; j < m->tk; j++) row[j] = 0.0f;
+        for (int64_t j = valid; j < m->tk; j++) row[j] = masked_prob(lse[i]);
     }
     if (dv) be->sgemm(1, 0, m->tk, m->dv, m->tq, 1.0f, P, m->tk, dout, m->dv, 1.0f, dv, m->dv);
     if (!dq && !dk) return;

@@ -7,6 +7,10 @@
  * counter, i): identical on any thread count. The call advances
  * rng->counter by ceil(numel / 4) blocks. The mask is saved as one byte per
  * element; backward is g * mask / (1 - p).
+ *
+ * Dropped elements are multiplied by 0, not overwritten with it, as torch's
+ * CPU dropout (input * mask / (1 - p)): a dropped NaN or Inf is NaN, and a NaN
+ * upstream gradient stays NaN, so dropout never hides a non-finite value.
  */
 #include <string.h>
 
@@ -23,7 +27,7 @@ static void dropout_backward(lit_node *n, const lit_tensor *g) {
     const int64_t numel = x->numel;
     LIT__PAR_FOR(numel > LIT_PARALLEL_MIN, simd,
         for (int64_t i = 0; i < numel; i++) {
-            d[i] = keep[i] ? gs[i] * scale : 0.0f;
+            d[i] = gs[i] * (keep[i] ? scale : 0.0f);
         });
     lit__accumulate_grad(x, dx);
 }
@@ -57,7 +61,7 @@ lit_tensor *lit_dropout(lit_tensor *x, double p, int training, lit_rng *rng) {
                 if (i >= numel) break;
                 float u = (float)(w[j] >> 8) * (1.0f / 16777216.0f);
                 keep[i] = u >= pf;
-                ys[i] = keep[i] ? xs[i] * scale : 0.0f;
+                ys[i] = xs[i] * (keep[i] ? scale : 0.0f);
             }
         });
     rng->counter += (uint64_t)blocks;

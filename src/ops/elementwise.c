@@ -2,6 +2,12 @@
  * Elementwise ops. Binary ops broadcast (NumPy rules); unary and scalar ops
  * are one X-macro row each: name, forward in terms of x (and parameters p, q),
  * derivative in terms of x, y = f(x), g = upstream gradient.
+ *
+ * NaN and Inf behave as in PyTorch, forward and backward: relu and clamp
+ * keep NaN (their tests are written so that a NaN fails them, never fminf/
+ * fmaxf, which drop it); relu's gradient is torch's threshold_backward on the
+ * result (y <= 0 ? 0 : g: it passes at NaN); abs's is g * sign(x) with
+ * sign(NaN) = 0, so a NaN upstream gradient at x = 0 stays NaN.
  */
 #include <math.h>
 #include <string.h>
@@ -37,10 +43,10 @@ static inline float gelu_tanh_grad(float x) {
     X(sqrt, sqrtf(x), g * 0.5f / y)                                                        \
     X(rsqrt, 1.0f / sqrtf(x), g * -0.5f * y * y * y)                                       \
     X(square, x * x, g * 2.0f * x)                                                         \
-    X(abs, fabsf(x), x > 0 ? g : (x < 0 ? -g : 0.0f))                                      \
+    X(abs, fabsf(x), g * (float)((x > 0) - (x < 0)))                                       \
     X(tanh, tanhf(x), g * (1.0f - y * y))                                                  \
     X(sigmoid, sigmoidf_(x), g * y * (1.0f - y))                                           \
-    X(relu, x > 0 ? x : 0.0f, x > 0 ? g : 0.0f)                                            \
+    X(relu, x <= 0 ? 0.0f : x, y <= 0 ? 0.0f : g)                                          \
     X(silu, x * sigmoidf_(x), g * (sigmoidf_(x) * (1.0f + x * (1.0f - sigmoidf_(x)))))     \
     X(gelu_exact, gelu_exact(x), g * gelu_exact_grad(x))                                   \
     X(gelu_tanh, gelu_tanh(x), g * gelu_tanh_grad(x))                                      \
@@ -49,7 +55,7 @@ static inline float gelu_tanh_grad(float x) {
     X(div_scalar, x / p, g / p)                                                            \
     X(rsub_scalar, p - x, -g)                                                              \
     X(pow, powf(x, p), p == 0.0f ? 0.0f : g * p * powf(x, p - 1.0f))                       \
-    X(clamp, fminf(fmaxf(x, p), q), (x >= p && x <= q) ? g : 0.0f)
+    X(clamp, x < p ? p : (x > q ? q : x), (x >= p && x <= q) ? g : 0.0f)
 
 typedef enum {
 #define UNARY_ENUM(name, fwd, bwd) UNARY_##name,

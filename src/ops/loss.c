@@ -40,13 +40,17 @@ static void cross_entropy_backward(lit_node *node, const lit_tensor *g) {
         for (int64_t i = 0; i < N; i++) {
             float *dr = d + i * C;
             int64_t t = lit__index_at(st->target, i);
-            if (t == st->ignore_index) {
-                memset(dr, 0, (size_t)C * sizeof *dr);
+            double lse = st->lse[i];
+            if (t == st->ignore_index) { /* torch: 0 - softmax * 0, NaN when the row's softmax is */
+                float zero = isnan(lse) ? NAN : 0.0f;
+                for (int64_t c = 0; c < C; c++) dr[c] = zero;
                 continue;
             }
-            double w = st->reduction == LIT_REDUCTION_NONE ? (double)gs[i] : scale, lse = st->lse[i];
+            /* w * (p - uni) written as torch's graph computes it (w p - w uni),
+             * so an infinite upstream gradient gives torch's NaN, not Inf. */
+            double w = st->reduction == LIT_REDUCTION_NONE ? (double)gs[i] : scale, wu = eps > 0 ? w * uni : 0.0;
             const float *xr = x + i * C;
-            for (int64_t c = 0; c < C; c++) dr[c] = (float)(w * (exp((double)xr[c] - lse) - uni));
+            for (int64_t c = 0; c < C; c++) dr[c] = (float)(w * exp((double)xr[c] - lse) - wu);
             dr[t] -= (float)(w * (1.0 - eps));
         });
     lit__accumulate_grad(logits, dx);
@@ -90,7 +94,7 @@ lit_tensor *lit_cross_entropy(lit_tensor *logits, lit_tensor *target, const lit_
             const float *xr = x + i * C;
             float mx = C ? xr[0] : 0.0f;
             double sx = 0;
-            for (int64_t c = 1; c < C; c++) mx = xr[c] > mx || xr[c] != xr[c] ? xr[c] : mx;
+            for (int64_t c = 1; c < C; c++) mx = lit__max_keep_nan(mx, xr[c]);
             double s = 0;
             for (int64_t c = 0; c < C; c++) {
                 s += exp((double)xr[c] - mx);

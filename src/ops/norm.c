@@ -26,8 +26,7 @@ static void split_dims(const lit_tensor *x, int dim, int64_t *outer, int64_t *n,
 static void softmax_row(const float *x, float *y, int64_t n, int64_t s, int is_log) {
     if (n == 0) return;
     float mx = x[0];
-    for (int64_t j = 1; j < n; j++)
-        if (x[j * s] > mx || x[j * s] != x[j * s]) mx = x[j * s];
+    for (int64_t j = 1; j < n; j++) mx = lit__max_keep_nan(mx, x[j * s]);
     if (isinf(mx) && mx < 0) mx = 0; /* all -inf: avoid -inf - -inf */
     double sum = 0;
     for (int64_t j = 0; j < n; j++) sum += exp((double)x[j * s] - mx);

@@ -74,6 +74,12 @@ void lit__broadcast_strides(const lit_tensor *t, int ndim, const int64_t *shape,
  * (no autograd: callers record the node). */
 lit_tensor *lit__make_view(lit_tensor *base, int ndim, const int64_t *shape, const int64_t *strides, void *data);
 
+/* max(a, b) that keeps NaN from either side, as torch's max and softmax do.
+ * A bare `b > a ? b : a` (or fmaxf) drops NaN: a comparison with NaN is false.
+ * Every op kernel follows the same rule: NaN in, NaN out (see
+ * tests/test-ops-nonfinite.c for each op's forward and backward). */
+static inline float lit__max_keep_nan(float a, float b) { return (b > a || b != b) ? b : a; }
+
 /* Number of elements below which loops stay single-threaded. */
 #define LIT_PARALLEL_MIN 32768
 

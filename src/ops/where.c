@@ -126,7 +126,7 @@ lit_tensor *lit_masked_fill(lit_tensor *x, lit_tensor *mask, double value) {
     lit_tensor *out = lit_empty(x->dtype, x->ndim, x->shape);
     select_kernel(out, mask, 1, x, NULL, value); /* x where the mask is false, else value */
     if (lit_dtype_is_float(x->dtype)) {
-        lit_node *n = lit__record("masked_fill", masked_fill_backward, out, 1, &x);
+        lit_node *n = lit__record_fill("masked_fill", masked_fill_backward, out, 1, &x, value);
         if (n) n->saved[0] = mask;
     }
     return out;

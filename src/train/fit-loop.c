@@ -164,7 +164,7 @@ static lit_status batch_hooks(lit_trainer *tr, lit_batch *b, int64_t i, int *ski
             return LIT_OK;
         }
     }
-    LIT_TRY(lit__run_training_batch(tr, b, i, steps_after(tr, i), &loss));
+    LIT_TRY(lit__anomaly_training_batch(tr, b, i, steps_after(tr, i), &loss));
     if (steps_after(tr, i)) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_STEP, 0));
     if (is_last_batch(tr, i)) LIT_TRY(lit__update_schedulers(tr, LIT_INTERVAL_EPOCH, 0));
     tr->log_ctx = LIT__CTX_TRAIN_STEP;

@@ -210,7 +210,11 @@ void lit__clear_predictions(lit_trainer *tr);
  * (-1 = unknown and unlimited). */
 int64_t lit__limit_batches(int64_t len, int64_t count, double fraction);
 
-/* ---- anomaly.c (detect_anomaly): LIT_ERR_NUMERIC naming the step (and parameter) */
+/* ---- anomaly.c (detect_anomaly): LIT_ERR_NUMERIC naming the op, the step (and parameter) */
+/* lit__run_training_batch, under autograd's anomaly mode and after checking
+ * the parameters when detect_anomaly is set; plainly otherwise. */
+lit_status lit__anomaly_training_batch(lit_trainer *tr, lit_batch *b, int64_t batch_idx, int should_step,
+                                       lit_tensor **loss_out);
 lit_status lit__check_loss_finite(const lit_trainer *tr, const lit_tensor *loss, int64_t batch_idx);
 /* Every trainable parameter of the module's store (else optimizer 0's). */
 lit_status lit__check_grads_finite(const lit_trainer *tr, int64_t batch_idx);
