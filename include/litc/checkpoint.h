@@ -65,8 +65,18 @@
  * LIT_ERR_UNSUPPORTED naming both versions; older versions are upgraded in
  * memory — version 1 is the first, so there is nothing to upgrade yet) and
  * that every metadata value is valid JSON. A file without "format" is read
- * as a plain safetensors file (weights only: tensors, no values) so that
- * files written by PyTorch's safetensors can be loaded.
+ * as a plain safetensors file (weights only: tensors, no values, nothing
+ * verified: format version 0) so that files written by PyTorch's
+ * safetensors can be loaded, unless anything in it says it is a litc
+ * checkpoint: then it is a damaged one and refused with LIT_ERR_CORRUPT,
+ * since its checksum can no longer be found. That is: one of the other
+ * three format entries, a metadata key one edit away from a missing format
+ * entry's ("fosmat", "Format": a flipped bit), a value "litc-checkpoint",
+ * a top-level value the Trainer writes (epoch, global_step, loops,
+ * callbacks, optimizers, lr_schedulers, hyper_parameters, rng, ...) or a
+ * tensor named "state_dict.*", "optimizer_states.*", "grads.*" or
+ * "callbacks.*". Resuming a fit needs format version >= 1, so a checkpoint
+ * used as one has always had its checksum verified.
  *
  * Ownership: put_tensor keeps a reference to the tensor (no copy) — it must
  * stay alive and unchanged until the checkpoint is saved or freed. A loaded
@@ -80,6 +90,7 @@
 #include <stdint.h>
 
 #include "core.h"
+#include "safetensors.h"
 #include "tensor.h"
 
 #ifdef __cplusplus
@@ -114,18 +125,26 @@ lit_status lit_checkpoint_save(const lit_checkpoint *ck, const char *path);
  * it cannot be read. */
 lit_status lit_checkpoint_remove_stale_temps(const char *dir, int *removed);
 
-/* Read and validate `path`. Errors: LIT_ERR_NOT_FOUND (no such file: the
- * message says so and names it), LIT_ERR_IO, LIT_ERR_CORRUPT (what is wrong:
- * safetensors structure, "checksum mismatch: stored crc32c:..., computed
- * ...", a metadata value that is not JSON, a format that is not litc's),
+/* Read and validate `path` (read as lit_safetensors_open reads it).
+ * Errors: LIT_ERR_NOT_FOUND (no such file: the message says so and names
+ * it), LIT_ERR_IO (not a regular file, a read error, the file changed while
+ * it was read), LIT_ERR_CORRUPT (what is wrong: safetensors structure,
+ * "checksum mismatch: stored crc32c:..., computed ...", a metadata value
+ * that is not JSON, a format that is not litc's, a litc checkpoint without
+ * its "format" entry),
  * LIT_ERR_UNSUPPORTED (a newer format version, a dtype litc cannot hold),
  * LIT_ERR_NOMEM. *out is NULL on error. */
 lit_status lit_checkpoint_load(lit_checkpoint **out, const char *path);
 /* The same on an in-memory image (copied). `what` names it in messages. */
 lit_status lit_checkpoint_load_buffer(lit_checkpoint **out, const void *buf, size_t len, const char *what);
+/* The same on a file already read with lit_safetensors_open (so that
+ * `litc info` can print what it holds before judging it, from one read).
+ * Takes ownership of `st`: it is freed on error too. */
+lit_status lit_checkpoint_load_safetensors(lit_checkpoint **out, lit_safetensors *st, const char *what);
 
 /* The format version the file had before any upgrade (0 for a plain
- * safetensors file without litc metadata). */
+ * safetensors file without litc metadata, which has no checksum: nothing
+ * in it was verified). */
 int lit_checkpoint_format_version(const lit_checkpoint *ck);
 
 /* ---------------------------------------------------------------- tensors */

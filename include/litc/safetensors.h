@@ -130,11 +130,19 @@ typedef struct lit_safetensors lit_safetensors;
  * listed at the top, LIT_ERR_NOMEM. *out is NULL on error.
  */
 lit_status lit_safetensors_parse(lit_safetensors **out, const void *buf, size_t len, const char *what);
-/* Read the file at `path` into memory (one malloc'd copy, no mmap: a file
- * changed on disk meanwhile cannot fault the reader) and parse it; the
- * handle owns the image. Errors:
- * LIT_ERR_NOT_FOUND for a missing file, LIT_ERR_IO for other open/read
- * failures (strerror in the message), then lit_safetensors_parse's. */
+/* Read the file at `path` and parse it, reading no more than the checks
+ * need: the 8-byte header length is checked against the file's size, then
+ * the JSON header (every data_offsets against the size), and only then is
+ * the data buffer read, with pread into memory the handle owns (no mmap: a
+ * file truncated by another process meanwhile cannot fault the reader). A
+ * FIFO is opened without blocking and refused like any file that is not
+ * regular. Errors: LIT_ERR_NOT_FOUND for a missing file; LIT_ERR_IO for a
+ * path that is not a regular file (the message says what it is: a FIFO, a
+ * directory, a device), other open/read failures (strerror in the
+ * message), and a file that changed while it was read (it ended early, or
+ * its size or modification time moved): retry once the writer is done;
+ * LIT_ERR_NOMEM when the data buffer does not fit in memory; then
+ * lit_safetensors_parse's. */
 lit_status lit_safetensors_open(lit_safetensors **out, const char *path);
 void lit_safetensors_free(lit_safetensors *st); /* NULL is a no-op */
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -489,9 +490,14 @@ static uint32_t checksum(const entry *tensors, int n, lit_st_meta *meta, int n_m
     return crc;
 }
 
+/* The four metadata entries of the file format (checkpoint.h). */
+static const char *const FORMAT_KEYS[] = { "format", "format_version", "litc_version", "checksum" };
+#define N_FORMAT_KEYS ((int)(sizeof FORMAT_KEYS / sizeof FORMAT_KEYS[0]))
+
 static int reserved_key(const char *k) {
-    return !strcmp(k, "format") || !strcmp(k, "format_version") || !strcmp(k, "litc_version") ||
-           !strcmp(k, "checksum");
+    for (int i = 0; i < N_FORMAT_KEYS; i++)
+        if (!strcmp(k, FORMAT_KEYS[i])) return 1;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- atomic write */
@@ -744,10 +750,84 @@ lit_status lit_checkpoint_remove_stale_temps(const char *dir, int *removed) {
 
 /* ---------------------------------------------------------------- loading */
 
+/* What only a litc checkpoint holds: the top-level values the Trainer
+ * writes (src/train/ckpt-save.c) and the name prefixes of its tensors. A
+ * file with any of them is a litc checkpoint, whatever else it lost. */
+static const char *const TRAINER_KEYS[] = {
+    "epoch", "global_step", "loops", "callbacks", "optimizers", "optimizer_param_groups", "lr_schedulers",
+    "lr_scheduler_count", "hyper_parameters", "rng", "precision", "datamodule", "weights_only", "results",
+    "callback_metrics", "logged_metrics", "progress_bar_metrics",
+};
+static const char *const TRAINER_TENSOR_PREFIXES[] = { "state_dict.", "optimizer_states.", "grads.", "callbacks." };
+
+/* Whether `key` is one edit (a byte changed, added or dropped, or letters
+ * in another case) away from `ref`: what a flipped bit makes of it. */
+static int one_edit_from(const char *key, const char *ref) {
+    size_t a = strlen(key), b = strlen(ref);
+    if (a == b) {
+        if (!strcmp(key, ref)) return 0;
+        if (!strcasecmp(key, ref)) return 1;
+        size_t diff = 0;
+        for (size_t i = 0; i < a; i++) diff += key[i] != ref[i];
+        return diff == 1;
+    }
+    if (a + 1 != b && b + 1 != a) return 0;
+    const char *lng = a > b ? key : ref, *sht = a > b ? ref : key;
+    size_t i = 0;
+    while (sht[i] && sht[i] == lng[i]) i++;
+    return !strcmp(sht + i, lng + i + 1); /* the rest matches once the extra byte is skipped */
+}
+
+/* The evidence that a file without a "format" entry is nevertheless a
+ * (damaged) litc checkpoint, written into `why`; 0 when there is none. A
+ * key one edit away from a missing format key is refused outright. */
+static int claims_litc(const lit_safetensors *st, char *why, size_t n) {
+    for (int i = 0; i < lit_safetensors_meta_count(st); i++) {
+        const lit_st_meta *e = lit_safetensors_meta_at(st, i);
+        for (int k = 0; k < N_FORMAT_KEYS; k++) {
+            if (!strcmp(e->key, FORMAT_KEYS[k])) {
+                snprintf(why, n, "its metadata has \"%s\"", e->key);
+                return 1;
+            }
+            if (one_edit_from(e->key, FORMAT_KEYS[k]) && !lit_safetensors_meta(st, FORMAT_KEYS[k])) {
+                snprintf(why, n, "metadata key \"%.64s\" is \"%s\" with one character changed", e->key,
+                         FORMAT_KEYS[k]);
+                return 1;
+            }
+        }
+        for (size_t k = 0; k < sizeof TRAINER_KEYS / sizeof TRAINER_KEYS[0]; k++) {
+            if (!strcmp(e->key, TRAINER_KEYS[k])) {
+                snprintf(why, n, "its metadata has the Trainer's \"%s\"", e->key);
+                return 1;
+            }
+        }
+        if (!strcmp(e->value, LIT_CHECKPOINT_FORMAT)) {
+            snprintf(why, n, "metadata \"%.64s\" says \"%s\"", e->key, LIT_CHECKPOINT_FORMAT);
+            return 1;
+        }
+    }
+    for (int i = 0; i < lit_safetensors_count(st); i++) {
+        const char *name = lit_safetensors_at(st, i)->name;
+        for (size_t k = 0; k < sizeof TRAINER_TENSOR_PREFIXES / sizeof TRAINER_TENSOR_PREFIXES[0]; k++) {
+            if (!strncmp(name, TRAINER_TENSOR_PREFIXES[k], strlen(TRAINER_TENSOR_PREFIXES[k]))) {
+                snprintf(why, n, "it has the Trainer's tensor \"%.80s\"", name);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 static lit_status load_values(lit_checkpoint *ck, const char *what) {
     int nm = lit_safetensors_meta_count(ck->st);
     const char *format = lit_safetensors_meta(ck->st, "format");
-    if (!format) { /* plain safetensors (e.g. from PyTorch): weights only */
+    char why[200];
+    if (!format && claims_litc(ck->st, why, sizeof why))
+        return lit_set_error(LIT_ERR_CORRUPT,
+                             "%s: a litc checkpoint without its \"format\" entry (%s): its checksum cannot be "
+                             "verified, the file is damaged or was edited; use an earlier checkpoint",
+                             what, why);
+    if (!format) { /* plain safetensors (e.g. from PyTorch): weights only, nothing to verify */
         ck->format_version = 0;
         return LIT_OK;
     }
@@ -841,17 +921,25 @@ static lit_status finish_load(lit_checkpoint **out, lit_checkpoint *ck, const ch
 lit_status lit_checkpoint_load(lit_checkpoint **out, const char *path) {
     LIT_ASSERT(out && path, "lit_checkpoint_load: NULL argument");
     *out = NULL;
+    lit_safetensors *st = NULL;
+    lit_status rc = lit_safetensors_open(&st, path);
+    if (rc == LIT_ERR_NOT_FOUND)
+        return lit_set_error(rc, "checkpoint %s does not exist (check the path, or pass NULL to start fresh)", path);
+    LIT_TRY(rc);
+    return lit_checkpoint_load_safetensors(out, st, path);
+}
+
+lit_status lit_checkpoint_load_safetensors(lit_checkpoint **out, lit_safetensors *st, const char *what) {
+    LIT_ASSERT(out && st, "lit_checkpoint_load_safetensors: NULL argument");
+    *out = NULL;
+    if (!what) what = "checkpoint data";
     lit_checkpoint *ck = lit_checkpoint_new();
-    if (!ck) return LIT_ERR_NOMEM;
-    lit_status st = lit_safetensors_open(&ck->st, path);
-    if (st < 0) {
-        lit_checkpoint_free(ck);
-        if (st == LIT_ERR_NOT_FOUND)
-            return lit_set_error(st, "checkpoint %s does not exist (check the path, or pass NULL to start fresh)",
-                                 path);
-        return st;
+    if (!ck) {
+        lit_safetensors_free(st);
+        return LIT_ERR_NOMEM;
     }
-    return finish_load(out, ck, path);
+    ck->st = st;
+    return finish_load(out, ck, what);
 }
 
 lit_status lit_checkpoint_load_buffer(lit_checkpoint **out, const void *buf, size_t len, const char *what) {

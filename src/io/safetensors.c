@@ -9,13 +9,14 @@
  * reference's: tensors sorted by data offsets must cover [0, buffer length)
  * exactly, one after the other.
  *
- * lit_safetensors_open maps files of LIT__ST_MMAP_MIN bytes or more
- * read-only (MAP_PRIVATE, pre-faulted): a checkpoint of a large model is then
- * read straight from the page cache, without a second copy in malloc'd
- * memory. Smaller files are read into memory. A mapped file that another
- * process truncates while we hold it would fault (SIGBUS); litc itself never
- * rewrites a checkpoint in place (saves replace the file by rename), so only
- * outside interference can do that.
+ * lit_safetensors_open reads a file in three steps, each checked before the
+ * next: the 8-byte header length (against the limit and the file's size),
+ * the JSON header (every declared offset against the file's size), then
+ * the data buffer, with pread into memory the handle owns. Nothing is
+ * mapped: a file that another process truncates or rewrites while we read
+ * it gives a short read or a changed size/mtime, reported as an error,
+ * never a SIGBUS. A hostile size costs nothing: a 100 GB file with a bad
+ * header is refused after reading its first bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,23 +31,21 @@
 
 #include "litc/safetensors.h"
 #include "core/buf-impl.h"
+#include "io/safetensors-impl.h"
 
 /* The format needs 3 levels ({ -> { -> [); anything deeper is refused before
  * jansson (whose own limit is 2048 recursive calls) parses it. */
 #define ST_MAX_DEPTH 16
-/* Files at least this large are mapped instead of read. */
-#define LIT__ST_MMAP_MIN ((size_t)1 << 20)
 /* How much of a name or dtype a message quotes. */
 #define ST_QUOTE 80
 
 struct lit_safetensors {
-    uint8_t *owned;          /* file image read from a path (malloc'd) */
-    void *mapped;            /* or mapped from it (munmap'd) */
-    size_t mapped_len;
+    uint8_t *owned;          /* data buffer read from a path (malloc'd) */
     const uint8_t *data;     /* byte buffer after the header */
     size_t data_len;
     int n;
     lit_st_tensor *tensors;  /* sorted by data offsets */
+    uint64_t *begin;         /* tensors[i]'s offset in the data buffer */
     const lit_st_tensor **by_name;
     int n_meta;
     lit_st_meta *meta;       /* file order */
@@ -178,20 +176,12 @@ static void st_put_le64(uint8_t *p, uint64_t v) {
 void lit_safetensors_free(lit_safetensors *st) {
     if (!st) return;
     free(st->owned);
-    if (st->mapped) munmap(st->mapped, st->mapped_len);
     free(st->tensors);
+    free(st->begin);
     free(st->by_name);
     free(st->meta);
     free(st->pool);
     free(st);
-}
-
-static int st_by_offsets(const void *a, const void *b) {
-    const lit_st_tensor *x = (const lit_st_tensor *)a, *y = (const lit_st_tensor *)b;
-    const uint8_t *xb = (const uint8_t *)x->data, *yb = (const uint8_t *)y->data;
-    if (xb != yb) return xb < yb ? -1 : 1;
-    if (x->nbytes != y->nbytes) return x->nbytes < y->nbytes ? -1 : 1;
-    return strcmp(x->name, y->name);
 }
 
 static int st_by_name(const void *a, const void *b) {
@@ -244,6 +234,15 @@ typedef struct {
     int64_t shape[LIT_MAX_DIMS];
     uint64_t begin, end;
 } st_entry;
+
+/* Layout order (st_entry pointers): by offsets; empty tensors at one offset
+ * by name. */
+static int st_entry_by_offsets(const void *a, const void *b) {
+    const st_entry *x = *(const st_entry *const *)a, *y = *(const st_entry *const *)b;
+    if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
+    if (x->end != y->end) return x->end < y->end ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
 
 static lit_status st_check_entry(const char *what, const char *name, json_t *v, uint64_t buf_len, st_entry *e) {
     char q[ST_QUOTE + 8];
@@ -354,31 +353,134 @@ static lit_status st_check_entry(const char *what, const char *name, json_t *v, 
     return LIT_OK;
 }
 
-lit_status lit_safetensors_parse(lit_safetensors **out, const void *buf, size_t len, const char *what) {
-    LIT_ASSERT(out != NULL, "lit_safetensors_parse: out is NULL; pass the address of a lit_safetensors *");
-    *out = NULL;
-    if (!what) what = "safetensors data";
-    if (!buf && len > 0) return st_fail(LIT_ERR_INVALID_ARG, what, "buffer is NULL with length %zu", len);
-    const uint8_t *p = (const uint8_t *)buf;
-    if (len < 8)
+/* The header length in the 8-byte `prefix` of a `file_len`-byte file,
+ * checked against the limit and against the bytes that follow it (prefix
+ * is read only when file_len >= 8). */
+static lit_status st_header_length(const uint8_t *prefix, uint64_t file_len, const char *what, size_t *hn) {
+    if (file_len < 8)
         return st_fail(LIT_ERR_CORRUPT, what,
-                       "file is %zu bytes, shorter than the 8-byte header length (not a safetensors file, or "
+                       "file is %llu bytes, shorter than the 8-byte header length (not a safetensors file, or "
                        "truncated)",
-                       len);
-    uint64_t hlen = st_le64(p);
+                       (unsigned long long)file_len);
+    uint64_t hlen = st_le64(prefix);
     if (hlen == 0) return st_fail(LIT_ERR_CORRUPT, what, "header length is 0; a safetensors header is a JSON object");
     if (hlen > LIT_SAFETENSORS_MAX_HEADER)
         return st_fail(LIT_ERR_CORRUPT, what,
                        "header length %llu is over the %u-byte limit (not a safetensors file, or corrupt)",
                        (unsigned long long)hlen, (unsigned)LIT_SAFETENSORS_MAX_HEADER);
-    if (hlen > len - 8)
-        return st_fail(LIT_ERR_CORRUPT, what,
-                       "header length %llu runs past the end of the %zu-byte file (truncated?)",
-                       (unsigned long long)hlen, len);
-    const uint8_t *h = p + 8;
-    size_t hn = (size_t)hlen;
-    LIT_TRY(st_precheck(h, hn, what));
+    if (hlen > file_len - 8)
+        return st_fail(LIT_ERR_CORRUPT, what, "header length %llu runs past the end of the %llu-byte file (truncated?)",
+                       (unsigned long long)hlen, (unsigned long long)file_len);
+    *hn = (size_t)hlen;
+    return LIT_OK;
+}
 
+/* The rule of the Rust reference: tensors sorted by offsets cover the data
+ * buffer [0, data_len) exactly, one after the other. */
+static lit_status st_check_layout(const st_entry *const *sorted, size_t n, uint64_t data_len, const char *what) {
+    uint64_t at = 0;
+    const char *prev = NULL;
+    char q1[ST_QUOTE + 8], q2[ST_QUOTE + 8];
+    for (size_t i = 0; i < n; i++) {
+        const st_entry *t = sorted[i];
+        if (t->begin < at)
+            return st_fail(LIT_ERR_CORRUPT, what,
+                           "tensor '%s': data_offsets [%llu, %llu] overlap tensor '%s' (ends at %llu)",
+                           st_quote(t->name, q1), (unsigned long long)t->begin, (unsigned long long)t->end,
+                           st_quote(prev, q2), (unsigned long long)at);
+        if (t->begin > at && prev)
+            return st_fail(LIT_ERR_CORRUPT, what,
+                           "%llu-byte hole in the data buffer between tensor '%s' (ends at %llu) and tensor '%s' "
+                           "(begins at %llu); the format requires the buffer to be fully indexed",
+                           (unsigned long long)(t->begin - at), st_quote(prev, q2), (unsigned long long)at,
+                           st_quote(t->name, q1), (unsigned long long)t->begin);
+        if (t->begin > at)
+            return st_fail(LIT_ERR_CORRUPT, what,
+                           "%llu-byte hole at the start of the data buffer before tensor '%s' (begins at %llu); "
+                           "the format requires the buffer to be fully indexed",
+                           (unsigned long long)t->begin, st_quote(t->name, q1), (unsigned long long)t->begin);
+        at = t->end;
+        prev = t->name;
+    }
+    if (at != data_len)
+        return st_fail(LIT_ERR_CORRUPT, what,
+                       "%llu trailing bytes after the last tensor's data (buffer is %llu bytes, tensors end at %llu); "
+                       "the format requires the buffer to be fully indexed",
+                       (unsigned long long)(data_len - at), (unsigned long long)data_len, (unsigned long long)at);
+    return LIT_OK;
+}
+
+/* Valid safetensors that litc cannot hold (the first in file order). */
+static lit_status st_check_supported(const st_entry *ents, size_t n, const char *what) {
+    char q1[ST_QUOTE + 8], q2[ST_QUOTE + 8];
+    for (size_t i = 0; i < n; i++) {
+        if (ents[i].lit_dtype < 0)
+            return st_fail(LIT_ERR_UNSUPPORTED, what,
+                           "tensor '%s': dtype \"%s\" is %s; litc holds F32, BF16, I32 and I64 (convert the tensor "
+                           "before saving)",
+                           st_quote(ents[i].name, q1), st_quote(ents[i].dtype_name, q2),
+                           ents[i].dtype_bits ? "valid safetensors but litc cannot hold it" : "unknown");
+        if (ents[i].ndim > LIT_MAX_DIMS)
+            return st_fail(LIT_ERR_UNSUPPORTED, what, "tensor '%s': %zu dimensions; litc tensors have at most %d",
+                           st_quote(ents[i].name, q1), ents[i].ndim, LIT_MAX_DIMS);
+    }
+    return LIT_OK;
+}
+
+/* Fill the handle from validated entries (`sorted`: layout order) and
+ * metadata: names, keys and values are copied into its pool. */
+static lit_status st_build(lit_safetensors *st, const st_entry *const *sorted, size_t n, json_t *meta,
+                           size_t pool_bytes, const char *what) {
+    size_t n_meta = meta && json_is_object(meta) ? json_object_size(meta) : 0;
+    st->n = (int)n;
+    st->tensors = calloc(n ? n : 1, sizeof *st->tensors);
+    st->begin = calloc(n ? n : 1, sizeof *st->begin);
+    st->by_name = calloc(n ? n : 1, sizeof *st->by_name);
+    st->meta = calloc(n_meta ? n_meta : 1, sizeof *st->meta);
+    st->pool = malloc(pool_bytes ? pool_bytes : 1);
+    if (!st->tensors || !st->begin || !st->by_name || !st->meta || !st->pool)
+        return st_fail(LIT_ERR_NOMEM, what, "out of memory for %zu tensors", n);
+    char *pool = st->pool;
+    for (size_t i = 0; i < n; i++) {
+        const st_entry *e = sorted[i];
+        lit_st_tensor *t = &st->tensors[i];
+        size_t klen = strlen(e->name);
+        memcpy(pool, e->name, klen + 1);
+        t->name = pool;
+        pool += klen + 1;
+        t->dtype = (lit_dtype)e->lit_dtype; /* st_check_supported passed */
+        t->ndim = (int)e->ndim;
+        memcpy(t->shape, e->shape, sizeof t->shape);
+        t->nbytes = (size_t)(e->end - e->begin);
+        st->begin[i] = e->begin;
+        st->by_name[i] = t;
+    }
+    qsort(st->by_name, n, sizeof *st->by_name, st_by_name);
+    const char *mk;
+    json_t *mv;
+    size_t m = 0;
+    if (n_meta) json_object_foreach(meta, mk, mv) {
+        size_t kl = strlen(mk), vl = json_string_length(mv);
+        memcpy(pool, mk, kl + 1);
+        st->meta[m].key = pool;
+        pool += kl + 1;
+        memcpy(pool, json_string_value(mv), vl + 1);
+        st->meta[m].value = pool;
+        pool += vl + 1;
+        m++;
+    }
+    st->n_meta = (int)m;
+    return LIT_OK;
+}
+
+/* Validate the JSON header (`hn` bytes at `h`) of a file whose data buffer
+ * is `data_len` bytes, before any of that buffer is read. The handle's
+ * tensors get their offsets but no data pointers yet (st_attach_data);
+ * `h` may be freed afterwards. */
+static lit_status st_parse_header(lit_safetensors **out, const uint8_t *h, size_t hn, uint64_t data_len,
+                                  const char *what) {
+    *out = NULL;
+    LIT_TRY(st_precheck(h, hn, what));
     json_error_t jerr;
     json_t *root = json_loadb((const char *)h, hn, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
@@ -388,23 +490,22 @@ lit_status lit_safetensors_parse(lit_safetensors **out, const void *buf, size_t 
     lit_status rc = LIT_OK;
     lit_safetensors *st = NULL;
     st_entry *ents = NULL;
+    const st_entry **sorted = NULL;
     if (!json_is_object(root)) {
         rc = st_fail(LIT_ERR_CORRUPT, what, "header is a JSON %s; expected an object of tensor entries",
                      st_json_type(root));
         goto done;
     }
-    const uint8_t *data = h + hn;
-    uint64_t data_len = (uint64_t)(len - 8 - hn);
-
     size_t nkeys = json_object_size(root);
     ents = calloc(nkeys ? nkeys : 1, sizeof *ents);
+    sorted = calloc(nkeys ? nkeys : 1, sizeof *sorted);
     st = calloc(1, sizeof *st);
-    if (!ents || !st) {
+    if (!ents || !sorted || !st) {
         rc = st_fail(LIT_ERR_NOMEM, what, "out of memory for %zu header entries", nkeys);
         goto done;
     }
 
-    /* Pass 1: validate every entry, count strings. */
+    /* Validate every entry, count the strings to copy. */
     json_t *meta = NULL;
     size_t n = 0, pool_bytes = 0;
     const char *key;
@@ -444,119 +545,183 @@ lit_status lit_safetensors_parse(lit_safetensors **out, const void *buf, size_t 
                          klen, LIT_SAFETENSORS_MAX_NAME);
             goto done;
         }
-        st_entry *e = &ents[n];
-        e->name = key;
-        rc = st_check_entry(what, key, val, data_len, e);
+        ents[n].name = key;
+        rc = st_check_entry(what, key, val, data_len, &ents[n]);
         if (rc < 0) goto done;
+        sorted[n] = &ents[n];
         n++;
         pool_bytes += klen + 1;
     }
-
-    /* Layout: sorted by offsets, the tensors cover the buffer exactly. */
-    st->n = (int)n;
-    st->tensors = calloc(n ? n : 1, sizeof *st->tensors);
-    st->by_name = calloc(n ? n : 1, sizeof *st->by_name);
-    size_t n_meta = meta && json_is_object(meta) ? json_object_size(meta) : 0;
-    st->meta = calloc(n_meta ? n_meta : 1, sizeof *st->meta);
-    st->pool = malloc(pool_bytes ? pool_bytes : 1);
-    if (!st->tensors || !st->by_name || !st->meta || !st->pool) {
-        rc = st_fail(LIT_ERR_NOMEM, what, "out of memory for %zu tensors", n);
-        goto done;
-    }
-    char *pool = st->pool;
-    for (size_t i = 0; i < n; i++) {
-        lit_st_tensor *t = &st->tensors[i];
-        size_t klen = strlen(ents[i].name);
-        memcpy(pool, ents[i].name, klen + 1);
-        t->name = pool;
-        pool += klen + 1;
-        t->dtype = ents[i].lit_dtype >= 0 ? (lit_dtype)ents[i].lit_dtype : LIT_F32;
-        t->ndim = ents[i].ndim <= LIT_MAX_DIMS ? (int)ents[i].ndim : LIT_MAX_DIMS;
-        memcpy(t->shape, ents[i].shape, sizeof t->shape);
-        t->data = data + ents[i].begin;
-        t->nbytes = (size_t)(ents[i].end - ents[i].begin);
-    }
-    qsort(st->tensors, n, sizeof *st->tensors, st_by_offsets);
-    uint64_t at = 0;
-    const char *prev = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const lit_st_tensor *t = &st->tensors[i];
-        uint64_t b = (uint64_t)((const uint8_t *)t->data - data), e = b + t->nbytes;
-        char q1[ST_QUOTE + 8], q2[ST_QUOTE + 8];
-        if (b < at) {
-            rc = st_fail(LIT_ERR_CORRUPT, what, "tensor '%s': data_offsets [%llu, %llu] overlap tensor '%s' (ends at %llu)",
-                         st_quote(t->name, q1), (unsigned long long)b, (unsigned long long)e, st_quote(prev, q2),
-                         (unsigned long long)at);
-            goto done;
-        }
-        if (b > at) {
-            if (prev)
-                rc = st_fail(LIT_ERR_CORRUPT, what,
-                             "%llu-byte hole in the data buffer between tensor '%s' (ends at %llu) and tensor '%s' "
-                             "(begins at %llu); the format requires the buffer to be fully indexed",
-                             (unsigned long long)(b - at), st_quote(prev, q2), (unsigned long long)at,
-                             st_quote(t->name, q1), (unsigned long long)b);
-            else
-                rc = st_fail(LIT_ERR_CORRUPT, what,
-                             "%llu-byte hole at the start of the data buffer before tensor '%s' (begins at %llu); "
-                             "the format requires the buffer to be fully indexed",
-                             (unsigned long long)b, st_quote(t->name, q1), (unsigned long long)b);
-            goto done;
-        }
-        at = e;
-        prev = t->name;
-    }
-    if (at != data_len) {
-        rc = st_fail(LIT_ERR_CORRUPT, what,
-                     "%llu trailing bytes after the last tensor's data (buffer is %llu bytes, tensors end at %llu); "
-                     "the format requires the buffer to be fully indexed",
-                     (unsigned long long)(data_len - at), (unsigned long long)data_len, (unsigned long long)at);
-        goto done;
-    }
-
-    /* Valid safetensors; now what litc cannot hold (first in file order). */
-    for (size_t i = 0; i < n; i++) {
-        char q1[ST_QUOTE + 8], q2[ST_QUOTE + 8];
-        if (ents[i].lit_dtype < 0) {
-            rc = st_fail(LIT_ERR_UNSUPPORTED, what,
-                         "tensor '%s': dtype \"%s\" is %s; litc holds F32, BF16, I32 and I64 (convert the tensor "
-                         "before saving)",
-                         st_quote(ents[i].name, q1), st_quote(ents[i].dtype_name, q2),
-                         ents[i].dtype_bits ? "valid safetensors but litc cannot hold it" : "unknown");
-            goto done;
-        }
-        if (ents[i].ndim > LIT_MAX_DIMS) {
-            rc = st_fail(LIT_ERR_UNSUPPORTED, what, "tensor '%s': %zu dimensions; litc tensors have at most %d",
-                         st_quote(ents[i].name, q1), ents[i].ndim, LIT_MAX_DIMS);
-            goto done;
-        }
-    }
-
-    for (size_t i = 0; i < n; i++) st->by_name[i] = &st->tensors[i];
-    qsort(st->by_name, n, sizeof *st->by_name, st_by_name);
-
-    if (n_meta) {
-        const char *mk;
-        json_t *mv;
-        size_t m = 0;
-        json_object_foreach(meta, mk, mv) {
-            size_t kl = strlen(mk), vl = json_string_length(mv);
-            memcpy(pool, mk, kl + 1);
-            st->meta[m].key = pool;
-            pool += kl + 1;
-            memcpy(pool, json_string_value(mv), vl + 1);
-            st->meta[m].value = pool;
-            pool += vl + 1;
-            m++;
-        }
-        st->n_meta = (int)m;
-    }
-    st->data = data;
+    qsort(sorted, n, sizeof *sorted, st_entry_by_offsets);
+    rc = st_check_layout(sorted, n, data_len, what);
+    /* Corruption anywhere is reported before a tensor litc cannot hold. */
+    if (rc >= 0) rc = st_check_supported(ents, n, what);
+    if (rc >= 0) rc = st_build(st, sorted, n, meta, pool_bytes, what);
     st->data_len = (size_t)data_len;
 
 done:
     json_decref(root);
     free(ents);
+    free(sorted);
+    if (rc < 0) {
+        lit_safetensors_free(st);
+        return rc;
+    }
+    *out = st;
+    return LIT_OK;
+}
+
+static void st_attach_data(lit_safetensors *st, const uint8_t *data) {
+    st->data = data;
+    for (int i = 0; i < st->n; i++) st->tensors[i].data = data + st->begin[i];
+}
+
+lit_status lit_safetensors_parse(lit_safetensors **out, const void *buf, size_t len, const char *what) {
+    LIT_ASSERT(out != NULL, "lit_safetensors_parse: out is NULL; pass the address of a lit_safetensors *");
+    *out = NULL;
+    if (!what) what = "safetensors data";
+    if (!buf && len > 0) return st_fail(LIT_ERR_INVALID_ARG, what, "buffer is NULL with length %zu", len);
+    const uint8_t *p = (const uint8_t *)buf;
+    size_t hn = 0;
+    LIT_TRY(st_header_length(p, len, what, &hn));
+    lit_safetensors *st;
+    LIT_TRY(st_parse_header(&st, p + 8, hn, (uint64_t)(len - 8 - hn), what));
+    st_attach_data(st, p + 8 + hn);
+    *out = st;
+    return LIT_OK;
+}
+
+/* ---------------------------------------------------------------- files */
+
+/* Largest single pread (Linux moves at most ~2 GiB per call anyway). */
+#define ST_READ_CHUNK ((size_t)1 << 30)
+
+/* The error for a file that another process changes while we read it. */
+__attribute__((format(printf, 2, 3))) static lit_status st_changed(const char *path, const char *fmt, ...) {
+    char why[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    return lit_set_error(LIT_ERR_IO,
+                         "%s: the file changed while it was being read (%s); another process is writing it: wait "
+                         "until it is done and retry (litc's own saves replace a file in one rename)",
+                         path, why);
+}
+
+static const char *st_file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a file";
+}
+
+/* Open `path` for reading and refuse anything but a regular file. The open
+ * does not block: O_NONBLOCK, because opening a FIFO waits for a writer;
+ * once fstat has shown a regular file, the flag is cleared. */
+static lit_status st_open_regular(const char *path, int *fd_out, struct stat *sb) {
+    int fd;
+    do fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT) return lit_set_error(LIT_ERR_NOT_FOUND, "%s: no such file", path);
+        return lit_set_error(LIT_ERR_IO, "open %s: %s", path, strerror(e));
+    }
+    if (fstat(fd, sb) != 0) {
+        int e = errno;
+        close(fd);
+        return lit_set_error(LIT_ERR_IO, "fstat %s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(sb->st_mode)) {
+        close(fd);
+        return lit_set_error(LIT_ERR_IO, "%s: not a regular file (%s); give the path of a checkpoint file", path,
+                             st_file_kind(sb->st_mode));
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        int e = errno;
+        close(fd);
+        return lit_set_error(LIT_ERR_IO, "fcntl %s: %s", path, strerror(e));
+    }
+    *fd_out = fd;
+    return LIT_OK;
+}
+
+/* Read exactly `n` bytes at offset `off` of a file that fstat said was
+ * `size` bytes; reaching its end early means it shrank meanwhile. */
+static lit_status st_pread_all(int fd, void *buf, size_t n, uint64_t off, uint64_t size, const char *path) {
+    size_t done = 0;
+    while (done < n) {
+        size_t chunk = n - done < ST_READ_CHUNK ? n - done : ST_READ_CHUNK;
+        ssize_t r = pread(fd, (uint8_t *)buf + done, chunk, (off_t)(off + done));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return lit_set_error(LIT_ERR_IO, "read %s: %s", path, strerror(errno));
+        if (r == 0)
+            return st_changed(path, "it ends at byte %llu, it was %llu bytes", (unsigned long long)(off + done),
+                              (unsigned long long)size);
+        done += (size_t)r;
+    }
+    return LIT_OK;
+}
+
+/* Whether the file still has the size and modification time it had when
+ * it was opened: a rewrite in place that kept the size is caught here. */
+static lit_status st_check_unchanged(int fd, const struct stat *before, const char *path) {
+    struct stat now;
+    if (fstat(fd, &now) != 0) return lit_set_error(LIT_ERR_IO, "fstat %s: %s", path, strerror(errno));
+    if (now.st_size != before->st_size)
+        return st_changed(path, "it was %lld bytes, it is %lld now", (long long)before->st_size,
+                          (long long)now.st_size);
+    if (now.st_mtim.tv_sec != before->st_mtim.tv_sec || now.st_mtim.tv_nsec != before->st_mtim.tv_nsec)
+        return st_changed(path, "it was modified");
+    return LIT_OK;
+}
+
+/* The data buffer of a validated header: `st->data_len` bytes at offset
+ * `off`, read into memory the handle owns. */
+static lit_status st_read_data(lit_safetensors *st, int fd, uint64_t off, uint64_t size, const char *path) {
+    uint8_t *data = malloc(st->data_len ? st->data_len : 1);
+    if (!data)
+        return lit_set_error(LIT_ERR_NOMEM, "%s: out of memory for the %zu-byte data buffer (%.1f GiB)", path,
+                             st->data_len, (double)st->data_len / (1 << 30));
+    lit_status rc = st_pread_all(fd, data, st->data_len, off, size, path);
+    if (rc < 0) {
+        free(data);
+        return rc;
+    }
+    st->owned = data;
+    st_attach_data(st, data);
+    return LIT_OK;
+}
+
+static lit__safetensors_read_hook read_hook;
+static void *read_hook_user;
+
+void lit__safetensors_set_read_hook(lit__safetensors_read_hook hook, void *user) {
+    read_hook = hook;
+    read_hook_user = user;
+}
+
+/* Length prefix, header, data: each checked against the file's size before
+ * the next is read. */
+static lit_status st_read_file(lit_safetensors **out, int fd, const struct stat *sb, const char *path) {
+    uint64_t size = (uint64_t)sb->st_size;
+    uint8_t prefix[8] = {0};
+    if (size >= 8) LIT_TRY(st_pread_all(fd, prefix, 8, 0, size, path));
+    size_t hn = 0;
+    LIT_TRY(st_header_length(prefix, size, path, &hn));
+    uint8_t *header = malloc(hn);
+    if (!header) return lit_set_error(LIT_ERR_NOMEM, "%s: out of memory for the %zu-byte header", path, hn);
+    lit_safetensors *st = NULL;
+    lit_status rc = st_pread_all(fd, header, hn, 8, size, path);
+    if (rc >= 0) rc = st_parse_header(&st, header, hn, size - 8 - hn, path);
+    free(header);
+    if (rc >= 0 && read_hook) read_hook(path, read_hook_user);
+    if (rc >= 0) rc = st_read_data(st, fd, 8 + (uint64_t)hn, size, path);
+    if (rc >= 0) rc = st_check_unchanged(fd, sb, path);
     if (rc < 0) {
         lit_safetensors_free(st);
         return rc;
@@ -569,77 +734,12 @@ lit_status lit_safetensors_open(lit_safetensors **out, const char *path) {
     LIT_ASSERT(out != NULL, "lit_safetensors_open: out is NULL; pass the address of a lit_safetensors *");
     LIT_ASSERT(path != NULL, "lit_safetensors_open: path is NULL");
     *out = NULL;
-    int fd;
-    do fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-        int e = errno;
-        if (e == ENOENT) return lit_set_error(LIT_ERR_NOT_FOUND, "%s: no such file", path);
-        return lit_set_error(LIT_ERR_IO, "open %s: %s", path, strerror(e));
-    }
+    int fd = -1;
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return lit_set_error(LIT_ERR_IO, "fstat %s: %s", path, strerror(e));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return lit_set_error(LIT_ERR_IO, "%s: not a regular file", path);
-    }
-    if ((uint64_t)sb.st_size > (uint64_t)SIZE_MAX / 2) {
-        close(fd);
-        return lit_set_error(LIT_ERR_NOMEM, "%s: %lld bytes do not fit in memory", path, (long long)sb.st_size);
-    }
-    size_t size = (size_t)sb.st_size, got = 0;
-    if (size >= LIT__ST_MMAP_MIN) {
-        void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-        int e = errno;
-        close(fd);
-        if (map == MAP_FAILED) return lit_set_error(LIT_ERR_IO, "mmap %s: %s", path, strerror(e));
-        madvise(map, size, MADV_SEQUENTIAL);
-        lit_safetensors *st;
-        lit_status rc = lit_safetensors_parse(&st, map, size, path);
-        if (rc < 0) {
-            munmap(map, size);
-            return rc;
-        }
-        st->mapped = map;
-        st->mapped_len = size;
-        *out = st;
-        return LIT_OK;
-    }
-    uint8_t *img = malloc(size ? size : 1);
-    if (!img) {
-        close(fd);
-        return lit_set_error(LIT_ERR_NOMEM, "%s: out of memory reading %zu bytes", path, size);
-    }
-    while (got < size) {
-        ssize_t r = read(fd, img + got, size - got);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            close(fd);
-            free(img);
-            return lit_set_error(LIT_ERR_IO, "read %s: %s", path, strerror(e));
-        }
-        if (r == 0) break;
-        got += (size_t)r;
-    }
+    LIT_TRY(st_open_regular(path, &fd, &sb));
+    lit_status rc = st_read_file(out, fd, &sb, path);
     close(fd);
-    if (got != size) {
-        free(img);
-        return lit_set_error(LIT_ERR_IO, "read %s: file shrank from %zu to %zu bytes while reading", path, size, got);
-    }
-    lit_safetensors *st;
-    lit_status rc = lit_safetensors_parse(&st, img, size, path);
-    if (rc < 0) {
-        free(img);
-        return rc;
-    }
-    st->owned = img;
-    *out = st;
-    return LIT_OK;
+    return rc;
 }
 
 int lit_safetensors_count(const lit_safetensors *st) {
