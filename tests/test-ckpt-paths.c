@@ -436,6 +436,22 @@ TEST(own_pid_leftover_does_not_block_the_save) {
     rm_rf(b.root);
 }
 
+/* A save onto a name that is a symlink pointing out of the folder replaces
+ * the link with the new file: the rename never writes through it. */
+TEST(save_onto_a_symlink_replaces_the_link) {
+    sandbox b;
+    sandbox_make(&b);
+    lit_checkpoint *ck = lit_checkpoint_new();
+    CHECK_EQ_INT(lit_checkpoint_set_int(ck, "epoch", 3), LIT_OK);
+    CHECK_EQ_INT(lit_checkpoint_save(ck, join(b.dir, "link.ckpt")), LIT_OK);
+    lit_checkpoint_free(ck);
+    CHECK(!is_symlink(join(b.dir, "link.ckpt")));
+    CHECK_STR_EQ(read_text(join(b.outside, "victim.ckpt")), "victim 3");
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, join(b.dir, "link.ckpt")), LIT_OK);
+    lit_checkpoint_free(ck);
+    rm_rf(b.root);
+}
+
 /* ---------------------------------------------------------------- ulimit -f */
 
 static size_t file_size(const char *path) {
@@ -563,6 +579,7 @@ int main(void) {
     RUN(symlinked_dirpath_is_resolved_once);
     RUN(stale_temporary_files_are_cleared_at_fit_start);
     RUN(own_pid_leftover_does_not_block_the_save);
+    RUN(save_onto_a_symlink_replaces_the_link);
     RUN(file_size_limit_is_an_error_not_a_signal);
     RUN(file_size_limit_in_a_plain_save);
     return harness_summary();
