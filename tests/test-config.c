@@ -446,7 +446,7 @@ TEST(trainer_every_field) {
                          "  log_every_n_steps: 10\n  enable_progress_bar: false\n  enable_model_summary: false\n"
                          "  enable_checkpointing: false\n  default_root_dir: /tmp/runs\n  deterministic: warn\n"
                          "  detect_anomaly: true\n  reload_dataloaders_every_n_epochs: 1\n  inference_mode: false\n"
-                         "  logger: false\n  seed: 42\n  handle_signals: false\n"
+                         "  logger: false\n  seed: 42\n  handle_signals: false\n  allow_non_finite_checkpoint: true\n"
                          "  callbacks: [{class_path: X}]\n"
                          "  accelerator: cpu\n  strategy: auto\n  devices: 1\n  num_nodes: 1\n  precision: 32-true\n"
                          "  sync_batchnorm: false\n  barebones: false\n  profiler: null\n  plugins: null\n"
@@ -488,6 +488,7 @@ TEST(trainer_every_field) {
     CHECK_EQ_INT(a.logger, 0);
     CHECK_EQ_INT(a.seed, 42);
     CHECK_EQ_INT(a.handle_signals, 0);
+    CHECK_EQ_INT(a.allow_non_finite_checkpoint, 1);
     CHECK_EQ_INT(b.limit_train_batches, -1);
     CHECK_NEAR(b.limit_train_fraction, 0.5, 0);
     CHECK_NEAR(b.limit_test_fraction, 0.0, 0);

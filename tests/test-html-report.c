@@ -22,6 +22,7 @@
  */
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -323,6 +324,69 @@ TEST(many_points_are_decimated) {
         free(html);
     }
     lg.free(&lg);
+    rm_rf(dir);
+}
+
+/* Charts of extreme but finite data: steps beyond 2^53 (a restored
+ * batches_that_stepped), a flat series at INT64_MAX, curves spanning
+ * [-DBL_MAX, DBL_MAX] or a few subnormals. Every tick loop must end (the
+ * old one added 0.5 to 2^54 forever, growing the page without bound), and
+ * no coordinate may be NaN or Inf. Rendered in a child with a generous
+ * watchdog, so a hang fails the test instead of the suite. */
+static void render_extremes(const char *dir) {
+    lit_html_report_params p = lit_html_report_default_params();
+    p.save_dir = dir;
+    lit_logger lg;
+    CHECK_EQ_INT(lit_html_report_logger(&lg, &p), LIT_OK);
+    const char *names[1] = { "train/loss_step" };
+    const int64_t two53 = (int64_t)1 << 53;
+    for (int k = 0; k < 3; k++) {
+        double v = 1.0 + k;
+        CHECK_EQ_INT(lg.log_metrics(&lg, 1, names, &v, two53 + 2 * k), LIT_OK);
+    }
+    const char *flat[1] = { "flat" };
+    for (int k = 0; k < 2; k++) {
+        double v = 1e300;
+        CHECK_EQ_INT(lg.log_metrics(&lg, 1, flat, &v, INT64_MAX - k), LIT_OK);
+    }
+    const double big = 1.7976931348623157e308, sub = 4.9406564584124654e-324;
+    CHECK_EQ_INT(lit_html_report_add_curve(&lg, "widest", "x", "y", 2, (double[]){ -big, big },
+                                           (double[]){ -big, big }, 0), LIT_OK);
+    CHECK_EQ_INT(lit_html_report_add_curve(&lg, "subnormal", "x", "y", 2, (double[]){ sub, 2 * sub },
+                                           (double[]){ 0, sub }, 0), LIT_OK);
+    CHECK_EQ_INT(lit_html_report_add_curve(&lg, "decades", "x", "y", 2, (double[]){ 1e-300, 1e300 },
+                                           (double[]){ -1, 1 }, 1), LIT_OK);
+    CHECK_EQ_INT(lg.finalize(&lg, "success"), LIT_OK);
+    size_t len = 0;
+    char *html = slurp(lit_html_report_file(&lg), &len);
+    CHECK(html != NULL);
+    if (html) {
+        check_balanced(html);
+        CHECK_EQ_INT(count(html, "<svg"), 5);
+        CHECK_MSG(len < 200000, "%zu bytes", len);
+        CHECK_EQ_INT(count(html, "nan"), 0);
+        CHECK_EQ_INT(count(html, "inf\"") + count(html, "inf ") + count(html, "inf<"), 0);
+        CHECK_STR_CONTAINS(html, ">9.01e+15</text>"); /* the steps' axis: its two ends */
+        free(html);
+    }
+    lg.free(&lg);
+}
+
+TEST(extreme_finite_values_render_in_bounded_time) {
+    char *dir = make_tmp_dir("html");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(10); /* watchdog only: the page takes milliseconds */
+        render_extremes(dir);
+        fflush(stdout);
+        _exit(harness_failures_ ? 1 : 0);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the render %s %d",
+              WIFEXITED(status) ? "failed, exit status" : "was killed (a loop that never ends?), signal",
+              WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
     rm_rf(dir);
 }
 
@@ -728,6 +792,7 @@ int main(int argc, char **argv) {
     RUN(a_scripted_run_makes_a_complete_page);
     RUN(the_update_rule);
     RUN(many_points_are_decimated);
+    RUN(extreme_finite_values_render_in_bounded_time);
     RUN(curves_log_x_and_log_dir_of);
     RUN(a_real_fit_writes_the_report);
     RUN(chromium_renders_the_report);

@@ -87,6 +87,7 @@ void cli_print_trainer_yaml(FILE *f, const lit_trainer_params *p, int indent) {
     key(f, indent, "seed");
     fprintf(f, "%lld\n", (long long)p->seed);
     flag(f, indent, "handle_signals", p->handle_signals);
+    flag(f, indent, "allow_non_finite_checkpoint", p->allow_non_finite_checkpoint);
 }
 
 int cli_help(const cli_args *a) {

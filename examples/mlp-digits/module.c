@@ -57,9 +57,15 @@ static lit_status digits_module_training_step(lit_module *lm, lit_batch *b, int6
     lit_tensor *logits = digits_module_forward(m, lit_batch_get(b, "x"));
     *loss = lit_cross_entropy(logits, y, NULL);
     double value = lit_item(*loss);
-    if (!isfinite(value))
+    if (!isfinite(value)) {
+        /* The optimizer's lr, not cfg.lr: a config's optimizer (or a
+         * scheduler) may have set another one. */
+        int n_opt = 0;
+        lit_optimizer **opts = lit_module_optimizers(lm, &n_opt);
+        double lr = n_opt > 0 ? lit_optimizer_get_lr(opts[0], 0) : m->cfg.lr;
         return lit_set_error(LIT_ERR_NUMERIC, "digits module: loss became %g at epoch %lld; lower the learning rate "
-                             "(now %g)", value, (long long)lit_module_current_epoch(lm), m->cfg.lr);
+                             "(now %g)", value, (long long)lit_module_current_epoch(lm), lr);
+    }
     double acc = (double)digits_module_correct(logits, y) / (double)b->size;
     /* Per step for the bar, and the epoch means (as train.c's "train loss"). */
     LIT_TRY(lit_module_log(lm, "train/loss", *loss, .prog_bar = 1, .on_epoch = 1));

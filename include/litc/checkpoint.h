@@ -191,6 +191,17 @@ lit_status lit_checkpoint_set_json(lit_checkpoint *ck, const char *key, const ch
  * not decimal uint64). get_double accepts integers too. */
 lit_status lit_checkpoint_get_int(const lit_checkpoint *ck, const char *key, int64_t *out);
 lit_status lit_checkpoint_get_uint(const lit_checkpoint *ck, const char *key, uint64_t *out);
+/* get_int, then LIT_ERR_CORRUPT naming the key, the value and the range
+ * when it lies outside [min, max]. Every integer that a restore uses as a
+ * count, an index or a position is read through it: a hostile checkpoint
+ * must not be able to overflow a counter or start a loop that never ends.
+ * Counters use [0, LIT_CHECKPOINT_COUNTER_MAX]. */
+lit_status lit_checkpoint_get_int_range(const lit_checkpoint *ck, const char *key, int64_t min, int64_t max,
+                                       int64_t *out);
+/* 2^53 - 1: the largest counter (epoch, step, batch, ...) litc restores.
+ * Exact as a double (loggers, charts, JSON readers), and no run can count
+ * from it to INT64_MAX. */
+#define LIT_CHECKPOINT_COUNTER_MAX ((int64_t)9007199254740991)
 lit_status lit_checkpoint_get_double(const lit_checkpoint *ck, const char *key, double *out);
 lit_status lit_checkpoint_get_string(const lit_checkpoint *ck, const char *key, const char **out);
 /* The JSON text of the value at `key` (malloc'd, compact; free() it). */

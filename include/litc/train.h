@@ -274,9 +274,17 @@ const lit_hparam *lit_module_hparam(const lit_module *m, const char *name);
  * are copied and the rest only reported. `report` (may be NULL) gets what
  * was missing, unexpected and mismatched (free with
  * lit_state_dict_report_free). Nothing is copied when it fails.
+ * `strict` is a set of flags: LIT_LOAD_STRICT (1, as `strict=True`), and
+ * LIT_LOAD_ALLOW_NON_FINITE, without which a weight holding NaN or Inf is
+ * refused (a model cannot train or predict from it; PyTorch would load it
+ * silently).
  * Errors: LIT_ERR_NOT_FOUND (strict; the message lists the names),
- * LIT_ERR_SHAPE (a shape differs), LIT_ERR_STATE (the module has no store).
+ * LIT_ERR_SHAPE (a shape differs), LIT_ERR_STATE (the module has no store),
+ * LIT_ERR_NUMERIC (a non-finite weight: the message names the tensor, how
+ * many values and the first one).
  */
+#define LIT_LOAD_STRICT 1
+#define LIT_LOAD_ALLOW_NON_FINITE 2
 lit_status lit_module_load_weights(lit_module *m, const lit_checkpoint *ck, int strict,
                                    lit_state_dict_report *report);
 
@@ -289,7 +297,7 @@ typedef lit_status (*lit_module_factory)(const lit_hparam *hparams, int n, void 
  * the checkpoint's hyper_parameters, replace those named in `overrides`
  * (and add new ones), build the module with `make`, record the
  * hyperparameters on it (save_hyperparameters) and load its weights
- * (strict or not). On success *out is the new module (yours to free the way
+ * (`strict`: the flags of lit_module_load_weights). On success *out is the new module (yours to free the way
  * your factory's modules are freed).
  * Errors: lit_checkpoint_load's; LIT_ERR_CORRUPT for hyper_parameters that
  * are not an object of numbers and strings; the factory's; the weights'.
@@ -549,6 +557,10 @@ typedef struct {
                                       * <default_root_dir>/lightning_logs/version_N; 0: none */
     int handle_signals;              /* default 1: SIGTERM/SIGINT/SIGUSR1 during fit stop it cleanly
                                       * (see lit_trainer_fit); 0 leaves the process's handlers alone */
+    int allow_non_finite_checkpoint; /* default 0: fit(ckpt_path) refuses a checkpoint whose
+                                      * weights, gradients or optimizer state (Adam moments,
+                                      * param-group lr, ...) hold NaN or Inf, with LIT_ERR_NUMERIC
+                                      * naming the tensor; 1 resumes from it anyway */
 } lit_trainer_params;
 
 lit_trainer_params lit_trainer_default_params(void);

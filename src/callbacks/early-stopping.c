@@ -178,10 +178,10 @@ static lit_status es_state_load(lit_callback *cb, const lit_checkpoint *ck) {
     es_state *s = cb->user;
     int64_t wait, stopped, patience;
     double best;
-    LIT_TRY(lit_checkpoint_get_int(ck, "wait_count", &wait));
-    LIT_TRY(lit_checkpoint_get_int(ck, "stopped_epoch", &stopped));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "wait_count", 0, LIT_CHECKPOINT_COUNTER_MAX, &wait));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "stopped_epoch", 0, LIT_CHECKPOINT_COUNTER_MAX, &stopped));
     LIT_TRY(lit_checkpoint_get_double(ck, "best_score", &best));
-    LIT_TRY(lit_checkpoint_get_int(ck, "patience", &patience));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "patience", 0, LIT_CHECKPOINT_COUNTER_MAX, &patience));
     s->wait_count = wait;
     s->stopped_epoch = stopped;
     s->best_score = best;

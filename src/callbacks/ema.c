@@ -191,10 +191,15 @@ static lit_status ema_state_save(lit_callback *cb, lit_checkpoint *ck) {
 
 static lit_status ema_state_load(lit_callback *cb, const lit_checkpoint *ck) {
     ema_state *s = cb->user;
+    /* num_updates is null when unused: then updates_made, if any, counts. */
+    const char *key = lit_checkpoint_has(ck, "updates_made") ? "updates_made" : "num_updates";
     int64_t n;
-    if (lit_checkpoint_get_int(ck, "updates_made", &n) == LIT_OK || lit_checkpoint_get_int(ck, "num_updates", &n) == LIT_OK)
-        s->num_updates = n;
-    lit_clear_error();
+    if (lit_checkpoint_get_int(ck, key, &n) != LIT_OK) {
+        lit_clear_error();
+        return LIT_OK;
+    }
+    LIT_TRY(lit_checkpoint_get_int_range(ck, key, 0, LIT_CHECKPOINT_COUNTER_MAX, &n));
+    s->num_updates = n;
     return LIT_OK;
 }
 

@@ -277,14 +277,14 @@ static lit_status swa_state_save(lit_callback *cb, lit_checkpoint *ck) {
 static lit_status swa_state_load(lit_callback *cb, const lit_checkpoint *ck) {
     swa_state *s = cb->user;
     int64_t n, latest;
-    LIT_TRY(lit_checkpoint_get_int(ck, "n_averaged", &n));
-    LIT_TRY(lit_checkpoint_get_int(ck, "latest_update_epoch", &latest));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "n_averaged", 0, LIT_CHECKPOINT_COUNTER_MAX, &n));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "latest_update_epoch", -1, LIT_CHECKPOINT_COUNTER_MAX, &latest));
     s->n_averaged = n;
     s->latest_update_epoch = latest;
     s->have_sched = 0;
     if (!lit_checkpoint_has(ck, "scheduler_state.step_count")) return LIT_OK;
     int64_t steps, ng;
-    LIT_TRY(lit_checkpoint_get_int(ck, "scheduler_state.step_count", &steps));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "scheduler_state.step_count", 0, LIT_CHECKPOINT_COUNTER_MAX, &steps));
     LIT_TRY(lit_checkpoint_get_int(ck, "scheduler_state.n_groups", &ng));
     if (ng < 0 || ng > LIT_SWA_MAX_GROUPS)
         return lit_set_error(LIT_ERR_CORRUPT, "StochasticWeightAveraging: scheduler_state.n_groups = %lld",

@@ -332,6 +332,18 @@ lit_status lit_checkpoint_get_int(const lit_checkpoint *ck, const char *key, int
     return LIT_OK;
 }
 
+lit_status lit_checkpoint_get_int_range(const lit_checkpoint *ck, const char *key, int64_t min, int64_t max,
+                                       int64_t *out) {
+    int64_t v;
+    LIT_TRY(lit_checkpoint_get_int(ck, key, &v));
+    if (v < min || v > max)
+        return lit_set_error(LIT_ERR_CORRUPT, "checkpoint value \"%s\" is %" PRId64 ", outside the range %" PRId64
+                             "..%" PRId64 " that litc can use; the checkpoint is damaged or was not written by litc",
+                             key, v, min, max);
+    *out = v;
+    return LIT_OK;
+}
+
 lit_status lit_checkpoint_get_uint(const lit_checkpoint *ck, const char *key, uint64_t *out) {
     const json_t *v;
     LIT_TRY(found(ck, key, &v));

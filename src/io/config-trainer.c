@@ -86,6 +86,7 @@ static const field FIELDS[] = {
     { "callbacks", K_CALLBACKS, 0, 0, 0, 1, NULL },
     { "seed", K_I64, P(seed), 0, -1, 1, NULL },
     { "handle_signals", K_BOOL, P(handle_signals), 0, 0, 1, NULL },
+    { "allow_non_finite_checkpoint", K_BOOL, P(allow_non_finite_checkpoint), 0, 0, 1, NULL },
     { "accelerator", K_FIXED, 0, 0, 0, 1, ACCEL },
     { "strategy", K_FIXED, 0, 0, 0, 1, STRATEGY },
     { "devices", K_FIXED, 0, 0, 0, 1, DEVICES },

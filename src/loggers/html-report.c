@@ -207,12 +207,42 @@ static double nice_num(double x, int round_it) {
 /* A tick label that shows the digits the tick spacing needs and no more. */
 static void fmt_tick(char *buf, size_t n, double v, double step, double span_max) {
     if (fabs(v) < step * 1e-9) v = 0; /* no "-0" or "1e-17" at the origin */
-    if (span_max >= 1e6 || (step < 1e-4 && v != 0)) {
+    if (!(step > 0 && isfinite(step)) || span_max >= 1e6 || (step < 1e-4 && v != 0)) {
         snprintf(buf, n, "%.3g", v);
         return;
     }
     int dec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
-    snprintf(buf, n, "%.*f", dec, v);
+    snprintf(buf, n, "%.*f", dec < 17 ? dec : 17, v);
+}
+
+/* The ticks of an axis from lo to hi: the multiples of `step` in it, each
+ * computed from its index (never by adding steps up, which stalls once the
+ * step is below the values' precision), at most MAX_TICKS of them. When
+ * those are not a handful of distinct numbers (a non-finite step, or a
+ * range like [2^53, 2^53 + 2] whose multiples of 0.5 round together), the
+ * axis gets its two ends only. Returns how many were written to ticks. */
+enum { MAX_TICKS = 32 };
+static int axis_ticks(double lo, double hi, double step, double *ticks) {
+    double first = ceil(lo / step - 1e-9), last = floor(hi / step + 1e-6);
+    double count = last - first + 1;
+    int n = 0;
+    if (step > 0 && isfinite(step) && count >= 1 && count <= MAX_TICKS) {
+        n = (int)count;
+        for (int k = 0; k < n; k++) {
+            ticks[k] = (first + k) * step;
+            if (!isfinite(ticks[k]) || (k > 0 && !(ticks[k] > ticks[k - 1]))) n = 0;
+        }
+        if (n > 0) return n;
+    }
+    ticks[0] = lo, ticks[1] = hi;
+    return hi > lo ? 2 : 1;
+}
+
+/* lo < hi around v: a flat series still gets an axis, even where +-d is
+ * below the precision of v. */
+static void widen(double *lo, double *hi, double d) {
+    *lo -= d, *hi += d;
+    if (!(*hi > *lo)) *lo = nextafter(*lo, -INFINITY), *hi = nextafter(*hi, INFINITY);
 }
 
 /* ---------------------------------------------------------------- charts */
@@ -235,11 +265,16 @@ typedef struct {
     int log_x;
 } frame;
 
-static double px(const frame *f, double x) {
-    double t = f->log_x ? (log10(x) - f->x0) / (f->x1 - f->x0) : (x - f->x0) / (f->x1 - f->x0);
-    return ML + t * PW;
+/* Where v lies between lo and hi, 0..1; a range as wide as [-DBL_MAX,
+ * DBL_MAX], whose span overflows, is measured in halves. */
+static double frac(double v, double lo, double hi) {
+    double span = hi - lo;
+    if (isfinite(span)) return (v - lo) / span;
+    return (v * 0.5 - lo * 0.5) / (hi * 0.5 - lo * 0.5);
 }
-static double py(const frame *f, double y) { return MT + PH - (y - f->y0) / (f->y1 - f->y0) * PH; }
+
+static double px(const frame *f, double x) { return ML + frac(f->log_x ? log10(x) : x, f->x0, f->x1) * PW; }
+static double py(const frame *f, double y) { return MT + PH - frac(y, f->y0, f->y1) * PH; }
 
 static int usable(const frame *f, double x, double y) { return isfinite(x) && isfinite(y) && (!f->log_x || x > 0); }
 
@@ -314,15 +349,13 @@ static void put_chart(lit__buf *b, const char *title, const char *x_label, const
         }
     int empty = !(xmin <= xmax);
     if (empty) xmin = 0, xmax = 1, ymin = 0, ymax = 1;
-    if (xmax == xmin) xmin -= log_x ? 0.5 : 1, xmax += log_x ? 0.5 : 1;
-    if (ymax == ymin) {
-        double d = ymin != 0 ? fabs(ymin) * 0.1 : 1;
-        ymin -= d, ymax += d;
-    }
-    /* y: a loose range ending on ticks; x: the data's own range. */
+    if (xmax == xmin) widen(&xmin, &xmax, log_x ? 0.5 : 1);
+    if (ymax == ymin) widen(&ymin, &ymax, ymin != 0 ? fabs(ymin) * 0.1 : 1);
+    /* y: a loose range ending on ticks (when they are finite); x: the data's own range. */
     double ystep = nice_num(nice_num(ymax - ymin, 0) / 4, 1);
     f.y0 = floor(ymin / ystep + 1e-9) * ystep;
     f.y1 = ceil(ymax / ystep - 1e-9) * ystep;
+    if (!(isfinite(f.y0) && isfinite(f.y1) && f.y1 > f.y0)) f.y0 = ymin, f.y1 = ymax;
     f.x0 = xmin, f.x1 = xmax;
 
     int legend_rows = (n_ser + 1) / 2;
@@ -340,10 +373,11 @@ static void put_chart(lit__buf *b, const char *title, const char *x_label, const
 
     /* y ticks and grid */
     char lab[64];
+    double ticks[MAX_TICKS];
     double yspan = fmax(fabs(f.y0), fabs(f.y1));
-    for (int k = 0;; k++) {
-        double v = f.y0 + k * ystep;
-        if (v > f.y1 + ystep * 1e-6) break;
+    int n_ticks = axis_ticks(f.y0, f.y1, ystep, ticks);
+    for (int k = 0; k < n_ticks; k++) {
+        double v = ticks[k];
         double Y = py(&f, v);
         fmt_tick(lab, sizeof lab, v, ystep, yspan);
         lit__buf_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e5e7eb\"/>", ML, Y, ML + PW, Y);
@@ -359,7 +393,7 @@ static void put_chart(lit__buf *b, const char *title, const char *x_label, const
             for (int m = 0; m < (decades_inside >= 2 ? 1 : 3); m++) {
                 double lv = k + log10((double)mult[m]);
                 if (lv < f.x0 - 1e-9 || lv > f.x1 + 1e-9) continue;
-                double X = ML + (lv - f.x0) / (f.x1 - f.x0) * PW;
+                double X = ML + frac(lv, f.x0, f.x1) * PW;
                 if (k >= -3 && k <= 4) snprintf(lab, sizeof lab, "%g", mult[m] * pow(10.0, k));
                 else if (mult[m] == 1) snprintf(lab, sizeof lab, "1e%d", k);
                 else snprintf(lab, sizeof lab, "%de%d", mult[m], k);
@@ -370,9 +404,9 @@ static void put_chart(lit__buf *b, const char *title, const char *x_label, const
     } else {
         double xstep = nice_num(nice_num(f.x1 - f.x0, 0) / 5, 1);
         double xspan = fmax(fabs(f.x0), fabs(f.x1));
-        for (double k = ceil(f.x0 / xstep - 1e-9);; k++) {
-            double v = k * xstep;
-            if (v > f.x1 + xstep * 1e-6) break;
+        n_ticks = axis_ticks(f.x0, f.x1, xstep, ticks);
+        for (int k = 0; k < n_ticks; k++) {
+            double v = ticks[k];
             double X = px(&f, v);
             fmt_tick(lab, sizeof lab, v, xstep, xspan);
             lit__buf_printf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e5e7eb\"/>", X, MT, X,

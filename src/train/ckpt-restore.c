@@ -4,8 +4,14 @@
  * and datamodule states before configure_optimizers; the optimizers,
  * schedulers, loops, random stream and logged values after it), plus
  * lit_module_load_weights / lit_module_load_from_checkpoint.
+ *
+ * A checkpoint is untrusted input (its checksum is public): every integer
+ * is read with lit_checkpoint_get_int_range against what the code can
+ * count to, and weights, gradients and optimizer state holding NaN or Inf
+ * are refused by name unless the caller allows them.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +19,41 @@
 #include "litc/checkpoint.h"
 #include "train/train-impl.h"
 
+/* ---------------------------------------------------------------- non-finite tensors */
+
+#define ALLOW_HINT_LOAD "pass LIT_LOAD_ALLOW_NON_FINITE to load it anyway"
+#define ALLOW_HINT_FIT "set Trainer(allow_non_finite_checkpoint=1) to resume from it anyway"
+
+/* A weight or optimizer state holding NaN or Inf: a run trained from it
+ * only produces NaN, so it is refused by name unless the caller allows it. */
+static lit_status refuse_non_finite(const lit_tensor *t, const char *name, const char *allow_hint) {
+    if (!lit_dtype_is_float(t->dtype)) return LIT_OK;
+    int64_t bad = 0, first = -1;
+    if (t->dtype == LIT_F32) {
+        const float *v = t->data;
+        for (int64_t k = 0; k < t->numel; k++)
+            if (!isfinite(v[k]) && bad++ == 0) first = k;
+    } else {
+        for (int64_t k = 0; k < t->numel; k++)
+            if (!isfinite(lit_get_flat(t, k)) && bad++ == 0) first = k;
+    }
+    if (!bad) return LIT_OK;
+    return lit_set_error(LIT_ERR_NUMERIC,
+                         "checkpoint tensor \"%s\" holds %" PRId64 " non-finite value%s of %" PRId64
+                         " (element %" PRId64 " is %g): training from it gives NaN; %s",
+                         name, bad, bad == 1 ? "" : "s", t->numel, first, lit_get_flat(t, first), allow_hint);
+}
+
+static lit_status refuse_non_finite_double(double v, const char *key, const char *allow_hint) {
+    if (isfinite(v)) return LIT_OK;
+    return lit_set_error(LIT_ERR_NUMERIC, "checkpoint value \"%s\" is %g: training from it gives NaN; %s", key, v,
+                         allow_hint);
+}
+
 /* ---------------------------------------------------------------- weights */
 
-lit_status lit_module_load_weights(lit_module *m, const lit_checkpoint *ck, int strict,
-                                   lit_state_dict_report *report) {
-    LIT_ASSERT(m && ck, "lit_module_load_weights: NULL argument");
+static lit_status load_weights(lit_module *m, const lit_checkpoint *ck, int flags, lit_state_dict_report *report,
+                               const char *allow_hint) {
     if (!m->params) return lit_set_error(LIT_ERR_STATE, "load_weights: the module has no parameter store");
     /* litc checkpoints prefix the weights; plain safetensors files do not. */
     const char *prefix = lit_checkpoint_format_version(ck) > 0 ? "state_dict." : "";
@@ -31,12 +67,19 @@ lit_status lit_module_load_weights(lit_module *m, const lit_checkpoint *ck, int 
         if (strncmp(name, prefix, L) != 0) continue;
         tensors[k] = lit_checkpoint_tensor_view(ck, name);
         if (!tensors[k]) st = LIT_ERR_NOMEM;
+        else if (!(flags & LIT_LOAD_ALLOW_NON_FINITE)) st = refuse_non_finite(tensors[k], name, allow_hint);
         names[k++] = name + L;
     }
-    if (st >= 0) st = lit_state_dict_load(m->params, k, names, tensors, strict, report);
+    if (st >= 0) st = lit_state_dict_load(m->params, k, names, tensors, flags & LIT_LOAD_STRICT, report);
     free(names);
     free(tensors);
     return st;
+}
+
+lit_status lit_module_load_weights(lit_module *m, const lit_checkpoint *ck, int strict,
+                                   lit_state_dict_report *report) {
+    LIT_ASSERT(m && ck, "lit_module_load_weights: NULL argument");
+    return load_weights(m, ck, strict, report, ALLOW_HINT_LOAD);
 }
 
 /* ---------------------------------------------------------------- hyperparameters */
@@ -158,7 +201,12 @@ static lit_status restore_callbacks(lit_trainer *tr, const lit_checkpoint *ck) {
             lit_checkpoint_reset_scope(ck);
             continue;
         }
-        if (st >= 0) st = lit__hook_fail(cb->state_load(cb, ck), "state_load");
+        if (st >= 0) {
+            /* Its keys are relative to its scope: name the scope in errors. */
+            char where[LIT_NAME_MAX + 64];
+            snprintf(where, sizeof where, "resume: callbacks.%s", lit__callback_state_key(cb));
+            st = lit__hook_fail(cb->state_load(cb, ck), where);
+        }
         lit_checkpoint_reset_scope(ck);
         LIT_TRY(st);
     }
@@ -184,12 +232,15 @@ lit_status lit__resume_begin(lit_trainer *tr, const char *ckpt_path) {
     lit_module *m = tr->module;
     if (m->params) {
         lit_state_dict_report rep = { 0 };
-        lit_status st = lit_module_load_weights(m, ck, 1, &rep);
+        int flags = LIT_LOAD_STRICT | (tr->p.allow_non_finite_checkpoint ? LIT_LOAD_ALLOW_NON_FINITE : 0);
+        lit_status st = load_weights(m, ck, flags, &rep, ALLOW_HINT_FIT);
         if (st < 0) {
-            st = lit_set_error(LIT_ERR_CONFIG, "fit(ckpt_path=%s): the checkpoint is of another model: %s", path,
-                               rep.message && rep.message[0] ? rep.message : lit_last_error());
+            char why[1024]; /* copied: lit_set_error writes where lit_last_error points */
+            snprintf(why, sizeof why, "%s", rep.message && rep.message[0] ? rep.message : lit_last_error());
             lit_state_dict_report_free(&rep);
-            return st;
+            if (st == LIT_ERR_NUMERIC) return lit_set_error(st, "fit(ckpt_path=%s): %s", path, why);
+            return lit_set_error(LIT_ERR_CONFIG, "fit(ckpt_path=%s): the checkpoint is of another model: %s", path,
+                                 why);
         }
         lit_state_dict_report_free(&rep);
     }
@@ -215,14 +266,49 @@ lit_status lit__resume_begin(lit_trainer *tr, const char *ckpt_path) {
 
 /* ---------------------------------------------------------------- training state */
 
+#define COUNTER_MAX LIT_CHECKPOINT_COUNTER_MAX
+
+/* A number of items the restore loops over (optimizers, logged values). */
+#define LIST_MAX ((int64_t)1 << 20)
+
+static const char *allow_hint(const lit_trainer *tr) {
+    return tr->p.allow_non_finite_checkpoint ? NULL : ALLOW_HINT_FIT;
+}
+
 static lit_status get_count(const lit_checkpoint *ck, const char *key, int64_t have, const char *what) {
     int64_t n;
-    LIT_TRY(lit_checkpoint_get_int(ck, key, &n));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, key, 0, LIST_MAX, &n));
     if (n != have)
         return lit_set_error(LIT_ERR_CONFIG, "resume: the checkpoint has %" PRId64 " %s, configure_optimizers made %" PRId64
                              "; resume with the same optimizers and schedulers",
                              n, what, have);
     return LIT_OK;
+}
+
+/* A param group's hyperparameter; its lr finite unless allowed (others,
+ * such as initial_lr, hold NaN for "None"). */
+static lit_status restore_hparam(lit_trainer *tr, const lit_checkpoint *ck, lit_optimizer *opt, int g,
+                                 const char *key, const char *name) {
+    double v;
+    LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
+    if (allow_hint(tr) && !strcmp(name, "lr")) LIT_TRY(refuse_non_finite_double(v, key, allow_hint(tr)));
+    return lit_optimizer_set_hparam(opt, g, name, v);
+}
+
+/* One state slot (Adam's step, exp_avg, ...): finite unless allowed, and a
+ * step count that is a count. */
+static lit_status restore_slot(lit_trainer *tr, lit_optimizer *opt, int p, const char *slot, const char *key,
+                               const lit_tensor *t) {
+    if (allow_hint(tr)) LIT_TRY(refuse_non_finite(t, key, allow_hint(tr)));
+    if (!strcmp(slot, "step"))
+        for (int64_t k = 0; k < t->numel; k++) {
+            double v = lit_get_flat(t, k);
+            if (!(v >= 0 && v <= (double)COUNTER_MAX))
+                return lit_set_error(LIT_ERR_CORRUPT, "checkpoint tensor \"%s\" is %g, outside the range 0..%" PRId64
+                                     " that litc can use; the checkpoint is damaged or was not written by litc",
+                                     key, v, COUNTER_MAX);
+        }
+    return lit_optimizer_load_state(opt, p, slot, t);
 }
 
 static lit_status restore_optimizers(lit_trainer *tr, const lit_checkpoint *ck) {
@@ -233,21 +319,17 @@ static lit_status restore_optimizers(lit_trainer *tr, const lit_checkpoint *ck) 
         for (int g = 0; g < lit_optimizer_num_groups(opt); g++) {
             int64_t np;
             snprintf(key, sizeof key, "optimizer_param_groups.%d.%d.n_params", o, g);
-            LIT_TRY(lit_checkpoint_get_int(ck, key, &np));
+            LIT_TRY(lit_checkpoint_get_int_range(ck, key, 0, INT32_MAX, &np));
             if (np != lit_optimizer_group(opt, g)->n_params)
                 return lit_set_error(LIT_ERR_CONFIG, "resume: optimizer %d group %d has %d parameters, the checkpoint's "
                                      "%" PRId64, o, g, lit_optimizer_group(opt, g)->n_params, np);
             for (int h = 0; lit_optimizer_hparam_name(opt, h); h++) {
                 const char *name = lit_optimizer_hparam_name(opt, h);
-                double v;
                 snprintf(key, sizeof key, "optimizer_param_groups.%d.%d.%s", o, g, name);
-                LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
-                LIT_TRY(lit_optimizer_set_hparam(opt, g, name, v));
+                LIT_TRY(restore_hparam(tr, ck, opt, g, key, name));
             }
-            double v;
             snprintf(key, sizeof key, "optimizer_param_groups.%d.%d.initial_lr", o, g);
-            LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
-            LIT_TRY(lit_optimizer_set_hparam(opt, g, "initial_lr", v));
+            LIT_TRY(restore_hparam(tr, ck, opt, g, key, "initial_lr"));
         }
         /* State: exactly the slots the checkpoint has, for each parameter. */
         lit_optimizer_clear_state(opt);
@@ -257,9 +339,27 @@ static lit_status restore_optimizers(lit_trainer *tr, const lit_checkpoint *ck) 
             for (int s = 0; slots && slots[s]; s++) {
                 snprintf(key, sizeof key, "optimizer_states.%d.%s.%s", o, slots[s], pname);
                 lit_tensor *t = lit_checkpoint_tensor_view(ck, key);
-                if (t) LIT_TRY(lit_optimizer_load_state(opt, p, slots[s], t));
+                if (t) LIT_TRY(restore_slot(tr, opt, p, slots[s], key, t));
             }
         }
+    }
+    return LIT_OK;
+}
+
+/* The schedulers' integer counters, and the least each can be (torch's
+ * last_epoch is -1 before the first step); sched.c checks the rest. */
+static const struct {
+    const char *key;
+    int64_t min;
+} SCHED_COUNTERS[] = { { "last_epoch", -1 }, { "_step_count", 0 }, { "num_bad_epochs", 0 }, { "cooldown_counter", 0 } };
+
+static lit_status check_sched_counter(const char *key, const char *name, double v) {
+    for (size_t c = 0; c < sizeof SCHED_COUNTERS / sizeof *SCHED_COUNTERS; c++) {
+        if (strcmp(name, SCHED_COUNTERS[c].key) != 0) continue;
+        if (!(v >= (double)SCHED_COUNTERS[c].min && v <= (double)COUNTER_MAX))
+            return lit_set_error(LIT_ERR_CORRUPT, "checkpoint value \"%s\" is %g, outside the range %" PRId64
+                                 "..%" PRId64 " that litc can use; the checkpoint is damaged or was not written by litc",
+                                 key, v, SCHED_COUNTERS[c].min, COUNTER_MAX);
     }
     return LIT_OK;
 }
@@ -281,12 +381,18 @@ static lit_status restore_schedulers(lit_trainer *tr, const lit_checkpoint *ck) 
             lit_scheduler_state_at(sc, k, &sk, &v);
             snprintf(key, sizeof key, "lr_schedulers.%d.state.%s", i, sk);
             LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
-            LIT_TRY(lit_scheduler_state_set(sc, sk, v));
+            LIT_TRY(check_sched_counter(key, sk, v));
+            lit_status st = lit_scheduler_state_set(sc, sk, v);
+            if (st < 0) return lit__hook_fail(st, key); /* "<key>: <why>" */
         }
     }
     return LIT_OK;
 }
 
+/* grads.<param>: the gradient of an accumulation group the checkpoint was
+ * written inside. It lives where autograd would have put it (the parameter's
+ * arena, or the storage a set_to_none zero_grad kept), so it is freed with
+ * the parameter; shape and values are checked before anything is touched. */
 static lit_status restore_grads(lit_trainer *tr, const lit_checkpoint *ck) {
     lit_param_store *ps = tr->module->params;
     char key[LIT_NAME_MAX + 16];
@@ -295,13 +401,31 @@ static lit_status restore_grads(lit_trainer *tr, const lit_checkpoint *ck) {
         snprintf(key, sizeof key, "grads.%s", lit_param_store_name(ps, k));
         lit_tensor *g = lit_checkpoint_tensor_view(ck, key);
         if (!g) continue;
+        if (g->dtype != LIT_F32 || !lit_same_shape(g, t))
+            return lit_set_error(LIT_ERR_SHAPE, "checkpoint tensor \"%s\" is %s %s; the gradient of %s is f32 %s", key,
+                                 lit_dtype_name(g->dtype), LIT_SHAPE_STR(g), lit_param_store_name(ps, k),
+                                 LIT_SHAPE_STR(t));
+        if (allow_hint(tr)) LIT_TRY(refuse_non_finite(g, key, allow_hint(tr)));
+        if (!t->grad && t->grad_spare) {
+            t->grad = t->grad_spare;
+            t->grad_spare = NULL;
+        }
         if (!t->grad) {
-            t->grad = lit_tensor_new(NULL, LIT_F32, t->ndim, t->shape);
+            t->grad = lit_tensor_new(t->arena, LIT_F32, t->ndim, t->shape);
             if (!t->grad) return lit_set_error(LIT_ERR_NOMEM, "resume: out of memory for the gradient of %s",
                                                lit_param_store_name(ps, k));
         }
         LIT_TRY(lit_checkpoint_read_tensor(ck, key, t->grad));
     }
+    return LIT_OK;
+}
+
+/* One flag of a logged value's options (prog_bar, logger, ...): 0, 1 or
+ * -1 for "not set" (the tri-states of lit_log_opts). */
+static lit_status get_flag(const lit_checkpoint *ck, const char *key, int *out) {
+    int64_t v;
+    LIT_TRY(lit_checkpoint_get_int_range(ck, key, -1, 1, &v));
+    *out = (int)v;
     return LIT_OK;
 }
 
@@ -313,19 +437,20 @@ static lit_status restore_result(lit_trainer *tr, const lit_checkpoint *ck, int 
     LIT_TRY(lit_checkpoint_get_string(ck, RKEY("name"), &name));
     lit__result *it = lit__results_append(&tr->train_results, name);
     if (!it) return lit_set_error(LIT_ERR_NOMEM, "resume: out of memory");
-    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("prog_bar"), &iv)); it->opts.prog_bar = (int)iv;
-    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("logger"), &iv)); it->opts.logger = (int)iv;
-    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("on_step"), &iv)); it->opts.on_step = (int)iv;
-    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("on_epoch"), &iv)); it->opts.on_epoch = (int)iv;
-    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("reduce_fx"), &iv)); it->opts.reduce_fx = (lit_reduce_fx)iv;
-    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("batch_size"), &iv)); it->opts.batch_size = iv;
+    LIT_TRY(get_flag(ck, RKEY("prog_bar"), &it->opts.prog_bar));
+    LIT_TRY(get_flag(ck, RKEY("logger"), &it->opts.logger));
+    LIT_TRY(get_flag(ck, RKEY("on_step"), &it->opts.on_step));
+    LIT_TRY(get_flag(ck, RKEY("on_epoch"), &it->opts.on_epoch));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, RKEY("reduce_fx"), LIT_REDUCE_MEAN, LIT_REDUCE_MIN, &iv));
+    it->opts.reduce_fx = (lit_reduce_fx)iv;
+    LIT_TRY(lit_checkpoint_get_int_range(ck, RKEY("batch_size"), 0, COUNTER_MAX, &it->opts.batch_size));
     LIT_TRY(lit_checkpoint_get_double(ck, RKEY("last"), &it->last));
     LIT_TRY(lit_checkpoint_get_double(ck, RKEY("wsum"), &it->wsum));
     LIT_TRY(lit_checkpoint_get_double(ck, RKEY("wcount"), &it->wcount));
     LIT_TRY(lit_checkpoint_get_double(ck, RKEY("sum"), &it->sum));
     LIT_TRY(lit_checkpoint_get_double(ck, RKEY("max"), &it->max));
     LIT_TRY(lit_checkpoint_get_double(ck, RKEY("min"), &it->min));
-    LIT_TRY(lit_checkpoint_get_int(ck, RKEY("n"), &it->n));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, RKEY("n"), 0, COUNTER_MAX, &it->n));
 #undef RKEY
     return LIT_OK;
 }
@@ -334,7 +459,7 @@ static lit_status restore_metric_list(const lit_checkpoint *ck, const char *list
     char key[128];
     int64_t n;
     snprintf(key, sizeof key, "results.%s_count", list);
-    LIT_TRY(lit_checkpoint_get_int(ck, key, &n));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, key, 0, LIST_MAX, &n));
     lit__metrics_clear(l);
     for (int64_t i = 0; i < n; i++) {
         const char *name;
@@ -350,7 +475,7 @@ static lit_status restore_metric_list(const lit_checkpoint *ck, const char *list
 
 static lit_status restore_results(lit_trainer *tr, const lit_checkpoint *ck) {
     int64_t n;
-    LIT_TRY(lit_checkpoint_get_int(ck, "results.train_count", &n));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "results.train_count", 0, LIST_MAX, &n));
     lit__results_clear(&tr->train_results);
     for (int i = 0; i < n; i++) LIT_TRY(restore_result(tr, ck, i));
     LIT_TRY(restore_metric_list(ck, "callback_metrics", &tr->callback_metrics));
@@ -359,21 +484,22 @@ static lit_status restore_results(lit_trainer *tr, const lit_checkpoint *ck) {
 }
 
 static lit_status restore_loops(lit_trainer *tr, const lit_checkpoint *ck) {
-    int64_t epoch, batch, phase, complete, step, acc, nb;
-    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.epoch", &epoch));
-    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.batch", &batch));
-    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.phase", &phase));
-    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.epoch_complete", &complete));
-    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.global_step", &step));
-    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.accumulate_grad_batches", &acc));
-    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.num_training_batches", &nb));
+    int64_t epoch, batch, phase, complete, step, acc, nb, pending;
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.epoch", 0, COUNTER_MAX, &epoch));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.batch", 0, COUNTER_MAX, &batch));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.phase", LIT__POS_BOUNDARY, LIT__POS_EPOCH_END, &phase));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.epoch_complete", 0, 1, &complete));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.global_step", 0, COUNTER_MAX, &step));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.accumulate_grad_batches", 1, COUNTER_MAX, &acc));
+    /* -1: a loader without a length; checked against the loader in fit-loop.c */
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.num_training_batches", -1, COUNTER_MAX, &nb));
     LIT_TRY(lit_checkpoint_get_double(ck, "loops.fit_loop.time_elapsed", &tr->time_before));
-    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.batches_that_stepped", &tr->batches_that_stepped));
-    if (epoch < 0 || step < 0 || batch < 0 || phase < LIT__POS_BOUNDARY || phase > LIT__POS_EPOCH_END)
-        return lit_set_error(LIT_ERR_CORRUPT, "resume: the checkpoint's loop position (epoch %" PRId64 ", batch %" PRId64
-                             ", phase %" PRId64 ") is invalid", epoch, batch, phase);
-    int64_t pending = 0;
-    LIT_TRY(lit_checkpoint_get_int(ck, "loops.fit_loop.accumulation_pending", &pending));
+    if (!(tr->time_before >= 0 && tr->time_before <= 1e12))
+        return lit_set_error(LIT_ERR_CORRUPT, "checkpoint value \"loops.fit_loop.time_elapsed\" is %g seconds, outside "
+                             "the range 0..1e12; the checkpoint is damaged or was not written by litc", tr->time_before);
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.batches_that_stepped", 0, COUNTER_MAX,
+                                         &tr->batches_that_stepped));
+    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.accumulation_pending", 0, 1, &pending));
     if (pending && acc != tr->p.accumulate_grad_batches)
         return lit_set_error(LIT_ERR_CONFIG, "resume: the checkpoint was written inside a gradient accumulation group "
                              "of accumulate_grad_batches=%" PRId64 "; resume with the same value (not %" PRId64 ")",
@@ -382,7 +508,6 @@ static lit_status restore_loops(lit_trainer *tr, const lit_checkpoint *ck) {
     tr->global_step = step;
     tr->resume_pos = (lit__fit_pos){ .batch = batch, .phase = (lit__pos_phase)phase, .epoch_complete = (int)complete };
     tr->resuming = 1;
-    (void)nb; /* checked against the loader once it is loaded (fit-loop.c) */
     uint64_t seed, counter;
     LIT_TRY(lit_checkpoint_get_uint(ck, "rng.global.seed", &seed));
     LIT_TRY(lit_checkpoint_get_uint(ck, "rng.global.counter", &counter));

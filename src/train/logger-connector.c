@@ -94,13 +94,24 @@ static lit_status add_defaults(lit_trainer *tr) {
     return LIT_OK;
 }
 
+/* The last-error text from before a logger call. A logger's failure is
+ * only logged, and must not replace the error a failing fit is about to
+ * return (finalize("failed") runs after that error was set). */
+typedef struct {
+    char text[1024];
+} saved_error;
+
+static void save_error(saved_error *e) { snprintf(e->text, sizeof e->text, "%s", lit_last_error()); }
+
 void lit__loggers_add_defaults(lit_trainer *tr) {
     /* fast_dev_run logs nothing (Lightning swaps in a DummyLogger). */
     if (!tr->p.logger || tr->n_loggers > 0 || tr->p.fast_dev_run > 0) return;
+    saved_error before;
+    save_error(&before);
     if (add_defaults(tr) < 0) {
         lit_logf(LIT_LOG_ERROR, "the default loggers could not be made (training goes on without them): %s",
                  lit_last_error());
-        lit_clear_error();
+        lit_set_error(LIT_OK, "%s", before.text);
     }
 }
 
@@ -117,13 +128,14 @@ void lit__loggers_free(lit_trainer *tr) {
 }
 
 /* One logger call's outcome: a failure is reported once, then that logger
- * is left alone for the rest of the trainer's life. */
-static void checked(lit_trainer *tr, int i, lit_status st, const char *what) {
+ * is left alone for the rest of the trainer's life; the last error is what
+ * it was before the call. */
+static void checked(lit_trainer *tr, int i, lit_status st, const char *what, const saved_error *before) {
     if (st >= 0) return;
     tr->logger_failed[i] = 1;
     lit_logf(LIT_LOG_ERROR, "logger %s failed in %s and is switched off for this trainer (training goes on): %s",
              tr->loggers[i].name ? tr->loggers[i].name : "?", what, lit_last_error());
-    lit_clear_error();
+    lit_set_error(LIT_OK, "%s", before->text);
 }
 
 void lit__loggers_log_hparams(lit_trainer *tr) {
@@ -134,10 +146,12 @@ void lit__loggers_log_hparams(lit_trainer *tr) {
     for (int k = 0; k < m->n_hparams; k++)
         hp[k] = (lit_logger_hparam){ .name = m->hparams[k].name, .kind = (int)m->hparams[k].kind,
                                      .i = m->hparams[k].i, .d = m->hparams[k].d, .s = m->hparams[k].s };
+    saved_error before;
+    save_error(&before);
     for (int i = 0; i < tr->n_loggers; i++) {
         lit_logger *lg = &tr->loggers[i];
         if (tr->logger_failed[i] || !lg->log_hyperparams) continue;
-        checked(tr, i, lg->log_hyperparams(lg, m->n_hparams, hp), "log_hyperparams");
+        checked(tr, i, lg->log_hyperparams(lg, m->n_hparams, hp), "log_hyperparams", &before);
     }
     free(hp);
 }
@@ -146,11 +160,14 @@ void lit__loggers_log_hparams(lit_trainer *tr) {
 static void send(lit_trainer *tr, lit__metric_list *l, int64_t step) {
     if (l->n == 0) return;
     lit__metrics_set(l, "epoch", (double)tr->current_epoch);
+    saved_error before;
+    save_error(&before);
     for (int i = 0; i < tr->n_loggers; i++) {
         lit_logger *lg = &tr->loggers[i];
         if (tr->logger_failed[i]) continue;
-        checked(tr, i, lg->log_metrics(lg, l->n, (const char *const *)l->names, l->values, step), "log_metrics");
-        if (!tr->logger_failed[i] && lg->save) checked(tr, i, lg->save(lg), "save");
+        checked(tr, i, lg->log_metrics(lg, l->n, (const char *const *)l->names, l->values, step), "log_metrics",
+                &before);
+        if (!tr->logger_failed[i] && lg->save) checked(tr, i, lg->save(lg), "save", &before);
     }
     lit__metrics_clear(l);
 }
@@ -174,9 +191,11 @@ void lit__loggers_flush_epoch(lit_trainer *tr, int64_t step) {
 }
 
 void lit__loggers_finalize(lit_trainer *tr, const char *status) {
+    saved_error before;
+    save_error(&before);
     for (int i = 0; i < tr->n_loggers; i++) {
         lit_logger *lg = &tr->loggers[i];
         if (tr->logger_failed[i] || !lg->finalize) continue;
-        checked(tr, i, lg->finalize(lg, status), "finalize");
+        checked(tr, i, lg->finalize(lg, status), "finalize", &before);
     }
 }

@@ -45,6 +45,7 @@ lit_trainer_params lit_trainer_default_params(void) {
     p.seed = -1;
     p.handle_signals = 1;
     p.logger = 1;
+    p.allow_non_finite_checkpoint = 0;
     return p;
 }
 
@@ -67,7 +68,7 @@ static const field_desc FIELDS[] = {
     FI64(log_every_n_steps), FINT(enable_progress_bar), FINT(enable_model_summary), FINT(enable_checkpointing),
     { "default_root_dir", F_STR, offsetof(lit_trainer_params, default_root_dir) },
     FINT(deterministic), FINT(detect_anomaly), FI64(reload_dataloaders_every_n_epochs), FINT(inference_mode),
-    FI64(seed), FINT(handle_signals), FINT(logger),
+    FI64(seed), FINT(handle_signals), FINT(logger), FINT(allow_non_finite_checkpoint),
 };
 
 int lit_trainer_params_field(int i, const char **name, lit_param_kind *kind, size_t *offset) {
