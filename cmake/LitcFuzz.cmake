@@ -3,6 +3,8 @@
 #
 #   add_litc_fuzzer(<name> <source>
 #                   [SOURCES <library sources...>]   added to LITC_FUZZ_CORE_SOURCES
+#                   [ALL_SOURCES]                    all of src/**/*.c instead (with OpenMP and
+#                                                    OpenBLAS): targets that run the Trainer
 #                   [CORPUS <seed dir>]              default: fuzz/corpus/<name without "fuzz-">
 #                   [DICT <dictionary>]
 #                   [SECONDS <n>])                   default: LITC_FUZZ_SECONDS (20)
@@ -53,8 +55,13 @@ function(add_litc_fuzzer name source)
   if(NOT LITC_FUZZ_OK)
     return()
   endif()
-  cmake_parse_arguments(F "" "CORPUS;DICT;SECONDS" "SOURCES" ${ARGN})
+  cmake_parse_arguments(F "ALL_SOURCES" "CORPUS;DICT;SECONDS" "SOURCES" ${ARGN})
   set(_srcs ${LITC_FUZZ_CORE_SOURCES})
+  set(_extra_flags)
+  if(F_ALL_SOURCES)
+    file(GLOB_RECURSE _srcs ${CMAKE_SOURCE_DIR}/src/*.c)
+    set(_extra_flags -fopenmp -Wno-unknown-pragmas -Wno-pass-failed)  # gcc tuning pragmas
+  endif()
   foreach(s ${F_SOURCES})
     get_filename_component(s ${s} ABSOLUTE BASE_DIR ${CMAKE_SOURCE_DIR})
     list(APPEND _srcs ${s})
@@ -74,19 +81,26 @@ function(add_litc_fuzzer name source)
   # Include dirs and flags of jansson and libyaml (the third-party libraries
   # the file layer needs: checkpoints, configs) from pkg-config.
   set(_inc -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_SOURCE_DIR}/src)
-  foreach(d ${JANSSON_INCLUDE_DIRS} ${YAML_INCLUDE_DIRS})
-    list(APPEND _inc -I${d})
-  endforeach()
+  set(_pkgs JANSSON YAML)
+  if(F_ALL_SOURCES)
+    list(APPEND _pkgs OPENBLAS)
+  endif()
   set(_libs)
-  foreach(d ${JANSSON_LIBRARY_DIRS} ${YAML_LIBRARY_DIRS})
-    list(APPEND _libs -L${d})
+  foreach(p ${_pkgs})
+    foreach(d ${${p}_INCLUDE_DIRS})
+      list(APPEND _inc -I${d})
+    endforeach()
+    foreach(d ${${p}_LIBRARY_DIRS})
+      list(APPEND _libs -L${d})
+    endforeach()
+    list(APPEND _libs ${${p}_LDFLAGS})
   endforeach()
-  list(APPEND _libs ${JANSSON_LDFLAGS} ${YAML_LDFLAGS} -lpthread -lm)
+  list(APPEND _libs -lpthread -lm)
   add_custom_command(OUTPUT ${out}
     COMMAND ${LITC_CLANG} -std=gnu11 -g -O1 -fno-omit-frame-pointer
             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
             -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-            -Wall -Wextra -Wno-unused-parameter
+            -Wall -Wextra -Wno-unused-parameter ${_extra_flags}
             ${_inc} ${source} ${_srcs} ${_libs} -o ${out}
     DEPENDS ${source} ${_srcs} ${_headers}
     COMMENT "Building libFuzzer target ${name} with clang"
