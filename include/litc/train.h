@@ -546,9 +546,12 @@ typedef struct {
     int deterministic;               /* default 0; litc's kernels are deterministic for a given
                                       * thread count either way (backend.h), so this only records
                                       * the wish (Lightning's torch.use_deterministic_algorithms) */
-    int detect_anomaly;              /* default 0; 1: stop with LIT_ERR_NUMERIC at the first
-                                      * non-finite loss or gradient, naming epoch, batch, global
-                                      * step and parameter */
+    int detect_anomaly;              /* default 0; 1: each training batch runs in autograd's
+                                      * anomaly mode (autograd.h) and stops with LIT_ERR_NUMERIC
+                                      * at a non-finite parameter (before training_step), loss or
+                                      * gradient; the message names the op that first made the
+                                      * NaN/Inf (forward or backward, its shape), epoch, batch,
+                                      * global step and parameter */
     int64_t reload_dataloaders_every_n_epochs; /* default 0 */
     int inference_mode;              /* default 1: evaluation runs with grad disabled */
     int64_t seed;                    /* -1 = do not seed; else lit_seed_everything(seed) at fit start */
