@@ -10,7 +10,9 @@
  *     count to is a LIT_ERR_CORRUPT naming the key and the range, never a
  *     signed overflow (UBSan) or a loop that never ends;
  *   - a grads.<param> tensor is restored into the parameter's own arena
- *     (freed with the model: no leak, on success or failure);
+ *     (freed with the model: no leak, on success or failure); optimizer
+ *     state or gradients of slots or parameters the run does not have are
+ *     refused by name;
  *   - NaN/Inf weights, gradients and optimizer state are refused naming the
  *     tensor, unless Trainer(allow_non_finite_checkpoint) /
  *     LIT_LOAD_ALLOW_NON_FINITE allows them;
@@ -293,6 +295,32 @@ TEST(restored_gradients_live_with_their_parameter) {
     check_refused("failure after grads", LIT_ERR_CORRUPT, "results.train_count", NULL);
 }
 
+/* The base checkpoint plus an f32 tensor `name` of shape [n]. */
+static void add_tensor(const char *name, int64_t n) {
+    lit_checkpoint *ck = load_base();
+    lit_tensor *t = lit_tensor_new(NULL, LIT_F32, 1, (const int64_t[]){ n });
+    lit_tensor_zero_(t);
+    CHECK_EQ_INT(lit_checkpoint_put_tensor(ck, name, t), LIT_OK);
+    save_edited(ck);
+    lit_tensor_free(t);
+}
+
+TEST(unexpected_state_tensors_are_refused_by_name) {
+    /* A slot or parameter this model and optimizer do not have would be
+     * silently ignored: refused, as a strict load refuses a weight. */
+    static const char *const NAMES[] = { "optimizer_states.0.exp_avg.nope", "optimizer_states.0.velocity.fc.weight",
+                                         "optimizer_states.1.exp_avg.fc.weight", "grads.nope" };
+    for (size_t i = 0; i < sizeof NAMES / sizeof *NAMES; i++) {
+        add_tensor(NAMES[i], 1);
+        check_refused(NAMES[i], LIT_ERR_CORRUPT, NAMES[i], "not ");
+    }
+    /* the counts' errors say what they count */
+    edit_value("lr_scheduler_count", "2147483648");
+    check_refused("lr_scheduler_count", LIT_ERR_CORRUPT, "lr_scheduler_count", "the number of lr schedulers");
+    edit_value("loops.fit_loop.num_training_batches", "9223372036854775807");
+    check_refused("num_training_batches", LIT_ERR_CORRUPT, "num_training_batches", "the number of training batches");
+}
+
 TEST(non_finite_weights_and_optimizer_state_are_refused_by_name) {
     static const struct {
         const char *tensor;
@@ -464,6 +492,7 @@ int main(void) {
     RUN(every_restored_integer_is_range_checked);
     RUN(callback_counters_are_range_checked_and_named);
     RUN(restored_gradients_live_with_their_parameter);
+    RUN(unexpected_state_tensors_are_refused_by_name);
     RUN(non_finite_weights_and_optimizer_state_are_refused_by_name);
     RUN(load_weights_refuses_non_finite_unless_allowed);
     RUN(a_failing_logger_keeps_the_fit_error);

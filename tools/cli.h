@@ -9,8 +9,8 @@
  *
  * Exit codes: CLI_OK 0; CLI_INTERNAL 1 (a bug or an unexpected runtime
  * failure); CLI_CONFIG 2 (bad command line or config: the message gives
- * file:line:col); CLI_DATA 3 (missing or malformed data or checkpoint, or
- * another I/O failure);
+ * file:line:col); CLI_DATA 3 (missing or malformed data or checkpoint,
+ * NaN/Inf in a checkpoint or the training, or another I/O failure);
  * CLI_INTERRUPTED 4 (stopped by a signal after writing a checkpoint).
  * Messages go to stderr, results (print_config, info, version) to stdout.
  */

@@ -30,7 +30,8 @@ int cli_exit_code(lit_status st) {
     case LIT_ERR_CORRUPT:
     case LIT_ERR_NOT_FOUND:
     case LIT_ERR_SHAPE:
-    case LIT_ERR_DTYPE: return CLI_DATA;
+    case LIT_ERR_DTYPE:
+    case LIT_ERR_NUMERIC: return CLI_DATA;
     case LIT_ERR_INTERRUPTED: return CLI_INTERRUPTED;
     default: return st >= 0 ? CLI_OK : CLI_INTERNAL;
     }

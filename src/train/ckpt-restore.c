@@ -275,9 +275,20 @@ static const char *allow_hint(const lit_trainer *tr) {
     return tr->p.allow_non_finite_checkpoint ? NULL : ALLOW_HINT_FIT;
 }
 
+/* A failing status with what the value means in front of its message:
+ * "resume: the number of lr schedulers: checkpoint value ...". */
+static lit_status in_context(lit_status st, const char *what) {
+    if (st >= 0) return st;
+    char why[1024]; /* copied: lit_set_error writes where lit_last_error points */
+    snprintf(why, sizeof why, "%s", lit_last_error());
+    return lit_set_error(st, "resume: %s: %s", what, why);
+}
+
 static lit_status get_count(const lit_checkpoint *ck, const char *key, int64_t have, const char *what) {
     int64_t n;
-    LIT_TRY(lit_checkpoint_get_int_range(ck, key, 0, LIST_MAX, &n));
+    char number_of[64];
+    snprintf(number_of, sizeof number_of, "the number of %s", what);
+    LIT_TRY(in_context(lit_checkpoint_get_int_range(ck, key, 0, LIST_MAX, &n), number_of));
     if (n != have)
         return lit_set_error(LIT_ERR_CONFIG, "resume: the checkpoint has %" PRId64 " %s, configure_optimizers made %" PRId64
                              "; resume with the same optimizers and schedulers",
@@ -311,7 +322,9 @@ static lit_status restore_slot(lit_trainer *tr, lit_optimizer *opt, int p, const
     return lit_optimizer_load_state(opt, p, slot, t);
 }
 
-static lit_status restore_optimizers(lit_trainer *tr, const lit_checkpoint *ck) {
+/* *n_used: how many optimizer_states.* tensors it restored. */
+static lit_status restore_optimizers(lit_trainer *tr, const lit_checkpoint *ck, int *n_used) {
+    *n_used = 0;
     LIT_TRY(get_count(ck, "optimizers", tr->optim.n_optimizers, "optimizers"));
     char key[LIT_NAME_MAX + 96], buf[32];
     for (int o = 0; o < tr->optim.n_optimizers; o++) {
@@ -339,7 +352,9 @@ static lit_status restore_optimizers(lit_trainer *tr, const lit_checkpoint *ck) 
             for (int s = 0; slots && slots[s]; s++) {
                 snprintf(key, sizeof key, "optimizer_states.%d.%s.%s", o, slots[s], pname);
                 lit_tensor *t = lit_checkpoint_tensor_view(ck, key);
-                if (t) LIT_TRY(restore_slot(tr, opt, p, slots[s], key, t));
+                if (!t) continue;
+                LIT_TRY(restore_slot(tr, opt, p, slots[s], key, t));
+                ++*n_used;
             }
         }
     }
@@ -393,8 +408,9 @@ static lit_status restore_schedulers(lit_trainer *tr, const lit_checkpoint *ck) 
  * written inside. It lives where autograd would have put it (the parameter's
  * arena, or the storage a set_to_none zero_grad kept), so it is freed with
  * the parameter; shape and values are checked before anything is touched. */
-static lit_status restore_grads(lit_trainer *tr, const lit_checkpoint *ck) {
+static lit_status restore_grads(lit_trainer *tr, const lit_checkpoint *ck, int *n_used) {
     lit_param_store *ps = tr->module->params;
+    *n_used = 0;
     char key[LIT_NAME_MAX + 16];
     for (int k = 0; ps && k < lit_param_store_len(ps); k++) {
         lit_tensor *t = lit_param_store_tensor(ps, k);
@@ -416,6 +432,52 @@ static lit_status restore_grads(lit_trainer *tr, const lit_checkpoint *ck) {
                                                lit_param_store_name(ps, k));
         }
         LIT_TRY(lit_checkpoint_read_tensor(ck, key, t->grad));
+        ++*n_used;
+    }
+    return LIT_OK;
+}
+
+/* ---------------------------------------------------------------- unexpected tensors */
+
+static int is_optimizer_state_key(lit_trainer *tr, const char *name) {
+    char key[LIT_NAME_MAX + 96], buf[32];
+    for (int o = 0; o < tr->optim.n_optimizers; o++) {
+        lit_optimizer *opt = tr->optim.optimizers[o];
+        const char *const *slots = lit_optimizer_state_slots(opt);
+        for (int p = 0; p < lit_optimizer_num_params(opt); p++) {
+            const char *pname = lit__param_name(tr, lit_optimizer_param(opt, p, NULL, NULL), o, p, buf, sizeof buf);
+            for (int s = 0; slots && slots[s]; s++) {
+                snprintf(key, sizeof key, "optimizer_states.%d.%s.%s", o, slots[s], pname);
+                if (!strcmp(key, name)) return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int is_grad_key(lit_trainer *tr, const char *name) {
+    const lit_param_store *ps = tr->module->params;
+    if (strncmp(name, "grads.", 6) != 0) return 0;
+    for (int k = 0; ps && k < lit_param_store_len(ps); k++)
+        if (!strcmp(name + 6, lit_param_store_name(ps, k))) return 1;
+    return 0;
+}
+
+/* A tensor under `prefix` that the restore did not use (`used` of them) is
+ * the state of a slot or parameter this model and optimizer do not have:
+ * refused by name, as a strict load refuses an unexpected weight. Counted
+ * first, so only a refusal pays for finding the name. */
+static lit_status refuse_unused(lit_trainer *tr, const lit_checkpoint *ck, const char *prefix, int used,
+                                int (*known)(lit_trainer *, const char *), const char *what) {
+    size_t L = strlen(prefix);
+    int present = 0, n = lit_checkpoint_tensor_count(ck);
+    for (int i = 0; i < n; i++) present += strncmp(lit_checkpoint_tensor_name(ck, i), prefix, L) == 0;
+    if (present == used) return LIT_OK;
+    for (int i = 0; i < n; i++) {
+        const char *name = lit_checkpoint_tensor_name(ck, i);
+        if (strncmp(name, prefix, L) == 0 && !known(tr, name))
+            return lit_set_error(LIT_ERR_CORRUPT, "resume: checkpoint tensor \"%s\" is not %s of this model; resume "
+                                 "with the model and optimizers the checkpoint was written with", name, what);
     }
     return LIT_OK;
 }
@@ -483,30 +545,45 @@ static lit_status restore_results(lit_trainer *tr, const lit_checkpoint *ck) {
     return restore_metric_list(ck, "progress_bar_metrics", &tr->pbar_metrics);
 }
 
+/* The loop position's integers, what each means (for messages) and the
+ * range the loops can count on. */
+enum { L_EPOCH, L_BATCH, L_PHASE, L_COMPLETE, L_STEP, L_ACC, L_NB, L_STEPPED, L_PENDING, L_COUNT };
+static const struct {
+    const char *key, *what;
+    int64_t min, max;
+} LOOP_VALUES[L_COUNT] = {
+    [L_EPOCH] = { "loops.fit_loop.epoch", "the epoch", 0, COUNTER_MAX },
+    [L_BATCH] = { "loops.fit_loop.batch", "the batch in the epoch", 0, COUNTER_MAX },
+    [L_PHASE] = { "loops.fit_loop.phase", "the loop phase", LIT__POS_BOUNDARY, LIT__POS_EPOCH_END },
+    [L_COMPLETE] = { "loops.fit_loop.epoch_complete", "the epoch-complete flag", 0, 1 },
+    [L_STEP] = { "loops.fit_loop.global_step", "the global step", 0, COUNTER_MAX },
+    [L_ACC] = { "loops.fit_loop.accumulate_grad_batches", "accumulate_grad_batches", 1, COUNTER_MAX },
+    /* -1: a loader without a length; compared with the loader in fit-loop.c */
+    [L_NB] = { "loops.fit_loop.num_training_batches", "the number of training batches", -1, COUNTER_MAX },
+    [L_STEPPED] = { "loops.fit_loop.batches_that_stepped", "the loggers' step", 0, COUNTER_MAX },
+    [L_PENDING] = { "loops.fit_loop.accumulation_pending", "the accumulation-pending flag", 0, 1 },
+};
+
 static lit_status restore_loops(lit_trainer *tr, const lit_checkpoint *ck) {
-    int64_t epoch, batch, phase, complete, step, acc, nb, pending;
-    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.epoch", 0, COUNTER_MAX, &epoch));
-    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.batch", 0, COUNTER_MAX, &batch));
-    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.phase", LIT__POS_BOUNDARY, LIT__POS_EPOCH_END, &phase));
-    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.epoch_complete", 0, 1, &complete));
-    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.global_step", 0, COUNTER_MAX, &step));
-    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.accumulate_grad_batches", 1, COUNTER_MAX, &acc));
-    /* -1: a loader without a length; checked against the loader in fit-loop.c */
-    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.num_training_batches", -1, COUNTER_MAX, &nb));
+    int64_t v[L_COUNT];
+    for (int k = 0; k < L_COUNT; k++)
+        LIT_TRY(in_context(lit_checkpoint_get_int_range(ck, LOOP_VALUES[k].key, LOOP_VALUES[k].min, LOOP_VALUES[k].max,
+                                                        &v[k]),
+                           LOOP_VALUES[k].what));
     LIT_TRY(lit_checkpoint_get_double(ck, "loops.fit_loop.time_elapsed", &tr->time_before));
     if (!(tr->time_before >= 0 && tr->time_before <= 1e12))
-        return lit_set_error(LIT_ERR_CORRUPT, "checkpoint value \"loops.fit_loop.time_elapsed\" is %g seconds, outside "
-                             "the range 0..1e12; the checkpoint is damaged or was not written by litc", tr->time_before);
-    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.batches_that_stepped", 0, COUNTER_MAX,
-                                         &tr->batches_that_stepped));
-    LIT_TRY(lit_checkpoint_get_int_range(ck, "loops.fit_loop.accumulation_pending", 0, 1, &pending));
-    if (pending && acc != tr->p.accumulate_grad_batches)
+        return lit_set_error(LIT_ERR_CORRUPT, "resume: the time fitted so far: checkpoint value "
+                             "\"loops.fit_loop.time_elapsed\" is %g seconds, outside the range 0..1e12; the checkpoint "
+                             "is damaged or was not written by litc", tr->time_before);
+    if (v[L_PENDING] && v[L_ACC] != tr->p.accumulate_grad_batches)
         return lit_set_error(LIT_ERR_CONFIG, "resume: the checkpoint was written inside a gradient accumulation group "
                              "of accumulate_grad_batches=%" PRId64 "; resume with the same value (not %" PRId64 ")",
-                             acc, tr->p.accumulate_grad_batches);
-    tr->current_epoch = epoch;
-    tr->global_step = step;
-    tr->resume_pos = (lit__fit_pos){ .batch = batch, .phase = (lit__pos_phase)phase, .epoch_complete = (int)complete };
+                             v[L_ACC], tr->p.accumulate_grad_batches);
+    tr->batches_that_stepped = v[L_STEPPED];
+    tr->current_epoch = v[L_EPOCH];
+    tr->global_step = v[L_STEP];
+    tr->resume_pos = (lit__fit_pos){ .batch = v[L_BATCH], .phase = (lit__pos_phase)v[L_PHASE],
+                                     .epoch_complete = (int)v[L_COMPLETE] };
     tr->resuming = 1;
     uint64_t seed, counter;
     LIT_TRY(lit_checkpoint_get_uint(ck, "rng.global.seed", &seed));
@@ -520,9 +597,12 @@ static lit_status restore_loops(lit_trainer *tr, const lit_checkpoint *ck) {
 lit_status lit__resume_training_state(lit_trainer *tr) {
     const lit_checkpoint *ck = tr->resume_ck;
     if (!ck) return LIT_OK;
-    LIT_TRY(restore_optimizers(tr, ck));
+    int n_states, n_grads;
+    LIT_TRY(restore_optimizers(tr, ck, &n_states));
+    LIT_TRY(refuse_unused(tr, ck, "optimizer_states.", n_states, is_optimizer_state_key, "optimizer state"));
     LIT_TRY(restore_schedulers(tr, ck));
-    LIT_TRY(restore_grads(tr, ck));
+    LIT_TRY(restore_grads(tr, ck, &n_grads));
+    LIT_TRY(refuse_unused(tr, ck, "grads.", n_grads, is_grad_key, "a gradient"));
     LIT_TRY(restore_results(tr, ck));
     return restore_loops(tr, ck);
 }
