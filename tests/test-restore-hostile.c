@@ -480,6 +480,40 @@ TEST(litc_nan_loss_quotes_the_optimizers_lr) {
     CHECK_MSG(strstr(err, "(now 1e+300)") != NULL, "the message quotes another lr: %s", err);
 }
 
+TEST(litc_validate_refuses_non_finite_weights_unless_allowed) {
+    if (!have_litc()) {
+        printf("skip: %s was not built\n", litc);
+        return;
+    }
+    /* The hostile corpus's digits checkpoint with one NaN weight. */
+    lit_checkpoint *ck = NULL;
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, LITC_SOURCE_DIR "/tests/hostile/base.ckpt"), LIT_OK);
+    if (!ck) return;
+    const char *name = "state_dict.mlp.layers.0.weight";
+    lit_dtype dt;
+    int ndim = 0;
+    int64_t shape[LIT_MAX_DIMS];
+    CHECK(lit_checkpoint_tensor_info(ck, name, &dt, &ndim, shape));
+    lit_tensor *w = lit_tensor_new(NULL, LIT_F32, ndim, shape);
+    CHECK_EQ_INT(lit_checkpoint_read_tensor(ck, name, w), LIT_OK);
+    lit_f32(w)[5] = NAN;
+    CHECK_EQ_INT(lit_checkpoint_put_tensor(ck, name, w), LIT_OK);
+    const char *path = join(dir, "nan-digits.ckpt");
+    CHECK_EQ_INT(lit_checkpoint_save(ck, path), LIT_OK);
+    lit_checkpoint_free(ck);
+    lit_tensor_free(w);
+    char ckpt_arg[1024], err[8192];
+    snprintf(ckpt_arg, sizeof ckpt_arg, "--ckpt_path=%s", path);
+    const char *refused[] = { "validate", "--config", LITC_SOURCE_DIR "/tests/hostile/base.yaml", ckpt_arg,
+                              "--trainer.logger=false", NULL };
+    CHECK_EQ_INT(run_litc(refused, err, sizeof err), 3); /* data */
+    CHECK_MSG(strstr(err, name) && strstr(err, "--trainer.allow_non_finite_checkpoint=true"), "stderr: %s", err);
+    const char *allowed[] = { "validate", "--config", LITC_SOURCE_DIR "/tests/hostile/base.yaml", ckpt_arg,
+                              "--trainer.logger=false", "--trainer.allow_non_finite_checkpoint=true", NULL };
+    int rc = run_litc(allowed, err, sizeof err);
+    CHECK_MSG(rc == 0, "exit %d: %s", rc, err);
+}
+
 int main(void) {
     lit_set_num_threads(1);
     dir = make_tmp_dir("restore");
@@ -498,6 +532,7 @@ int main(void) {
     RUN(a_failing_logger_keeps_the_fit_error);
     RUN(litc_fit_prints_why_it_failed);
     RUN(litc_nan_loss_quotes_the_optimizers_lr);
+    RUN(litc_validate_refuses_non_finite_weights_unless_allowed);
     rm_rf(dir);
     return harness_summary();
 }

@@ -319,7 +319,8 @@ static lit_status build_and_run(run *r, const char *sub, lit_trainer **tr_out, l
         /* trainer.validate/test/predict(ckpt_path=...): the weights of that checkpoint. */
         lit_checkpoint *ck = NULL;
         LIT_TRY(lit_checkpoint_load(&ck, r->ckpt_path));
-        lit_status st = lit_module_load_weights(m, ck, 1, NULL);
+        int flags = LIT_LOAD_STRICT | (r->p.allow_non_finite_checkpoint ? LIT_LOAD_ALLOW_NON_FINITE : 0);
+        lit_status st = lit_module_load_weights(m, ck, flags, NULL);
         lit_checkpoint_free(ck);
         LIT_TRY(st);
     }

@@ -21,7 +21,8 @@
 
 /* ---------------------------------------------------------------- non-finite tensors */
 
-#define ALLOW_HINT_LOAD "pass LIT_LOAD_ALLOW_NON_FINITE to load it anyway"
+#define ALLOW_HINT_LOAD \
+    "pass LIT_LOAD_ALLOW_NON_FINITE (litc: --trainer.allow_non_finite_checkpoint=true) to load it anyway"
 #define ALLOW_HINT_FIT "set Trainer(allow_non_finite_checkpoint=1) to resume from it anyway"
 
 /* A weight or optimizer state holding NaN or Inf: a run trained from it
