@@ -114,7 +114,7 @@ TEST(backward_names_the_op_whose_gradient_went_nonfinite) {
 
 /* ---------------------------------------------------------------- Trainer(detect_anomaly=1) */
 
-typedef enum { BAD_NONE, BAD_LOG_NEGATIVE, BAD_SQRT_AT_ZERO, BAD_NAN_IN_BATCH } bad_kind;
+typedef enum { BAD_NONE, BAD_LOG_NEGATIVE, BAD_SQRT_AT_ZERO, BAD_NAN_IN_BATCH, MASKED_NAN } bad_kind;
 
 typedef struct {
     lit_param_store *ps;
@@ -138,6 +138,11 @@ static lit_status train_step(lit_module *m, lit_batch *b, int64_t i, lit_tensor 
     *loss = lit_add(mse, reg);
     if (bad && md->bad == BAD_SQRT_AT_ZERO) /* + sum(sqrt((0 w)^2)): 0, with an infinite gradient */
         *loss = lit_add(*loss, lit_sum_all(lit_sqrt(lit_square(lit_mul_scalar(md->w, 0.0)))));
+    if (bad && md->bad == MASKED_NAN) { /* + sum(where(false, log(-|w|), 0)): NaN made, then masked out */
+        lit_tensor *never = lit_zeros(LIT_F32, LIT_SHAPE(D_IN));
+        lit_tensor *nan_branch = lit_log(lit_mul_scalar(lit_abs(md->w), -1.0));
+        *loss = lit_add(*loss, lit_sum_all(lit_where(never, nan_branch, lit_zeros(LIT_F32, LIT_SHAPE(D_IN)))));
+    }
     return LIT_OK;
 }
 
@@ -262,6 +267,18 @@ TEST(without_detect_anomaly_a_nan_weight_reaches_the_weights) {
     run_free(&r);
 }
 
+TEST(fit_goes_on_when_a_nan_never_reaches_loss_or_gradients) {
+    /* As torch's anomaly mode: a NaN that where() masks out (its gradient
+     * there is 0) stops nothing, although log recorded it. */
+    run r;
+    int64_t steps;
+    run_init(&r, MASKED_NAN, 1);
+    CHECK_EQ_INT(run_fit(&r, 1, &steps), LIT_OK);
+    CHECK_EQ_INT(steps, 4);
+    for (int k = 0; k < D_IN; k++) CHECK(isfinite(lit_f32(r.md.w)[k]));
+    run_free(&r);
+}
+
 int main(void) {
     RUN(off_by_default_and_records_nothing);
     RUN(forward_names_the_first_op_that_made_nan);
@@ -273,5 +290,6 @@ int main(void) {
     RUN(fit_names_a_nan_weight_before_the_step);
     RUN(fit_names_nan_in_the_batch);
     RUN(without_detect_anomaly_a_nan_weight_reaches_the_weights);
+    RUN(fit_goes_on_when_a_nan_never_reaches_loss_or_gradients);
     return harness_summary();
 }
