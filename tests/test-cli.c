@@ -8,16 +8,21 @@
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "tmp-dir.h"
+#include "watchdog.h"
 
 static char litc[4096];
 static char dir[256];
 static char out_text[1 << 16], err_text[1 << 16];
+/* When set, run_litc's child gets alarm(seconds) and (outside ASan) a 16 GiB
+ * address-space limit: a run that used to hang or grab all memory fails. */
+static unsigned child_watchdog_seconds;
 
 static void read_file(const char *path, char *buf, size_t n) {
     buf[0] = 0;
@@ -44,6 +49,13 @@ static int run_litc(const char *const *args) {
     if (pid == 0) {
         if (chdir(dir) != 0) _exit(99);
         if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr)) _exit(98);
+        if (child_watchdog_seconds) {
+            if (!WATCHDOG_ASAN) {
+                struct rlimit rl = { (rlim_t)16 << 30, (rlim_t)16 << 30 };
+                setrlimit(RLIMIT_AS, &rl);
+            }
+            alarm(child_watchdog_seconds);
+        }
         const char *argv[64] = { litc };
         int n = 1;
         for (const char *const *a = args; *a && n < 63; a++) argv[n++] = *a;
@@ -250,6 +262,42 @@ TEST(a_signal_stops_the_fit_with_a_checkpoint) {
     CHECK_STR_CONTAINS(err_text, "checkpoint written to");
 }
 
+/* Issue 11 findings 6, 7, 8 through the command line: each hostile input
+ * ends with its message and exit code, within a watchdog. */
+TEST(hostile_inputs_end_with_clear_errors) {
+    child_watchdog_seconds = 60;
+    /* 6: a 4 TiB layer is an out-of-memory error naming it, not SIGABRT. An
+     * ASan build's allocator returns NULL for it only when asked to. */
+    const char *asan = getenv("ASAN_OPTIONS");
+    char saved_asan[1024] = "", opts[1200];
+    if (asan) snprintf(saved_asan, sizeof saved_asan, "%s", asan);
+    snprintf(opts, sizeof opts, "%s%sallocator_may_return_null=1", saved_asan, saved_asan[0] ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
+    write_file("base.yaml", BASE);
+    CHECK_EQ_INT(run_litc((const char *[]){ "fit", "--config", "base.yaml", "--model.init_args.hidden=[1048576, 1048576]",
+                                            NULL }),
+                 1);
+    CHECK_STR_CONTAINS(err_text, "out of memory allocating parameter 'mlp.layers.1.weight' (1048576, 1048576) f32 "
+                                 "tensor (4.0 TiB)");
+    if (asan) setenv("ASAN_OPTIONS", saved_asan, 1);
+    else unsetenv("ASAN_OPTIONS");
+
+    /* 7: an empty LIT_TRAINER_MAX_EPOCHS is ignored: the config's 2 epochs. */
+    setenv("LIT_TRAINER_MAX_EPOCHS", "", 1);
+    CHECK_EQ_INT(run_litc((const char *[]){ "fit", "--config", "base.yaml", "--print_config", NULL }), 0);
+    CHECK_STR_CONTAINS(out_text, "  max_epochs: 2\n");
+    unsetenv("LIT_TRAINER_MAX_EPOCHS");
+
+    /* 8: device files as the config or the data. */
+    CHECK_EQ_INT(run_litc((const char *[]){ "fit", "--config", "/dev/zero", NULL }), 2);
+    CHECK_STR_CONTAINS(err_text, "/dev/zero: the config is a character device; pass the path of a regular file");
+    CHECK_EQ_INT(run_litc((const char *[]){ "fit", "--config", "base.yaml", "--data.init_args.data_path=/dev/zero",
+                                            NULL }),
+                 3);
+    CHECK_STR_CONTAINS(err_text, "/dev/zero: the digits data is a character device");
+    child_watchdog_seconds = 0;
+}
+
 int main(void) {
     ssize_t len = readlink("/proc/self/exe", litc, sizeof litc - 8);
     if (len <= 0) return 1;
@@ -267,6 +315,7 @@ int main(void) {
     RUN(documented_errors);
     RUN(info_version_and_help);
     RUN(a_signal_stops_the_fit_with_a_checkpoint);
+    RUN(hostile_inputs_end_with_clear_errors);
     rm_rf(dir);
     return harness_summary();
 }

@@ -1,4 +1,7 @@
-/* core: status table, last error, logging, assertions, arenas, Philox RNG, clock. */
+/* core: status table, last error, logging, assertions, arenas and their
+ * out-of-memory paths, Philox RNG, clock. */
+#include <stdint.h>
+
 #include "harness.h"
 
 TEST(status_strings) {
@@ -61,6 +64,75 @@ TEST(arena_alignment_and_growth) {
     CHECK(lit_arena_used(a) == 64 + 128 + 10048);
     lit_arena_free(a);
     lit_arena_free(NULL);
+}
+
+/* Issue 11 finding 6: sizes near SIZE_MAX wrapped in align_up and handed
+ * out memory; a failing lit_arena_alloc blamed the batch size. */
+TEST(arena_sizes_that_overflow_fail) {
+    lit_arena *a = lit_arena_new("ovf", 256);
+    CHECK(a != NULL);
+    void *p = lit_arena_alloc(a, 10);
+    CHECK(lit_arena_try_alloc(a, SIZE_MAX) == NULL);
+    CHECK_STR_CONTAINS(lit_last_error(), "arena 'ovf': a request of 18446744073709551615 bytes cannot be met");
+    CHECK(lit_arena_try_alloc(a, SIZE_MAX - 40) == NULL);
+    /* Real requests that cannot be met (the hook stands in for the machine:
+     * a sanitizer's allocator aborts on them). */
+    lit__alloc_fail_above(1 << 20);
+    CHECK(lit_arena_try_alloc(a, SIZE_MAX / 2) == NULL); /* no wrap in used + need */
+    CHECK(lit_arena_try_alloc(a, 100) == (char *)p + 64); /* the arena is unharmed */
+    CHECK(lit_arena_try_alloc(a, 2 << 20) == NULL);
+    CHECK_STR_EQ(lit_last_error(), "arena 'ovf': cannot allocate a chunk of 2.0 MiB");
+    lit__alloc_fail_above(0);
+    lit_arena_free(a);
+}
+
+static lit_status alloc_huge_tensor(void *ctx) {
+    lit_arena_use(ctx); /* the guard restores the arena in use before it */
+    lit__op_enter("lit_test_op");
+    lit_tensor *t = lit_empty(LIT_F32, LIT_SHAPE(1 << 20, 1 << 20));
+    (void)t;
+    return LIT_OK; /* not reached */
+}
+
+static lit_status alloc_small_tensor(void *ctx) {
+    (void)ctx;
+    return lit_empty(LIT_F32, LIT_SHAPE(4, 4)) ? LIT_OK : LIT_ERR_STATE;
+}
+
+static lit_status nested_guards(void *ctx) {
+    /* The inner guard catches; the outer one then sees a normal return. */
+    lit_status inner = lit__oom_guard(alloc_huge_tensor, ctx);
+    return inner == LIT_ERR_NOMEM ? lit__oom_guard(alloc_small_tensor, NULL) : LIT_ERR_STATE;
+}
+
+TEST(oom_guard_returns_nomem_naming_the_tensor) {
+    lit__alloc_fail_above((size_t)1 << 30);
+    lit_arena *step = lit_arena_new("step", 0);
+    lit_arena *before = lit_arena_current();
+    CHECK_EQ_INT(lit__oom_guard(alloc_huge_tensor, step), LIT_ERR_NOMEM);
+    CHECK_STR_EQ(lit_last_error(), "out of memory allocating a (1048576, 1048576) f32 tensor (4.0 TiB) in arena "
+                                   "'step' (op lit_test_op)");
+    CHECK(lit_arena_current() == before);
+    CHECK_EQ_INT(lit__oom_guard(nested_guards, step), LIT_OK);
+    CHECK(lit_arena_current() == before);
+    /* The arena works on after a caught failure. */
+    lit_arena_use(step);
+    CHECK_EQ_INT(lit__oom_guard(alloc_small_tensor, NULL), LIT_OK);
+    lit_arena_use(before);
+    /* Without a guard: a panic that names the size, not the batch size. */
+    EXPECT_ASSERT(lit_empty(LIT_F32, LIT_SHAPE((int64_t)1 << 62, 4)),
+                  "out of memory: out of memory allocating a (4611686018427387904, 4) f32 tensor (its size "
+                  "overflows 64 bits) in arena 'default-step'");
+    EXPECT_ASSERT(lit_arena_alloc(step, (size_t)2 << 30), "arena 'step': cannot allocate a chunk of 2.0 GiB");
+    CHECK(strstr(harness_abort_msg_, "batch size") == NULL);
+    /* lit_tensor_new (persistent tensors) returns NULL instead. */
+    CHECK(lit_tensor_new(step, LIT_F32, LIT_SHAPE(1 << 20, 1 << 20)) == NULL);
+    CHECK_STR_EQ(lit_last_error(), "out of memory allocating a (1048576, 1048576) f32 tensor (4.0 TiB) in arena "
+                                   "'step'");
+    CHECK(lit_tensor_new(NULL, LIT_F32, LIT_SHAPE(1 << 20, 1 << 20)) == NULL);
+    CHECK_STR_EQ(lit_last_error(), "out of memory allocating a (1048576, 1048576) f32 tensor (4.0 TiB)");
+    lit__alloc_fail_above(0);
+    lit_arena_free(step);
 }
 
 /* After the first steps a step of the same size performs no malloc. */
@@ -187,6 +259,8 @@ int main(void) {
     RUN(log_callback_and_level);
     RUN(assert_message_has_hint_and_location);
     RUN(arena_alignment_and_growth);
+    RUN(arena_sizes_that_overflow_fail);
+    RUN(oom_guard_returns_nomem_naming_the_tensor);
     RUN(arena_high_water_presizing_no_steady_state_malloc);
     RUN(arena_poison_and_generation);
     RUN(arena_current_switching);

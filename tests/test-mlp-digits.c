@@ -11,6 +11,8 @@
 
 #include <unistd.h>
 
+#include "watchdog.h"
+
 #include "../examples/mlp-digits/digits.c"
 #include "../examples/mlp-digits/train.c"
 #include "../examples/mlp-digits/datamodule.c"
@@ -401,6 +403,85 @@ TEST(nan_weight_reaches_the_loss_check) {
     digits_datamodule_free(&dm);
 }
 
+/* ---------------------------------------------------------------- out of memory
+ * Issue 11 finding 6: hidden: [100000, 100000] aborted (SIGABRT, "reduce batch
+ * size"). Allocation failure is a status naming the tensor and its size:
+ * parameters at init, activations inside a step. lit__alloc_fail_above makes
+ * big allocations fail as on a small machine (ASan's allocator would abort). */
+
+static lit_status init_module_hidden(void *hidden) {
+    const int64_t *h = hidden;
+    digits_module m;
+    digits_module_config mc = digits_module_default_config();
+    mc.hidden[0] = h[0];
+    mc.hidden[1] = h[1];
+    lit_status st = digits_module_init(&m, &mc);
+    if (st == LIT_OK) digits_module_free(&m);
+    return st;
+}
+
+TEST(parameter_out_of_memory_is_a_status) {
+    lit__alloc_fail_above((size_t)1 << 30);
+    static const int64_t huge[2] = { 1 << 20, 1 << 20 };
+    watched_result r = run_watched(init_module_hidden, (void *)huge, 20, 0);
+    CHECK_MSG(r.finished, "%s", r.message);
+    CHECK_EQ_INT(r.status, LIT_ERR_NOMEM);
+    CHECK_STR_EQ(r.message, "out of memory allocating parameter 'mlp.layers.1.weight' (1048576, 1048576) f32 tensor "
+                            "(4.0 TiB) in arena 'mlp-digits'");
+    /* A size that overflows 64 bits is the same error, not a wrapped size. */
+    static const int64_t overflow[2] = { (int64_t)1 << 62, 4 };
+    r = run_watched(init_module_hidden, (void *)overflow, 20, 0);
+    CHECK_MSG(r.finished, "%s", r.message);
+    CHECK_EQ_INT(r.status, LIT_ERR_NOMEM);
+    CHECK_STR_EQ(r.message, "out of memory allocating parameter 'mlp.layers.0.weight' (4611686018427387904, 64) f32 "
+                            "tensor (its size overflows 64 bits) in arena 'mlp-digits'");
+    lit__alloc_fail_above(0);
+}
+
+/* A (1024, 65536) activation (256 MiB) with allocations above 64 MiB failing:
+ * the parameters (16 MiB) fit, the step does not. */
+static lit_status fit_or_validate_big_activation(void *validate) {
+    lit__alloc_fail_above((size_t)64 << 20);
+    digits_datamodule dm;
+    digits_datamodule_config dc = digits_datamodule_default_config();
+    dc.batch_size = 1024;
+    digits_module m;
+    digits_module_config mc = digits_module_default_config();
+    mc.hidden[0] = 65536;
+    mc.hidden[1] = 16;
+    LIT_TRY(digits_datamodule_init(&dm, &dc));
+    LIT_TRY(digits_module_init(&m, &mc));
+    lit_trainer_params p = quiet_params(1);
+    p.num_sanity_val_steps = 0;
+    lit_trainer *tr = NULL;
+    lit_status st = lit_trainer_new(&tr, &p);
+    if (st == LIT_OK)
+        st = validate ? lit_trainer_validate(tr, &m.base, &dm.base) : lit_trainer_fit(tr, &m.base, &dm.base, NULL);
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", lit_last_error());
+    /* The thread is usable afterwards: grad mode on, the default arena current. */
+    if (!lit_is_grad_enabled() || lit_arena_current() != lit_arena_default()) st = LIT_ERR_STATE;
+    lit_trainer_free(tr);
+    digits_module_free(&m);
+    digits_datamodule_free(&dm);
+    lit__alloc_fail_above(0);
+    lit_set_error(st, "%s", msg);
+    return st;
+}
+
+TEST(step_out_of_memory_is_a_status) {
+    watched_result r = run_watched(fit_or_validate_big_activation, NULL, 60, 0);
+    CHECK_MSG(r.finished, "%s", r.message);
+    CHECK_EQ_INT(r.status, LIT_ERR_NOMEM);
+    CHECK_STR_CONTAINS(r.message, "training_step: out of memory allocating a (1024, 65536) f32 tensor (256.0 MiB) "
+                                  "in arena 'trainer-step' (op lit_linear)");
+    r = run_watched(fit_or_validate_big_activation, (void *)1, 60, 0);
+    CHECK_MSG(r.finished, "%s", r.message);
+    CHECK_EQ_INT(r.status, LIT_ERR_NOMEM);
+    CHECK_STR_CONTAINS(r.message, "validation_step: out of memory allocating a (");
+    CHECK_STR_CONTAINS(r.message, ", 65536) f32 tensor (");
+}
+
 int main(void) {
     /* One kernel thread: CTest runs two suites at once on the 2-core CI
      * machines, where OpenMP's spinning workers made this suite up to 20x
@@ -410,6 +491,8 @@ int main(void) {
     RUN(loader_errors_name_path_and_line);
     RUN(bad_config_is_a_runtime_error);
     RUN(nan_weight_reaches_the_loss_check);
+    RUN(parameter_out_of_memory_is_a_status);
+    RUN(step_out_of_memory_is_a_status);
     RUN(trainer_learns_to_97_percent);
     RUN(trainer_same_seed_same_bits);
     RUN(plain_loop_learns);

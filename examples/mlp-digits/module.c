@@ -179,9 +179,16 @@ lit_status digits_module_init(digits_module *m, const digits_module_config *cfg)
     lit_rng rng = lit_rng_new(m->cfg.seed);
     rng.counter = DIGITS_MODULE_INIT_COUNTER;
     const int64_t sizes[4] = {MLP_DIGITS_FEATURES, m->cfg.hidden[0], m->cfg.hidden[1], MLP_DIGITS_CLASSES};
-    lit_nn_mlp_init(&m->mlp, m->store, "mlp", 4, sizes, LIT_NN_ACT_RELU, 0.0, 1, &rng);
+    /* Out of memory names the layer: "out of memory allocating parameter
+     * 'mlp.layers.0.weight' (100000, 64) f32 tensor (24.4 MiB) ...". */
+    lit_status st = lit_nn_mlp_init(&m->mlp, m->store, "mlp", 4, sizes, LIT_NN_ACT_RELU, 0.0, 1, &rng);
+    if (st < 0) {
+        lit_param_store_free(m->store);
+        memset(m, 0, sizeof *m);
+        return st;
+    }
     lit_module_init(&m->base, &digits_module_vtable, m->store, m);
-    lit_status st = digits_module_save_hparams(m);
+    st = digits_module_save_hparams(m);
     if (st < 0) digits_module_free(m);
     return st;
 }

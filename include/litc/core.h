@@ -141,9 +141,14 @@ typedef struct lit_arena lit_arena;
 lit_arena *lit_arena_new(const char *name, size_t initial_bytes);
 void lit_arena_free(lit_arena *a); /* NULL is a no-op */
 
-/* 64-byte aligned, uninitialised memory; never NULL (out of memory is fatal
- * inside a step — use lit_arena_try_alloc to handle it). */
+/* 64-byte aligned, uninitialised memory; never NULL. Out of memory (or a
+ * size that overflows) ends the allocation through lit__oom_raise: inside a
+ * Trainer step or hook that is LIT_ERR_NOMEM from the step, elsewhere a
+ * panic whose message names the arena and the size. Ops allocate this way
+ * (through lit_empty); code that can handle NULL uses lit_arena_try_alloc. */
 void *lit_arena_alloc(lit_arena *a, size_t bytes);
+/* The same, but NULL on out of memory or overflow (last error names the
+ * arena and the size). */
 void *lit_arena_try_alloc(lit_arena *a, size_t bytes);
 void *lit_arena_calloc(lit_arena *a, size_t bytes);
 /* Free everything allocated since creation or the last reset. */
@@ -168,6 +173,35 @@ lit_arena *lit_arena_current(void);
 lit_arena *lit_arena_use(lit_arena *a);
 /* The library-owned default step arena (created on first use). */
 lit_arena *lit_arena_default(void);
+
+/*
+ * Out-of-memory recovery (internal; the Trainer uses it). Ops have no status
+ * to return, so an arena allocation that fails inside them cannot come back
+ * as NULL. Instead lit__oom_guard(fn, ctx) runs fn(ctx) with a recovery
+ * point: lit__oom_raise() (called by lit_arena_alloc, and so by every op
+ * output, on failure) jumps back to the innermost guard of the thread, which
+ * restores the thread's current arena and returns LIT_ERR_NOMEM with the
+ * failing allocation's message (the tensor's shape, dtype and size). With
+ * no guard set, lit__oom_raise panics with that message. The Trainer sets a
+ * guard around each training/evaluation step and the hooks run inside it;
+ * memory fn allocated from the step arena is reclaimed by its reset, heap
+ * memory fn held at the failure is not (it fails the run, not the process).
+ * Guards nest; fn must not return past a guard by longjmp of its own.
+ */
+typedef lit_status (*lit__oom_guarded_fn)(void *ctx);
+lit_status lit__oom_guard(lit__oom_guarded_fn fn, void *ctx);
+void lit__oom_raise(void) __attribute__((noreturn));
+
+/* 64-byte aligned heap memory (posix_memalign) or NULL: also NULL, without
+ * calling the allocator, for a size that cannot be aligned or that is above
+ * the limit lit__alloc_fail_above set. Arena chunks and heap tensors use it. */
+void *lit__aligned_alloc(size_t bytes);
+/* Tests: make every lit__aligned_alloc above `bytes` fail as if the machine
+ * were out of memory (0 = off). A sanitizer's allocator aborts on a huge
+ * request instead of returning NULL; this lets tests reach the error paths. */
+void lit__alloc_fail_above(size_t bytes);
+/* "37.3 GiB", "512.0 KiB", "12 bytes": sizes for messages. */
+void lit__format_bytes(char *buf, size_t n, double bytes);
 
 /* ---------------------------------------------------------------- RNG */
 

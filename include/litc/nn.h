@@ -83,10 +83,19 @@ lit_arena *lit_param_store_arena(lit_param_store *s);
 
 /* Create a zero-filled f32 parameter "<prefix>.<name>" of the given shape in
  * the store's arena, with requires_grad = 1, and register it. Asserts on a
- * duplicate name; returns the tensor (never NULL: out of memory is fatal, as
- * in any arena allocation). */
+ * duplicate name. Out of memory (or a shape whose size overflows) returns
+ * NULL with LIT_ERR_NOMEM "out of memory allocating parameter
+ * 'mlp.layers.0.weight' (100000, 100000) f32 tensor (37.3 GiB) ..." as the
+ * last error, and the store keeps the first such failure: layer inits and
+ * the Trainer (before fit/validate/test/predict) return it, see
+ * lit_param_store_status. */
 lit_tensor *lit_param_store_new_param(lit_param_store *s, const char *prefix, const char *name, int ndim,
                                       const int64_t *shape);
+/* LIT_OK, or the store's first allocation failure (LIT_ERR_NOMEM; its
+ * message becomes the last error again). Every layer init returns it, so a
+ * module's init can LIT_TRY each layer or check once at the end. */
+lit_status lit_param_store_status(const lit_param_store *s);
+
 /* Register an existing tensor `t` under `full_name` (copied). A parameter
  * (is_buffer 0) is trainable and counted; a buffer (is_buffer 1, e.g. running
  * statistics) is part of the state dict but not a parameter and never gets
@@ -254,7 +263,9 @@ typedef struct {
     lit_tensor *bias;   /* (out) or NULL */
 } lit_nn_linear;
 
-void lit_nn_linear_init(lit_nn_linear *l, lit_param_store *s, const char *prefix, int64_t in_features,
+/* Layer inits return lit_param_store_status(s): LIT_ERR_NOMEM naming the
+ * parameter that could not be allocated (the layer is then unusable). */
+lit_status lit_nn_linear_init(lit_nn_linear *l, lit_param_store *s, const char *prefix, int64_t in_features,
                         int64_t out_features, int bias, lit_rng *rng);
 /* x (..., in) -> (..., out). Asserts x's last dim is in_features. */
 lit_tensor *lit_nn_linear_forward(const lit_nn_linear *l, lit_tensor *x);
@@ -269,7 +280,7 @@ typedef struct {
     lit_tensor *weight;  /* (num, dim) */
 } lit_nn_embedding;
 
-void lit_nn_embedding_init(lit_nn_embedding *e, lit_param_store *s, const char *prefix, int64_t num_embeddings,
+lit_status lit_nn_embedding_init(lit_nn_embedding *e, lit_param_store *s, const char *prefix, int64_t num_embeddings,
                            int64_t embedding_dim, int64_t padding_idx, lit_rng *rng);
 /* indices (...) i64/i32 in [0, num) -> (..., dim). */
 lit_tensor *lit_nn_embedding_forward(const lit_nn_embedding *e, lit_tensor *indices);
@@ -284,7 +295,7 @@ typedef struct {
     lit_tensor *bias;   /* (dim) or NULL */
 } lit_nn_layer_norm;
 
-void lit_nn_layer_norm_init(lit_nn_layer_norm *ln, lit_param_store *s, const char *prefix, int64_t dim, double eps,
+lit_status lit_nn_layer_norm_init(lit_nn_layer_norm *ln, lit_param_store *s, const char *prefix, int64_t dim, double eps,
                             int elementwise_affine, int bias);
 /* x (..., dim) -> (..., dim). */
 lit_tensor *lit_nn_layer_norm_forward(const lit_nn_layer_norm *ln, lit_tensor *x);
@@ -319,7 +330,7 @@ typedef struct {
 } lit_nn_mlp;
 
 /* n_sizes >= 2 (n_sizes - 1 Linear layers, at most LIT_NN_MLP_MAX_LAYERS). */
-void lit_nn_mlp_init(lit_nn_mlp *m, lit_param_store *s, const char *prefix, int n_sizes, const int64_t *sizes,
+lit_status lit_nn_mlp_init(lit_nn_mlp *m, lit_param_store *s, const char *prefix, int n_sizes, const int64_t *sizes,
                      lit_nn_activation act, double dropout, int bias, lit_rng *rng);
 /* x (..., sizes[0]) -> (..., sizes[n_sizes - 1]). */
 lit_tensor *lit_nn_mlp_forward(const lit_nn_mlp *m, lit_tensor *x);
@@ -342,7 +353,7 @@ typedef struct {
 } lit_nn_self_attention;
 
 /* Asserts embed_dim % n_heads == 0. */
-void lit_nn_self_attention_init(lit_nn_self_attention *a, lit_param_store *s, const char *prefix, int64_t embed_dim,
+lit_status lit_nn_self_attention_init(lit_nn_self_attention *a, lit_param_store *s, const char *prefix, int64_t embed_dim,
                                 int64_t n_heads, int causal, int bias, double dropout, lit_rng *rng);
 /* x (B, T, E) -> (B, T, E). */
 lit_tensor *lit_nn_self_attention_forward(const lit_nn_self_attention *a, lit_tensor *x);

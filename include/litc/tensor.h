@@ -89,7 +89,8 @@ typedef struct lit_tensor {
 /* ---- persistent tensors */
 
 /* Zero-filled contiguous tensor in `arena` (NULL = heap). Returns NULL only on
- * out of memory (last error set). Heap tensors are freed with lit_tensor_free,
+ * out of memory or a size that overflows (last error set, naming the shape,
+ * dtype and bytes; LIT_ERR_NOMEM). Heap tensors are freed with lit_tensor_free,
  * which also frees their .grad. */
 lit_tensor *lit_tensor_new(lit_arena *arena, lit_dtype dt, int ndim, const int64_t *shape);
 void lit_tensor_free(lit_tensor *t); /* NULL and arena tensors: no-op */
@@ -113,8 +114,16 @@ lit_tensor *lit_zeros_like(const lit_tensor *like);
 lit_tensor *lit_empty_like(const lit_tensor *like);
 
 /* Allocate a header (and optionally data) in arena `a` (NULL = heap). The
- * building block of every creator above; exposed for kernels and tests. */
+ * building block of every creator above and of every op's output; exposed
+ * for kernels and tests. Out of memory, or a shape whose size overflows,
+ * sets the error "out of memory allocating a (100000, 100000) f32 tensor
+ * (37.3 GiB) in arena 'step' (op lit_linear)" and then: heap (a == NULL)
+ * returns NULL; an arena raises it (lit__oom_raise: LIT_ERR_NOMEM from the
+ * Trainer's step, or a panic outside one). lit_tensor_new returns NULL. */
 lit_tensor *lit__tensor_alloc(lit_arena *a, lit_dtype dt, int ndim, const int64_t *shape, int with_data);
+/* Ops name themselves on entry (lit__check_input & co.) so that an
+ * allocation failure inside them says which op it was. */
+void lit__op_enter(const char *op);
 
 /* ---- queries and access */
 

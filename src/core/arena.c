@@ -2,6 +2,8 @@
  * Chunked bump allocator with high-water consolidation, poisoning and
  * generations (see core.h for the contract).
  */
+#include <setjmp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,15 +33,40 @@ struct lit_arena {
     int poison;
 };
 
+/* Requests above this cannot be aligned without wrapping around. */
+#define ARENA_MAX_REQUEST (SIZE_MAX - ARENA_ALIGN)
+
 static size_t align_up(size_t n) { return (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1); }
 
+/* ---- the allocation-failure hook (tests) */
+
+static size_t fail_above; /* 0: off */
+
+void lit__alloc_fail_above(size_t bytes) { fail_above = bytes; }
+
+void *lit__aligned_alloc(size_t bytes) {
+    if (bytes > ARENA_MAX_REQUEST || (fail_above && bytes > fail_above)) return NULL;
+    void *p = NULL;
+    return posix_memalign(&p, ARENA_ALIGN, bytes ? bytes : ARENA_ALIGN) == 0 ? p : NULL;
+}
+
+void lit__format_bytes(char *buf, size_t n, double bytes) {
+    static const char *unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+    int u = 0;
+    while (bytes >= 1024 && u < 6) bytes /= 1024, u++;
+    if (u == 0) snprintf(buf, n, "%.0f bytes", bytes);
+    else snprintf(buf, n, "%.1f %s", bytes, unit[u]);
+}
+
 static chunk *chunk_new(lit_arena *a, size_t size) {
-    size = align_up(size);
-    chunk *c = malloc(sizeof *c);
-    void *data = NULL;
-    if (!c || posix_memalign(&data, ARENA_ALIGN, size) != 0) {
+    size = size > ARENA_MAX_REQUEST ? 0 : align_up(size);
+    chunk *c = size ? malloc(sizeof *c) : NULL;
+    void *data = c ? lit__aligned_alloc(size) : NULL;
+    if (!data) {
         free(c);
-        lit_set_error(LIT_ERR_NOMEM, "arena '%s': cannot allocate a chunk of %zu bytes", a->name, size);
+        char human[32];
+        lit__format_bytes(human, sizeof human, (double)(size ? size : SIZE_MAX));
+        lit_set_error(LIT_ERR_NOMEM, "arena '%s': cannot allocate a chunk of %s", a->name, human);
         return NULL;
     }
     c->next = NULL;
@@ -87,11 +114,17 @@ void lit_arena_free(lit_arena *a) {
 }
 
 void *lit_arena_try_alloc(lit_arena *a, size_t bytes) {
+    if (bytes > ARENA_MAX_REQUEST) {
+        lit_set_error(LIT_ERR_NOMEM, "arena '%s': a request of %zu bytes cannot be met (it overflows the address "
+                      "space)", a->name, bytes);
+        return NULL;
+    }
     size_t need = align_up(bytes ? bytes : 1);
     chunk *c = a->current;
-    while (c->used + need > c->size) {
+    while (need > c->size - c->used) {
         if (!c->next) {
-            size_t grow = c->size * 2 > need ? c->size * 2 : need;
+            size_t twice = c->size <= ARENA_MAX_REQUEST / 2 ? c->size * 2 : ARENA_MAX_REQUEST;
+            size_t grow = twice > need ? twice : need;
             chunk *n = chunk_new(a, grow);
             if (!n) return NULL;
             c->next = n;
@@ -108,7 +141,7 @@ void *lit_arena_try_alloc(lit_arena *a, size_t bytes) {
 
 void *lit_arena_alloc(lit_arena *a, size_t bytes) {
     void *p = lit_arena_try_alloc(a, bytes);
-    if (!p) lit_panic("%s (the step needs more memory than the machine has; reduce batch size)", lit_last_error());
+    if (!p) lit__oom_raise();
     return p;
 }
 
@@ -179,4 +212,44 @@ lit_arena *lit_arena_use(lit_arena *a) {
     lit_arena *prev = lit_arena_current();
     current_arena = a;
     return prev;
+}
+
+/* ---- out-of-memory recovery (lit__oom_guard) */
+
+typedef struct oom_frame {
+    jmp_buf env;
+    struct oom_frame *prev;
+    lit_arena *arena; /* the thread's current arena when the guard was set */
+} oom_frame;
+
+static _Thread_local oom_frame *oom_top;
+
+lit_status lit__oom_guard(lit__oom_guarded_fn fn, void *ctx) {
+    oom_frame f;
+    f.prev = oom_top;
+    f.arena = current_arena;
+    oom_top = &f;
+    lit_status st;
+    if (setjmp(f.env) == 0) {
+        st = fn(ctx);
+    } else {
+        /* Back from lit__oom_raise: the error message is set; the arena in
+         * use is the one from before fn (fn may have switched it). */
+        st = LIT_ERR_NOMEM;
+        current_arena = f.arena;
+    }
+    oom_top = f.prev;
+    return st;
+}
+
+void lit__oom_raise(void) {
+    oom_frame *f = oom_top;
+    if (f) {
+        oom_top = f->prev;
+        longjmp(f->env, 1);
+    }
+    lit_panic("out of memory: %s (no recovery point is set: only the Trainer's steps and hooks return "
+              "LIT_ERR_NOMEM for it; elsewhere use lit_arena_try_alloc or lit_tensor_new to handle it)",
+              lit_last_error());
+    abort(); /* not reached: lit_panic aborts (or its hook jumps away) */
 }

@@ -7,7 +7,7 @@
  */
 #include "nn-impl.h"
 
-void lit_nn_self_attention_init(lit_nn_self_attention *a, lit_param_store *s, const char *prefix, int64_t embed_dim,
+lit_status lit_nn_self_attention_init(lit_nn_self_attention *a, lit_param_store *s, const char *prefix, int64_t embed_dim,
                                 int64_t n_heads, int causal, int bias, double dropout, lit_rng *rng) {
     LIT_ASSERT(a != NULL && s != NULL, "lit_nn_self_attention_init: pass a layer struct and a parameter store");
     LIT_ASSERT(embed_dim > 0 && n_heads > 0 && embed_dim % n_heads == 0,
@@ -19,9 +19,10 @@ void lit_nn_self_attention_init(lit_nn_self_attention *a, lit_param_store *s, co
     a->n_heads = n_heads;
     a->head_dim = embed_dim / n_heads;
     a->causal = causal != 0;
-    lit_nn_linear_init(&a->qkv, s, LIT_SUBNAME(prefix, "qkv"), embed_dim, 3 * embed_dim, bias, rng);
-    lit_nn_linear_init(&a->proj, s, LIT_SUBNAME(prefix, "proj"), embed_dim, embed_dim, bias, rng);
+    LIT_TRY(lit_nn_linear_init(&a->qkv, s, LIT_SUBNAME(prefix, "qkv"), embed_dim, 3 * embed_dim, bias, rng));
+    LIT_TRY(lit_nn_linear_init(&a->proj, s, LIT_SUBNAME(prefix, "proj"), embed_dim, embed_dim, bias, rng));
     lit_nn_dropout_init(&a->dropout, s, dropout, NULL);
+    return LIT_OK;
 }
 
 static void check_x(const lit_nn_self_attention *a, const lit_tensor *x) {

@@ -4,7 +4,7 @@
  */
 #include "nn-impl.h"
 
-void lit_nn_embedding_init(lit_nn_embedding *e, lit_param_store *s, const char *prefix, int64_t num_embeddings,
+lit_status lit_nn_embedding_init(lit_nn_embedding *e, lit_param_store *s, const char *prefix, int64_t num_embeddings,
                            int64_t embedding_dim, int64_t padding_idx, lit_rng *rng) {
     LIT_ASSERT(e != NULL && s != NULL, "lit_nn_embedding_init: pass a layer struct and a parameter store");
     LIT_ASSERT(num_embeddings > 0 && embedding_dim > 0,
@@ -19,11 +19,13 @@ void lit_nn_embedding_init(lit_nn_embedding *e, lit_param_store *s, const char *
     e->embedding_dim = embedding_dim;
     e->padding_idx = padding_idx;
     e->weight = lit_param_store_new_param(s, prefix, "weight", LIT_SHAPE(num_embeddings, embedding_dim));
+    if (!e->weight) return lit_param_store_status(s);
     lit_nn_init_normal_(e->weight, 0.0, 1.0, rng);
     if (padding_idx >= 0) {
         float *w = lit_f32(e->weight);
         for (int64_t j = 0; j < embedding_dim; j++) w[padding_idx * embedding_dim + j] = 0.0f;
     }
+    return lit_param_store_status(s);
 }
 
 lit_tensor *lit_nn_embedding_forward(const lit_nn_embedding *e, lit_tensor *indices) {

@@ -4,7 +4,7 @@
  */
 #include "nn-impl.h"
 
-void lit_nn_layer_norm_init(lit_nn_layer_norm *ln, lit_param_store *s, const char *prefix, int64_t dim, double eps,
+lit_status lit_nn_layer_norm_init(lit_nn_layer_norm *ln, lit_param_store *s, const char *prefix, int64_t dim, double eps,
                             int elementwise_affine, int bias) {
     LIT_ASSERT(ln != NULL && s != NULL, "lit_nn_layer_norm_init: pass a layer struct and a parameter store");
     LIT_ASSERT(dim > 0 && eps >= 0, "lit_nn_layer_norm_init '%s': dim %lld must be > 0 and eps %g >= 0",
@@ -16,9 +16,10 @@ void lit_nn_layer_norm_init(lit_nn_layer_norm *ln, lit_param_store *s, const cha
     ln->weight = ln->bias = NULL;
     if (elementwise_affine) {
         ln->weight = lit_param_store_new_param(s, prefix, "weight", LIT_SHAPE(dim));
-        lit_nn_init_ones_(ln->weight);
+        if (ln->weight) lit_nn_init_ones_(ln->weight);
         if (bias) ln->bias = lit_param_store_new_param(s, prefix, "bias", LIT_SHAPE(dim)); /* zeros */
     }
+    return lit_param_store_status(s);
 }
 
 lit_tensor *lit_nn_layer_norm_forward(const lit_nn_layer_norm *ln, lit_tensor *x) {

@@ -6,7 +6,7 @@
 
 #include "nn-impl.h"
 
-void lit_nn_linear_init(lit_nn_linear *l, lit_param_store *s, const char *prefix, int64_t in_features,
+lit_status lit_nn_linear_init(lit_nn_linear *l, lit_param_store *s, const char *prefix, int64_t in_features,
                         int64_t out_features, int bias, lit_rng *rng) {
     LIT_ASSERT(l != NULL && s != NULL, "lit_nn_linear_init: pass a layer struct and a parameter store");
     LIT_ASSERT(in_features > 0 && out_features > 0,
@@ -19,11 +19,12 @@ void lit_nn_linear_init(lit_nn_linear *l, lit_param_store *s, const char *prefix
     l->weight = lit_param_store_new_param(s, prefix, "weight", LIT_SHAPE(out_features, in_features));
     l->bias = bias ? lit_param_store_new_param(s, prefix, "bias", LIT_SHAPE(out_features)) : NULL;
     /* reset_parameters(): kaiming_uniform_(w, a=sqrt(5)) == U(-1/sqrt(in), 1/sqrt(in)); bias the same. */
-    lit_nn_init_kaiming_uniform_(l->weight, sqrt(5.0), LIT_NN_FAN_IN, LIT_NN_GAIN_LEAKY_RELU, rng);
+    if (l->weight) lit_nn_init_kaiming_uniform_(l->weight, sqrt(5.0), LIT_NN_FAN_IN, LIT_NN_GAIN_LEAKY_RELU, rng);
     if (l->bias) {
         double bound = 1.0 / sqrt((double)in_features);
         lit_nn_init_uniform_(l->bias, -bound, bound, rng);
     }
+    return lit_param_store_status(s);
 }
 
 lit_tensor *lit_nn_linear_forward(const lit_nn_linear *l, lit_tensor *x) {

@@ -4,7 +4,7 @@
  */
 #include "nn-impl.h"
 
-void lit_nn_mlp_init(lit_nn_mlp *m, lit_param_store *s, const char *prefix, int n_sizes, const int64_t *sizes,
+lit_status lit_nn_mlp_init(lit_nn_mlp *m, lit_param_store *s, const char *prefix, int n_sizes, const int64_t *sizes,
                      lit_nn_activation act, double dropout, int bias, lit_rng *rng) {
     LIT_ASSERT(m != NULL && s != NULL, "lit_nn_mlp_init: pass a layer struct and a parameter store");
     LIT_ASSERT(n_sizes >= 2 && n_sizes - 1 <= LIT_NN_MLP_MAX_LAYERS && sizes != NULL,
@@ -15,9 +15,12 @@ void lit_nn_mlp_init(lit_nn_mlp *m, lit_param_store *s, const char *prefix, int 
     lit__nn_set_type(s, LIT_SUBNAME(prefix, "layers"), "ModuleList");
     m->n_layers = n_sizes - 1;
     m->act = act;
+    /* Stop at the first layer that cannot be allocated: its message names it. */
     for (int i = 0; i < m->n_layers; i++)
-        lit_nn_linear_init(&m->layers[i], s, LIT_SUBNAME(prefix, "layers.%d", i), sizes[i], sizes[i + 1], bias, rng);
+        LIT_TRY(lit_nn_linear_init(&m->layers[i], s, LIT_SUBNAME(prefix, "layers.%d", i), sizes[i], sizes[i + 1],
+                                   bias, rng));
     lit_nn_dropout_init(&m->dropout, s, dropout, NULL);
+    return LIT_OK;
 }
 
 lit_tensor *lit_nn_mlp_forward(const lit_nn_mlp *m, lit_tensor *x) {

@@ -78,6 +78,20 @@ static int find(const lit_param_store *s, const char *name) {
     return -1;
 }
 
+lit_status lit__nn_fail(lit_param_store *s, lit_status st) {
+    if (s->status == LIT_OK) {
+        s->status = st;
+        snprintf(s->error, sizeof s->error, "%s", lit_last_error());
+    }
+    return st;
+}
+
+lit_status lit_param_store_status(const lit_param_store *s) {
+    LIT_ASSERT(s != NULL, "lit_param_store_status: store is NULL; create it with lit_param_store_new");
+    if (s->status < 0) return lit_set_error(s->status, "%s", s->error);
+    return LIT_OK;
+}
+
 void lit_param_store_register(lit_param_store *s, const char *full_name, lit_tensor *t, int is_buffer) {
     LIT_ASSERT(s != NULL, "lit_param_store_register: store is NULL; create it with lit_param_store_new");
     LIT_ASSERT(full_name && full_name[0], "lit_param_store_register: empty name; every state-dict entry needs a name");
@@ -93,11 +107,20 @@ void lit_param_store_register(lit_param_store *s, const char *full_name, lit_ten
         if (tensors) s->tensors = tensors;
         unsigned char *isb = realloc(s->is_buffer, (size_t)cap);
         if (isb) s->is_buffer = isb;
-        LIT_ASSERT(names && tensors && isb, "lit_param_store_register: out of memory growing the name list");
+        if (!names || !tensors || !isb) {
+            lit_set_error(LIT_ERR_NOMEM, "out of memory registering parameter '%s'", full_name);
+            lit__nn_fail(s, LIT_ERR_NOMEM);
+            return;
+        }
         s->cap = cap;
     }
     size_t len = strlen(full_name);
-    char *copy = lit_arena_alloc(s->arena, len + 1);
+    char *copy = lit_arena_try_alloc(s->arena, len + 1);
+    if (!copy) {
+        lit_set_error(LIT_ERR_NOMEM, "out of memory registering parameter '%s'", full_name);
+        lit__nn_fail(s, LIT_ERR_NOMEM);
+        return;
+    }
     memcpy(copy, full_name, len + 1);
     s->names[s->n] = copy;
     s->tensors[s->n] = t;
@@ -114,10 +137,18 @@ lit_tensor *lit_param_store_new_param(lit_param_store *s, const char *prefix, co
     LIT_ASSERT(find(s, full) < 0, "lit_param_store_new_param: \"%s\" is already registered; give each layer its own prefix",
                full);
     lit_tensor *t = lit_tensor_new(s->arena, LIT_F32, ndim, shape);
-    LIT_ASSERT(t != NULL, "lit_param_store_new_param: out of memory allocating \"%s\"", full);
+    if (!t) {
+        /* "out of memory allocating a (100000, 100000) f32 tensor (37.3 GiB) ..." -> name the parameter. */
+        char why[600];
+        const char *m = lit_last_error(), *p = strstr(m, "a (");
+        snprintf(why, sizeof why, "%s", p ? p + 2 : m);
+        lit_set_error(LIT_ERR_NOMEM, "out of memory allocating parameter '%s' %s", full, why);
+        lit__nn_fail(s, LIT_ERR_NOMEM);
+        return NULL;
+    }
     t->requires_grad = 1;
     lit_param_store_register(s, full, t, 0);
-    return t;
+    return s->status < 0 && find(s, full) < 0 ? NULL : t;
 }
 
 int lit_param_store_len(const lit_param_store *s) { return s ? s->n : 0; }
@@ -204,7 +235,11 @@ int lit_param_store_is_training(const lit_param_store *s) { return s ? s->traini
 const char *lit__nn_keep_name(lit_param_store *s, const char *prefix) {
     const char *p = prefix ? prefix : "";
     size_t len = strlen(p);
-    char *copy = lit_arena_alloc(s->arena, len + 1);
+    char *copy = lit_arena_try_alloc(s->arena, len + 1);
+    if (!copy) {
+        lit__nn_fail(s, LIT_ERR_NOMEM);
+        return "";
+    }
     memcpy(copy, p, len + 1);
     return copy;
 }
@@ -262,5 +297,5 @@ const char *lit_param_store_module_type(const lit_param_store *s, const char *pr
 
 void lit__nn_set_type(lit_param_store *s, const char *prefix, const char *type) {
     lit_status st = lit_param_store_set_module_type(s, prefix, type);
-    LIT_ASSERT(st == LIT_OK, "recording module type \"%s\" for '%s': out of memory", type, prefix ? prefix : "");
+    if (st < 0) lit__nn_fail(s, st);
 }

@@ -25,10 +25,14 @@
 #include "core/par-impl.h"
 
 /* Liveness check (NULL, freed, reset arena). */
-static inline void lit__check_input(const lit_tensor *t, const char *op) { lit_tensor_check(t, op); }
+static inline void lit__check_input(const lit_tensor *t, const char *op) {
+    lit__op_enter(op); /* named in an out-of-memory message */
+    lit_tensor_check(t, op);
+}
 
 /* Liveness + f32 dtype, with the conversion hint. */
 static inline void lit__check_f32(const lit_tensor *t, const char *op) {
+    lit__op_enter(op);
     lit_tensor_check(t, op);
     LIT_ASSERT(t->dtype == LIT_F32, "%s: input %s has dtype %s; this op computes in f32: convert with lit_to_dtype(x, LIT_F32)",
                op, LIT_SHAPE_STR(t), lit_dtype_name(t->dtype));
@@ -36,6 +40,7 @@ static inline void lit__check_f32(const lit_tensor *t, const char *op) {
 
 /* Liveness + integer index dtype (i64 or i32). */
 static inline void lit__check_index(const lit_tensor *t, const char *op) {
+    lit__op_enter(op);
     lit_tensor_check(t, op);
     LIT_ASSERT(t->dtype == LIT_I64 || t->dtype == LIT_I32,
                "%s: indices %s have dtype %s; pass i64 (or i32) class indices", op, LIT_SHAPE_STR(t),

@@ -19,24 +19,62 @@ static void set_contiguous_strides(lit_tensor *t) {
     }
 }
 
-lit_tensor *lit__tensor_alloc(lit_arena *a, lit_dtype dt, int ndim, const int64_t *shape, int with_data) {
+/* ---- allocation */
+
+static _Thread_local const char *current_op;
+
+void lit__op_enter(const char *op) { current_op = op; }
+
+/* numel and bytes of a shape; 0 when either overflows. */
+static int checked_size(lit_dtype dt, int ndim, const int64_t *shape, int64_t *numel, size_t *bytes) {
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        if (__builtin_mul_overflow(n, shape[i], &n)) return 0;
+    *numel = n;
+    return !__builtin_mul_overflow((size_t)n, lit_dtype_size(dt), bytes);
+}
+
+/* "out of memory allocating a (2, 3) f32 tensor (24 bytes) in arena 'step' (op lit_matmul)" */
+static void set_alloc_error(lit_arena *a, lit_dtype dt, int ndim, const int64_t *shape, int fits, size_t bytes,
+                            const char *op) {
+    char dims[256];
+    size_t off = (size_t)snprintf(dims, sizeof dims, "(");
+    for (int i = 0; i < ndim && off < sizeof dims; i++)
+        off += (size_t)snprintf(dims + off, sizeof dims - off, i ? ", %lld" : "%lld", (long long)shape[i]);
+    if (off < sizeof dims) snprintf(dims + off, sizeof dims - off, ndim == 1 ? ",)" : ")");
+    char size[64] = "its size overflows 64 bits";
+    if (fits) lit__format_bytes(size, sizeof size, (double)bytes);
+    char where[128] = "";
+    if (a) snprintf(where, sizeof where, " in arena '%s'", lit_arena_name(a));
+    char in_op[96] = "";
+    if (op) snprintf(in_op, sizeof in_op, " (op %s)", op);
+    lit_set_error(LIT_ERR_NOMEM, "out of memory allocating a %s %s tensor (%s)%s%s", dims, lit_dtype_name(dt), size,
+                  where, in_op);
+}
+
+/* The header and data, or NULL with the error set (nothing raised); `op`
+ * (may be NULL) is named in the message. */
+static lit_tensor *tensor_alloc(lit_arena *a, lit_dtype dt, int ndim, const int64_t *shape, int with_data,
+                                const char *op) {
     LIT_ASSERT(ndim >= 0 && ndim <= LIT_MAX_DIMS, "tensor: %d dims requested; litc supports 0..%d", ndim,
                LIT_MAX_DIMS);
     LIT_ASSERT(dt >= 0 && dt < LIT_DTYPE_COUNT, "tensor: unknown dtype %d", (int)dt);
     for (int i = 0; i < ndim; i++)
         LIT_ASSERT(shape[i] >= 0, "tensor: dim %d has negative size %lld; sizes must be >= 0", i,
                    (long long)shape[i]);
-    int64_t numel = lit_numel_of(ndim, shape);
-    size_t bytes = (size_t)numel * lit_dtype_size(dt);
-    lit_tensor *t;
-    if (a) {
-        t = lit_arena_alloc(a, sizeof *t);
-    } else {
-        t = malloc(sizeof *t);
-        if (!t) {
-            lit_set_error(LIT_ERR_NOMEM, "tensor: cannot allocate a header");
-            return NULL;
-        }
+    int64_t numel = 0;
+    size_t bytes = 0;
+    if (!checked_size(dt, ndim, shape, &numel, &bytes)) {
+        set_alloc_error(a, dt, ndim, shape, 0, 0, op);
+        return NULL;
+    }
+    lit_tensor *t = a ? lit_arena_try_alloc(a, sizeof *t) : malloc(sizeof *t);
+    void *data = NULL;
+    if (t && with_data) data = a ? lit_arena_try_alloc(a, bytes) : lit__aligned_alloc(bytes);
+    if (!t || (with_data && !data)) {
+        if (!a) free(t);
+        set_alloc_error(a, dt, ndim, shape, 1, bytes, op);
+        return NULL;
     }
     memset(t, 0, sizeof *t);
     t->magic = LIT_TENSOR_MAGIC;
@@ -47,24 +85,22 @@ lit_tensor *lit__tensor_alloc(lit_arena *a, lit_dtype dt, int ndim, const int64_
     for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
     t->numel = numel;
     set_contiguous_strides(t);
-    if (with_data) {
-        if (a) {
-            t->data = lit_arena_alloc(a, bytes);
-        } else {
-            void *p = NULL;
-            if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0) {
-                free(t);
-                lit_set_error(LIT_ERR_NOMEM, "tensor: cannot allocate %zu bytes", bytes);
-                return NULL;
-            }
-            t->data = p;
-        }
-    }
+    t->data = data;
+    return t;
+}
+
+lit_tensor *lit__tensor_alloc(lit_arena *a, lit_dtype dt, int ndim, const int64_t *shape, int with_data) {
+    /* A step tensor is made by the op that entered last (or by a creator
+     * after it: the message says "op", the shape says which tensor). */
+    lit_tensor *t = tensor_alloc(a, dt, ndim, shape, with_data, a ? current_op : NULL);
+    /* Ops and creators cannot return a status: an arena failure goes to the
+     * Trainer's recovery point (or panics, naming the tensor). */
+    if (!t && a) lit__oom_raise();
     return t;
 }
 
 lit_tensor *lit_tensor_new(lit_arena *arena, lit_dtype dt, int ndim, const int64_t *shape) {
-    lit_tensor *t = lit__tensor_alloc(arena, dt, ndim, shape, 1);
+    lit_tensor *t = tensor_alloc(arena, dt, ndim, shape, 1, NULL);
     if (t) memset(t->data, 0, (size_t)t->numel * lit_dtype_size(dt));
     return t;
 }

@@ -102,6 +102,19 @@ static lit_status run_one_batch(lit_trainer *tr, const batch_hooks *h, lit_batch
     return LIT_OK;
 }
 
+typedef struct {
+    lit_trainer *tr;
+    const batch_hooks *h;
+    lit_batch *b;
+    int64_t i;
+    int dl_idx, keep;
+} batch_call;
+
+static lit_status batch_call_run(void *ctx) {
+    batch_call *c = ctx;
+    return run_one_batch(c->tr, c->h, c->b, c->i, c->dl_idx, c->keep);
+}
+
 lit_status lit__run_eval_batches(lit_trainer *tr, lit__eval_kind kind, lit_dataloader *dl, int dl_idx, int64_t nb,
                                  int keep) {
     const batch_hooks *h = &HOOKS[kind];
@@ -118,9 +131,8 @@ lit_status lit__run_eval_batches(lit_trainer *tr, lit__eval_kind kind, lit_datal
         tr->batch_idx = i;
         tr->cur_batch = b;
         tr->log_ctx = LIT__CTX_EVAL;
-        lit_arena *prev = lit_arena_use(tr->step_arena);
-        st = run_one_batch(tr, h, b, i, dl_idx, keep);
-        lit_arena_use(prev);
+        batch_call call = { tr, h, b, i, dl_idx, keep };
+        st = lit__run_step_guarded(tr, batch_call_run, &call); /* out of memory: an error */
         lit_arena_reset(tr->step_arena);
         tr->cur_batch = NULL;
         if (st < 0) break;

@@ -208,6 +208,18 @@ static lit_status after_batch(lit_trainer *tr, fit_data *fd, int64_t i, lit__pos
     return LIT_OK;
 }
 
+typedef struct {
+    lit_trainer *tr;
+    lit_batch *b;
+    int64_t i;
+    int skip;
+} batch_call;
+
+static lit_status batch_call_run(void *ctx) {
+    batch_call *c = ctx;
+    return batch_hooks(c->tr, c->b, c->i, &c->skip);
+}
+
 /* One batch of the TrainingEpochLoop; *end_epoch is set when the epoch (or
  * the fit) must stop after it. */
 static lit_status train_batch(lit_trainer *tr, fit_data *fd, lit_batch *b, int64_t i, int *end_epoch) {
@@ -217,10 +229,9 @@ static lit_status train_batch(lit_trainer *tr, fit_data *fd, lit_batch *b, int64
     /* The batch hooks, training_step and the optimization hooks inside it
      * share training_step's logging rules. */
     tr->fx = "training_step";
-    lit_arena *prev = lit_arena_use(tr->step_arena);
-    int skip = 0;
-    lit_status st = batch_hooks(tr, b, i, &skip);
-    lit_arena_use(prev);
+    batch_call call = { tr, b, i, 0 };
+    lit_status st = lit__run_step_guarded(tr, batch_call_run, &call); /* out of memory: an error */
+    int skip = call.skip;
     lit_arena_reset(tr->step_arena);
     tr->cur_batch = NULL;
     if (st < 0) return st;

@@ -21,6 +21,16 @@ lit_status lit__hook_fail(lit_status st, const char *hook) {
     return lit_set_error(st, "%s: %s", hook, msg[0] ? msg : lit_status_str(st));
 }
 
+lit_status lit__run_step_guarded(lit_trainer *tr, lit_status (*fn)(void *ctx), void *ctx) {
+    lit_arena *prev = lit_arena_use(tr->step_arena);
+    int grad = lit_is_grad_enabled();
+    lit_status st = lit__oom_guard(fn, ctx);
+    if (st == LIT_ERR_NOMEM) st = lit__hook_fail(st, tr->fx ? tr->fx : "step");
+    lit_set_grad_enabled(grad); /* a jump out of backward skips its restore */
+    lit_arena_use(prev);
+    return st;
+}
+
 /* monitoring_pass: 0 = non-monitoring callbacks, 1 = monitoring ones, 2 = all. */
 lit_status lit__cb_simple(lit_trainer *tr, size_t offset, const char *hook, int monitoring_pass) {
     const char *prev_fx = tr->fx;

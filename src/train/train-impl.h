@@ -143,6 +143,13 @@ struct lit_trainer {
 /* ---- hooks.c: call a callback hook on every callback, then the module's.
  * Each returns the first failure, with the message prefixed by the hook. */
 lit_status lit__hook_fail(lit_status st, const char *hook);
+
+/* Run fn(ctx), one step with its hooks, in the step arena and under an
+ * out-of-memory recovery point (lit__oom_guard): an op whose output cannot
+ * be allocated makes it return LIT_ERR_NOMEM, prefixed with the hook that
+ * was running, instead of aborting. The current arena and grad mode are
+ * restored either way. */
+lit_status lit__run_step_guarded(lit_trainer *tr, lit_status (*fn)(void *ctx), void *ctx);
 lit_status lit__cb_simple(lit_trainer *tr, size_t offset, const char *hook, int monitoring_pass);
 #define LIT__CB_OFFSET(field) offsetof(lit_callback, field)
 /* Both callbacks (non-monitoring first, module, then monitoring) for a

@@ -203,6 +203,9 @@ static lit_status setup_hooks(lit_trainer *tr, lit_stage stage) {
     if (dm->setup) LIT_TRY(lit__hook_fail(dm->setup(dm->user, stage), "datamodule.setup"));
     LIT__CB_EACH(tr, setup, stage);
     LIT__MOD_CALL(tr, setup, stage);
+    /* A parameter that could not be allocated (in the module's init or
+     * setup) is reported here, naming it, whatever the module checked. */
+    if (m->params) LIT_TRY(lit_param_store_status(m->params));
     if (m->params) lit_param_store_zero_grad(m->params, 1); /* module.zero_grad() */
     tr->fx = NULL;
     return LIT_OK;
