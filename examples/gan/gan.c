@@ -44,11 +44,15 @@ lit_status gan_model_init(gan_model *m, const gan_config *c, lit_rng *rng) {
         return lit_set_error(LIT_ERR_NOMEM, "gan: out of memory for the parameter stores");
     }
     const int64_t gs[4] = {c->noise_dim, c->g_hidden, c->g_hidden, 2};
-    lit_nn_mlp_init(&m->g, m->g_store, "generator.net", 4, gs, LIT_NN_ACT_RELU, 0.0, 1, rng);
+    lit_status st = lit_nn_mlp_init(&m->g, m->g_store, "generator.net", 4, gs, LIT_NN_ACT_RELU, 0.0, 1, rng);
     const int64_t ds[4] = {2, c->d_hidden, c->d_hidden, 1};
-    for (int i = 0; i < 3; i++)
-        lit_nn_linear_init(&m->d[i], m->d_store, LIT_NAME("discriminator.net.layers.%d", i), ds[i], ds[i + 1], 1,
-                           rng);
+    for (int i = 0; i < 3 && st == LIT_OK; i++)
+        st = lit_nn_linear_init(&m->d[i], m->d_store, LIT_NAME("discriminator.net.layers.%d", i), ds[i], ds[i + 1],
+                                1, rng);
+    if (st < 0) { /* out of memory, naming the parameter */
+        gan_model_free(m);
+        return st;
+    }
     m->g_params = lit_param_store_trainable(m->g_store, &m->n_g_params);
     m->d_params = lit_param_store_trainable(m->d_store, &m->n_d_params);
     return LIT_OK;

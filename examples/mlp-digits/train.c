@@ -132,7 +132,7 @@ lit_status mlp_digits_train(const mlp_digits_config *c, mlp_digits_result *out) 
     if (!ps) { st = LIT_ERR_NOMEM; goto done; }
     lit_nn_mlp mlp;
     const int64_t sizes[4] = {MLP_DIGITS_FEATURES, c->hidden[0], c->hidden[1], MLP_DIGITS_CLASSES};
-    lit_nn_mlp_init(&mlp, ps, "mlp", 4, sizes, LIT_NN_ACT_RELU, 0.0, 1, &rng);
+    if ((st = lit_nn_mlp_init(&mlp, ps, "mlp", 4, sizes, LIT_NN_ACT_RELU, 0.0, 1, &rng)) < 0) goto done;
     int n_params;
     lit_tensor **params = lit_param_store_trainable(ps, &n_params);
 

@@ -185,7 +185,8 @@ typedef struct {
  * leaves the store unchanged.
  *   - shape mismatches are errors in both modes (as PyTorch): LIT_ERR_SHAPE;
  *   - strict: missing or unexpected names are errors: LIT_ERR_NOT_FOUND;
- *   - non-strict: they are only reported; matching entries are copied.
+ *   - non-strict: they are only reported; matching entries are copied;
+ *   - out of memory while checking: LIT_ERR_NOMEM, nothing copied.
  * `report` (may be NULL) receives the findings in either case; the last error
  * (lit_last_error) holds the same summary on failure. A NULL name or tensor
  * in the input is a programmer error (assert). */

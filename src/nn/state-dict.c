@@ -11,10 +11,12 @@
 
 #include "nn-impl.h"
 
-/* A growing heap string for the summary message. */
+/* A growing heap string for the summary message; `failed` records an
+ * allocation that did not happen (the load then returns LIT_ERR_NOMEM). */
 typedef struct {
     char *s;
     size_t len, cap;
+    int failed;
 } strbuf;
 
 static void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -28,7 +30,10 @@ static void sb_printf(strbuf *b, const char *fmt, ...) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + (size_t)w + 1) cap *= 2;
         char *s = realloc(b->s, cap);
-        LIT_ASSERT(s != NULL, "lit_state_dict_load: out of memory building the report");
+        if (!s) {
+            b->failed = 1;
+            return;
+        }
         b->s = s;
         b->cap = cap;
     }
@@ -41,17 +46,18 @@ static void sb_printf(strbuf *b, const char *fmt, ...) {
 static char *dup_str(const char *s) {
     size_t n = strlen(s) + 1;
     char *c = malloc(n);
-    LIT_ASSERT(c != NULL, "lit_state_dict_load: out of memory building the report");
-    memcpy(c, s, n);
+    if (c) memcpy(c, s, n);
     return c;
 }
 
-static void push(char ***list, int *n, const char *name) {
+/* Append a copy of name; 0, or -1 when out of memory (the list stays valid). */
+static int push(char ***list, int *n, const char *name) {
     char **l = realloc(*list, (size_t)(*n + 1) * sizeof *l);
-    LIT_ASSERT(l != NULL, "lit_state_dict_load: out of memory building the report");
-    l[*n] = dup_str(name);
+    if (!l) return -1;
     *list = l;
+    if (!(l[*n] = dup_str(name))) return -1;
     (*n)++;
+    return 0;
 }
 
 void lit_state_dict_report_free(lit_state_dict_report *r) {
@@ -91,7 +97,8 @@ lit_status lit_state_dict_load(lit_param_store *s, int n, const char *const *nam
 
     /* src_of[j]: the input entry that feeds store entry j (last one wins), or -1. */
     int *src_of = malloc((size_t)(s->n ? s->n : 1) * sizeof *src_of);
-    LIT_ASSERT(src_of != NULL, "lit_state_dict_load: out of memory");
+    if (!src_of) return lit_set_error(LIT_ERR_NOMEM, "lit_state_dict_load into '%s': out of memory", lit_arena_name(s->arena));
+    int oom = 0; /* a report entry could not be recorded */
     for (int j = 0; j < s->n; j++) src_of[j] = -1;
 
     for (int i = 0; i < n; i++) {
@@ -99,12 +106,12 @@ lit_status lit_state_dict_load(lit_param_store *s, int n, const char *const *nam
         for (int k = 0; k < s->n; k++)
             if (strcmp(s->names[k], names[i]) == 0) { j = k; break; }
         if (j < 0) {
-            push(&r.unexpected, &r.n_unexpected, names[i]);
+            oom |= push(&r.unexpected, &r.n_unexpected, names[i]) < 0;
             continue;
         }
         const lit_tensor *dst = s->tensors[j], *src = tensors[i];
         if (!lit_same_shape(dst, src)) {
-            push(&r.mismatched, &r.n_mismatched, names[i]);
+            oom |= push(&r.mismatched, &r.n_mismatched, names[i]) < 0;
             sb_printf(&mism, "%ssize mismatch for %s: copying a param with shape %s from checkpoint, the shape in "
                       "current model is %s.", mism.len ? " " : "", names[i], LIT_SHAPE_STR(src),
                       LIT_SHAPE_STR(dst));
@@ -116,7 +123,7 @@ lit_status lit_state_dict_load(lit_param_store *s, int n, const char *const *nam
         if (src_of[j] >= 0) continue;
         int seen = 0; /* present but mismatched: not "missing" */
         for (int k = 0; k < r.n_mismatched && !seen; k++) seen = strcmp(r.mismatched[k], s->names[j]) == 0;
-        if (!seen) push(&r.missing, &r.n_missing, s->names[j]);
+        if (!seen) oom |= push(&r.missing, &r.n_missing, s->names[j]) < 0;
     }
 
     strbuf msg = {0};
@@ -124,12 +131,17 @@ lit_status lit_state_dict_load(lit_param_store *s, int n, const char *const *nam
     list_keys(&msg, "Unexpected", r.unexpected, r.n_unexpected);
     if (mism.len) sb_printf(&msg, "%s%s", msg.len ? " " : "", mism.s);
     free(mism.s);
+    oom |= mism.failed || msg.failed;
 
     lit_status st = LIT_OK;
     if (r.n_mismatched) st = LIT_ERR_SHAPE;
     else if (strict && (r.n_missing || r.n_unexpected)) st = LIT_ERR_NOT_FOUND;
 
-    if (st == LIT_OK) {
+    if (oom) {
+        /* The checks may have missed a key: copy nothing. */
+        st = lit_set_error(LIT_ERR_NOMEM, "lit_state_dict_load into '%s': out of memory building the report",
+                           lit_arena_name(s->arena));
+    } else if (st == LIT_OK) {
         for (int j = 0; j < s->n; j++)
             if (src_of[j] >= 0) lit_tensor_copy_(s->tensors[j], tensors[src_of[j]]);
     } else {
