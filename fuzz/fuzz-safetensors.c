@@ -5,13 +5,19 @@
  * every metadata string are read, find() must return each tensor, and the
  * layout must be what the reader promises (sorted, contiguous, covering the
  * buffer, nbytes = numel * dtype size); on failure the status must be
- * CORRUPT or UNSUPPORTED with a message. Any violation aborts (a crash for
+ * CORRUPT or UNSUPPORTED with a message. The same bytes are also read as a
+ * file (a memfd opened through /proc/self/fd) by lit_safetensors_open,
+ * which checks the header before it reads the data: it must come to the
+ * same verdict and the same bytes. Any violation aborts (a crash for
  * libFuzzer). Built with clang -fsanitize=fuzzer,address,undefined by CMake
  * (add_litc_fuzzer) and run by the CTest test fuzz-safetensors. */
+#define _GNU_SOURCE /* memfd_create */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "litc/safetensors.h"
 
@@ -33,14 +39,46 @@ static size_t dtype_size(lit_dtype dt) {
         }                                                                          \
     } while (0)
 
+/* lit_safetensors_open on a file holding the input agrees with the parse
+ * of the buffer: the same status and, on success, the same tensors. */
+static void check_file_reader(const uint8_t *data, size_t size, lit_status parsed, const lit_safetensors *mem) {
+    static int fd = -1;
+    static char path[64];
+    if (fd < 0) {
+        fd = memfd_create("fuzz-safetensors", 0);
+        if (fd < 0) return; /* no memfd: the buffer checks still run */
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    }
+    REQUIRE(ftruncate(fd, 0) == 0);
+    REQUIRE(size == 0 || pwrite(fd, data, size, 0) == (ssize_t)size);
+    lit_safetensors *st = NULL;
+    lit_status rc = lit_safetensors_open(&st, path);
+    REQUIRE(rc == parsed);
+    if (rc != LIT_OK) {
+        REQUIRE(st == NULL && strncmp(lit_last_error(), path, strlen(path)) == 0);
+        return;
+    }
+    REQUIRE(lit_safetensors_count(st) == lit_safetensors_count(mem));
+    REQUIRE(lit_safetensors_meta_count(st) == lit_safetensors_meta_count(mem));
+    for (int i = 0; i < lit_safetensors_count(st); i++) {
+        const lit_st_tensor *a = lit_safetensors_at(st, i), *b = lit_safetensors_at(mem, i);
+        REQUIRE(strcmp(a->name, b->name) == 0 && a->nbytes == b->nbytes);
+        REQUIRE(a->nbytes == 0 || memcmp(a->data, b->data, a->nbytes) == 0);
+    }
+    lit_safetensors_free(st);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lit_safetensors *st = NULL;
     lit_status rc = lit_safetensors_parse(&st, data, size, "fuzz");
+    char msg[64];
+    snprintf(msg, sizeof msg, "%s", rc != LIT_OK ? lit_last_error() : "");
+    check_file_reader(data, size, rc, st);
     if (rc != LIT_OK) {
         REQUIRE(st == NULL);
         REQUIRE(rc == LIT_ERR_CORRUPT || rc == LIT_ERR_UNSUPPORTED || rc == LIT_ERR_NOMEM);
-        REQUIRE(strncmp(lit_last_error(), "fuzz: ", 6) == 0);
+        REQUIRE(strncmp(msg, "fuzz: ", 6) == 0);
         return 0;
     }
     size_t dlen;
