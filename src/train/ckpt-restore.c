@@ -272,7 +272,9 @@ lit_status lit__resume_begin(lit_trainer *tr, const char *ckpt_path) {
 /* A number of items the restore loops over (optimizers, logged values). */
 #define LIST_MAX ((int64_t)1 << 20)
 
-static const char *allow_hint(const lit_trainer *tr) {
+/* What a refusal of NaN/Inf state tells the user, or NULL when this run
+ * takes such state (Trainer(allow_non_finite_checkpoint=1)). */
+static const char *refusal_hint(const lit_trainer *tr) {
     return tr->p.allow_non_finite_checkpoint ? NULL : ALLOW_HINT_FIT;
 }
 
@@ -303,7 +305,7 @@ static lit_status restore_hparam(lit_trainer *tr, const lit_checkpoint *ck, lit_
                                  const char *key, const char *name) {
     double v;
     LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
-    if (allow_hint(tr) && !strcmp(name, "lr")) LIT_TRY(refuse_non_finite_double(v, key, allow_hint(tr)));
+    if (refusal_hint(tr) && !strcmp(name, "lr")) LIT_TRY(refuse_non_finite_double(v, key, refusal_hint(tr)));
     return lit_optimizer_set_hparam(opt, g, name, v);
 }
 
@@ -311,7 +313,7 @@ static lit_status restore_hparam(lit_trainer *tr, const lit_checkpoint *ck, lit_
  * step count that is a count. */
 static lit_status restore_slot(lit_trainer *tr, lit_optimizer *opt, int p, const char *slot, const char *key,
                                const lit_tensor *t) {
-    if (allow_hint(tr)) LIT_TRY(refuse_non_finite(t, key, allow_hint(tr)));
+    if (refusal_hint(tr)) LIT_TRY(refuse_non_finite(t, key, refusal_hint(tr)));
     if (!strcmp(slot, "step"))
         for (int64_t k = 0; k < t->numel; k++) {
             double v = lit_get_flat(t, k);
@@ -422,7 +424,7 @@ static lit_status restore_grads(lit_trainer *tr, const lit_checkpoint *ck, int *
             return lit_set_error(LIT_ERR_SHAPE, "checkpoint tensor \"%s\" is %s %s; the gradient of %s is f32 %s", key,
                                  lit_dtype_name(g->dtype), LIT_SHAPE_STR(g), lit_param_store_name(ps, k),
                                  LIT_SHAPE_STR(t));
-        if (allow_hint(tr)) LIT_TRY(refuse_non_finite(g, key, allow_hint(tr)));
+        if (refusal_hint(tr)) LIT_TRY(refuse_non_finite(g, key, refusal_hint(tr)));
         if (!t->grad && t->grad_spare) {
             t->grad = t->grad_spare;
             t->grad_spare = NULL;
