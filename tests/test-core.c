@@ -129,6 +129,9 @@ TEST(oom_guard_returns_nomem_naming_the_tensor) {
     CHECK(lit_tensor_new(step, LIT_F32, LIT_SHAPE(1 << 20, 1 << 20)) == NULL);
     CHECK_STR_EQ(lit_last_error(), "out of memory allocating a (1048576, 1048576) f32 tensor (4.0 TiB) in arena "
                                    "'step'");
+    CHECK(lit__tensor_alloc(step, LIT_F32, LIT_SHAPE(1 << 20, 1 << 20), 1) == NULL); /* loaders check for NULL */
+    CHECK_STR_EQ(lit_last_error(), "out of memory allocating a (1048576, 1048576) f32 tensor (4.0 TiB) in arena "
+                                   "'step'");
     CHECK(lit_tensor_new(NULL, LIT_F32, LIT_SHAPE(1 << 20, 1 << 20)) == NULL);
     CHECK_STR_EQ(lit_last_error(), "out of memory allocating a (1048576, 1048576) f32 tensor (4.0 TiB)");
     lit__alloc_fail_above(0);

@@ -113,14 +113,17 @@ lit_tensor *lit_from_buffer(lit_dtype dt, int ndim, const int64_t *shape, const 
 lit_tensor *lit_zeros_like(const lit_tensor *like);
 lit_tensor *lit_empty_like(const lit_tensor *like);
 
-/* Allocate a header (and optionally data) in arena `a` (NULL = heap). The
- * building block of every creator above and of every op's output; exposed
- * for kernels and tests. Out of memory, or a shape whose size overflows,
- * sets the error "out of memory allocating a (100000, 100000) f32 tensor
- * (37.3 GiB) in arena 'step' (op lit_linear)" and then: heap (a == NULL)
- * returns NULL; an arena raises it (lit__oom_raise: LIT_ERR_NOMEM from the
- * Trainer's step, or a panic outside one). lit_tensor_new returns NULL. */
+/* Allocate a header (and optionally data) in arena `a` (NULL = heap); the
+ * building block of every creator above, exposed for kernels, loaders and
+ * tests. Out of memory, or a shape whose size overflows, returns NULL with
+ * LIT_ERR_NOMEM "out of memory allocating a (100000, 100000) f32 tensor
+ * (37.3 GiB) in arena 'step'" as the last error. */
 lit_tensor *lit__tensor_alloc(lit_arena *a, lit_dtype dt, int ndim, const int64_t *shape, int with_data);
+/* The same for op outputs (lit_empty and every op through it), which have
+ * no status to return: never NULL. A failure names the op too ("... (op
+ * lit_linear)") and goes through lit__oom_raise: LIT_ERR_NOMEM from the
+ * Trainer's step, or a panic outside one. */
+lit_tensor *lit__tensor_alloc_op(lit_arena *a, lit_dtype dt, int ndim, const int64_t *shape, int with_data);
 /* Ops name themselves on entry (lit__check_input & co.) so that an
  * allocation failure inside them says which op it was. */
 void lit__op_enter(const char *op);

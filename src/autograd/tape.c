@@ -320,7 +320,7 @@ void lit_backward(lit_tensor *loss) {
 
 lit_tensor *lit_detach(lit_tensor *t) {
     lit_tensor_check(t, "lit_detach");
-    lit_tensor *d = lit__tensor_alloc(lit_arena_current(), t->dtype, t->ndim, t->shape, 0);
+    lit_tensor *d = lit__tensor_alloc_op(lit_arena_current(), t->dtype, t->ndim, t->shape, 0);
     memcpy(d->stride, t->stride, sizeof d->stride);
     d->data = t->data;
     d->base = t->base ? t->base : t;

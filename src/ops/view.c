@@ -7,7 +7,7 @@
 #include "ops-impl.h"
 
 lit_tensor *lit__make_view(lit_tensor *base, int ndim, const int64_t *shape, const int64_t *strides, void *data) {
-    lit_tensor *v = lit__tensor_alloc(lit_arena_current(), base->dtype, ndim, shape, 0);
+    lit_tensor *v = lit__tensor_alloc_op(lit_arena_current(), base->dtype, ndim, shape, 0);
     memcpy(v->stride, strides, (size_t)ndim * sizeof(int64_t));
     v->data = data;
     v->base = base->base ? base->base : base;

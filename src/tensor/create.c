@@ -5,7 +5,7 @@
 #include "litc/tensor.h"
 
 lit_tensor *lit_empty(lit_dtype dt, int ndim, const int64_t *shape) {
-    return lit__tensor_alloc(lit_arena_current(), dt, ndim, shape, 1);
+    return lit__tensor_alloc_op(lit_arena_current(), dt, ndim, shape, 1);
 }
 
 lit_tensor *lit_zeros(lit_dtype dt, int ndim, const int64_t *shape) {

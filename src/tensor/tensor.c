@@ -90,12 +90,16 @@ static lit_tensor *tensor_alloc(lit_arena *a, lit_dtype dt, int ndim, const int6
 }
 
 lit_tensor *lit__tensor_alloc(lit_arena *a, lit_dtype dt, int ndim, const int64_t *shape, int with_data) {
-    /* A step tensor is made by the op that entered last (or by a creator
-     * after it: the message says "op", the shape says which tensor). */
-    lit_tensor *t = tensor_alloc(a, dt, ndim, shape, with_data, a ? current_op : NULL);
-    /* Ops and creators cannot return a status: an arena failure goes to the
-     * Trainer's recovery point (or panics, naming the tensor). */
-    if (!t && a) lit__oom_raise();
+    return tensor_alloc(a, dt, ndim, shape, with_data, NULL);
+}
+
+lit_tensor *lit__tensor_alloc_op(lit_arena *a, lit_dtype dt, int ndim, const int64_t *shape, int with_data) {
+    /* Made by the op that entered last (or by a creator called after it:
+     * the message says "op", the shape says which tensor). Ops cannot return
+     * a status: a failure goes to the Trainer's recovery point, or panics
+     * naming the tensor. */
+    lit_tensor *t = tensor_alloc(a, dt, ndim, shape, with_data, current_op);
+    if (!t) lit__oom_raise();
     return t;
 }
 
