@@ -186,7 +186,9 @@ lit_arena *lit_arena_default(void);
  * guard around each training/evaluation step and the hooks run inside it;
  * memory fn allocated from the step arena is reclaimed by its reset, heap
  * memory fn held at the failure is not (it fails the run, not the process).
- * Guards nest; fn must not return past a guard by longjmp of its own.
+ * Guards nest; fn must not return past a guard by longjmp of its own. Ops
+ * allocate before their parallel loops (arenas are single-threaded), so the
+ * jump never leaves an OpenMP region.
  */
 typedef lit_status (*lit__oom_guarded_fn)(void *ctx);
 lit_status lit__oom_guard(lit__oom_guarded_fn fn, void *ctx);
