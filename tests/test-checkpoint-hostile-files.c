@@ -57,11 +57,12 @@ static void write_all(const char *p, const void *b, size_t n) {
     fclose(f);
 }
 
-/* A checkpoint as the Trainer writes one: weights, optimizer state, values.
- * `big` makes the weights 4 MiB (files of 1 MiB and more used to be mapped). */
-static void save_sample(const char *path, int big) {
+/* A checkpoint as the Trainer writes one: weights of rows x 1024 floats
+ * (4 KiB a row; files of 1 MiB and more used to be mapped, data of 32 MiB
+ * and more is read by several threads), optimizer state, values. */
+static void save_sample(const char *path, int64_t rows) {
     lit_checkpoint *ck = lit_checkpoint_new();
-    lit_tensor *w = lit_full(LIT_F32, LIT_SHAPE(big ? 1024 : 3, big ? 1024 : 4), 0.5f);
+    lit_tensor *w = lit_full(LIT_F32, LIT_SHAPE(rows, 1024), 0.5f);
     lit_tensor *steps = lit_full(LIT_I64, LIT_SHAPE(2), 7);
     CHECK_EQ_INT(lit_checkpoint_put_tensor(ck, "state_dict.layer.weight", w), LIT_OK);
     CHECK_EQ_INT(lit_checkpoint_put_tensor(ck, "optimizer_states.0.step.layer.weight", steps), LIT_OK);
@@ -173,7 +174,7 @@ static size_t key_offset(const uint8_t *img, size_t n, const char *key) {
 }
 
 TEST(a_flipped_bit_in_the_format_key_is_refused) {
-    save_sample(path_in("good.ckpt"), 0);
+    save_sample(path_in("good.ckpt"), 1);
     size_t n;
     uint8_t *img = read_all(path_in("good.ckpt"), &n);
     size_t at = key_offset(img, n, "format");
@@ -364,7 +365,7 @@ TEST(a_fifo_or_a_device_is_refused_without_blocking) {
 }
 
 TEST(declared_data_past_the_end_is_refused_before_reading) {
-    save_sample(path_in("cut.ckpt"), 1);
+    save_sample(path_in("cut.ckpt"), 1024);
     struct stat sb;
     CHECK(stat(path_in("cut.ckpt"), &sb) == 0);
     CHECK(truncate(path_in("cut.ckpt"), sb.st_size - 1) == 0);
@@ -393,20 +394,32 @@ static void rewrite_one_byte(const char *path, void *user) {
 
 TEST(a_file_changed_between_header_and_data_is_an_error) {
     const char *p = path_in("moving.ckpt");
-    save_sample(p, 1);
-    lit__safetensors_set_read_hook(truncate_to_half, NULL);
-    CHECK_EQ_INT(load_status(p), LIT_ERR_IO);
-    CHECK_STR_CONTAINS(lit_last_error(), "the file changed while it was being read (it ends at byte");
-    save_sample(p, 1);
-    struct stat sb;
-    CHECK(stat(p, &sb) == 0);
-    lit__safetensors_set_read_hook(rewrite_one_byte, (void *)(intptr_t)(sb.st_size - 100));
-    CHECK_EQ_INT(load_status(p), LIT_ERR_IO);
-    CHECK_STR_CONTAINS(lit_last_error(), "the file changed while it was being read (it was modified)");
-    lit__safetensors_set_read_hook(NULL, NULL);
-    /* Disarmed: the rewritten file is whole, and its checksum catches the byte. */
-    CHECK_EQ_INT(load_status(p), LIT_ERR_CORRUPT);
-    CHECK_STR_CONTAINS(lit_last_error(), "checksum mismatch");
+    lit_set_num_threads(2);
+    /* 4 MiB of data read by one thread, 40 MiB by two. */
+    for (int64_t rows = 1024; rows <= 10240; rows *= 10) {
+        save_sample(p, rows);
+        lit__safetensors_set_read_hook(truncate_to_half, NULL);
+        CHECK_EQ_INT(load_status(p), LIT_ERR_IO);
+        CHECK_STR_CONTAINS(lit_last_error(), "the file changed while it was being read (it ends at byte");
+        save_sample(p, rows);
+        struct stat sb;
+        CHECK(stat(p, &sb) == 0);
+        lit__safetensors_set_read_hook(rewrite_one_byte, (void *)(intptr_t)(sb.st_size - 100));
+        CHECK_EQ_INT(load_status(p), LIT_ERR_IO);
+        CHECK_STR_CONTAINS(lit_last_error(), "the file changed while it was being read (it was modified)");
+        lit__safetensors_set_read_hook(NULL, NULL);
+        /* Disarmed: the rewritten file is whole, and its checksum catches the byte. */
+        CHECK_EQ_INT(load_status(p), LIT_ERR_CORRUPT);
+        CHECK_STR_CONTAINS(lit_last_error(), "checksum mismatch");
+        /* A whole file reads back whole. */
+        save_sample(p, rows);
+        lit_checkpoint *ck = NULL;
+        CHECK_EQ_INT(lit_checkpoint_load(&ck, p), LIT_OK);
+        lit_tensor *w = ck ? lit_checkpoint_tensor_view(ck, "state_dict.layer.weight") : NULL;
+        CHECK(w && w->numel == rows * 1024 && lit_f32(w)[0] == 0.5f && lit_f32(w)[w->numel - 1] == 0.5f);
+        lit_checkpoint_free(ck);
+    }
+    lit_set_num_threads(0);
 }
 
 static double now_s(void) {
@@ -432,7 +445,7 @@ static void rewrite_forever(const char *path, const uint8_t *img, size_t n) {
 
 TEST(loading_while_another_process_rewrites_the_file_never_crashes) {
     const char *p = path_in("rewritten.ckpt");
-    save_sample(p, 1);
+    save_sample(p, 1024);
     size_t n;
     uint8_t *img = read_all(p, &n);
     fflush(stdout);
