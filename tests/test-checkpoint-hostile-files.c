@@ -428,9 +428,10 @@ static double now_s(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* `cp x last.ckpt` over and over: truncate, then write the bytes back. */
+/* `cp x last.ckpt` over and over: truncate, then write the bytes back,
+ * then leave the file whole for a moment (so that loads succeed too). */
 static void rewrite_forever(const char *path, const uint8_t *img, size_t n) {
-    for (;;) {
+    for (;; usleep(5000)) {
         int fd = open(path, O_WRONLY | O_TRUNC);
         if (fd < 0) _exit(1);
         for (size_t done = 0; done < n;) {
