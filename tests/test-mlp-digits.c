@@ -469,6 +469,40 @@ static lit_status fit_or_validate_big_activation(void *validate) {
     return st;
 }
 
+/* An epoch hook allocating 4 TiB: the hook fails, the process goes on. */
+static lit_status huge_epoch_end(lit_module *m) {
+    (void)m;
+    lit_tensor *t = lit_zeros(LIT_F32, LIT_SHAPE(1 << 20, 1 << 20));
+    return t ? LIT_OK : LIT_ERR_STATE;
+}
+
+static lit_status fit_with_huge_epoch_hook(void *unused) {
+    (void)unused;
+    lit__alloc_fail_above((size_t)1 << 30);
+    digits_datamodule dm;
+    digits_module m;
+    LIT_TRY(digits_datamodule_init(&dm, NULL));
+    LIT_TRY(digits_module_init(&m, NULL));
+    lit_module_vtable vt = *m.base.vt;
+    vt.on_train_epoch_end = huge_epoch_end;
+    m.base.vt = &vt;
+    lit_trainer_params p = quiet_params(1);
+    p.limit_train_batches = 2;
+    p.num_sanity_val_steps = 0;
+    lit_trainer *tr = NULL;
+    lit_status st = lit_trainer_new(&tr, &p);
+    if (st == LIT_OK) st = lit_trainer_fit(tr, &m.base, &dm.base, NULL);
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", lit_last_error());
+    if (!lit_is_grad_enabled() || lit_arena_current() != lit_arena_default()) st = LIT_ERR_STATE;
+    lit_trainer_free(tr);
+    digits_module_free(&m);
+    digits_datamodule_free(&dm);
+    lit__alloc_fail_above(0);
+    lit_set_error(st, "%s", msg);
+    return st;
+}
+
 TEST(step_out_of_memory_is_a_status) {
     watched_result r = run_watched(fit_or_validate_big_activation, NULL, 60, 0);
     CHECK_MSG(r.finished, "%s", r.message);
@@ -480,6 +514,11 @@ TEST(step_out_of_memory_is_a_status) {
     CHECK_EQ_INT(r.status, LIT_ERR_NOMEM);
     CHECK_STR_CONTAINS(r.message, "validation_step: out of memory allocating a (");
     CHECK_STR_CONTAINS(r.message, ", 65536) f32 tensor (");
+    r = run_watched(fit_with_huge_epoch_hook, NULL, 60, 0);
+    CHECK_MSG(r.finished, "%s", r.message);
+    CHECK_EQ_INT(r.status, LIT_ERR_NOMEM);
+    CHECK_STR_EQ(r.message, "on_train_epoch_end: out of memory allocating a (1048576, 1048576) f32 tensor (4.0 TiB) "
+                            "in arena 'default-step'");
 }
 
 int main(void) {

@@ -148,7 +148,8 @@ lit_status lit__hook_fail(lit_status st, const char *hook);
  * out-of-memory recovery point (lit__oom_guard): an op whose output cannot
  * be allocated makes it return LIT_ERR_NOMEM, prefixed with the hook that
  * was running, instead of aborting. The current arena and grad mode are
- * restored either way. */
+ * restored either way. lit__call_stage_hook (the epoch and stage hooks)
+ * runs under the same kind of recovery point. */
 lit_status lit__run_step_guarded(lit_trainer *tr, lit_status (*fn)(void *ctx), void *ctx);
 lit_status lit__cb_simple(lit_trainer *tr, size_t offset, const char *hook, int monitoring_pass);
 #define LIT__CB_OFFSET(field) offsetof(lit_callback, field)
