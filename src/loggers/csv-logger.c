@@ -210,8 +210,13 @@ static lit_status set_cell(row *r, int *cap, char *key, char *value) {
 
 /* The header grew: read the file back and write it under the new header. */
 static lit_status rewrite_with_new_header(csv_logger *c) {
-    FILE *f = fopen(c->metrics_path, "rb");
-    if (!f) return lit_set_error(LIT_ERR_IO, "%s: cannot read %s: %s", WHO, c->metrics_path, strerror(errno));
+    FILE *f;
+    /* A regular file only: a FIFO put in its place must not block the run. */
+    if (lit_file_open_read(&f, c->metrics_path, "metrics file", NULL) < 0) {
+        char why[600];
+        snprintf(why, sizeof why, "%s", lit_last_error());
+        return lit_set_error(LIT_ERR_IO, "%s: cannot read %s", WHO, why);
+    }
     lit__buf in = { 0 };
     char tmp[4096];
     size_t got;
