@@ -124,6 +124,10 @@ TEST(oom_guard_returns_nomem_naming_the_tensor) {
                   "out of memory: out of memory allocating a (4611686018427387904, 4) f32 tensor (its size "
                   "overflows 64 bits) in arena 'default-step'");
     EXPECT_ASSERT(lit_arena_alloc(step, (size_t)2 << 30), "arena 'step': cannot allocate a chunk of 2.0 GiB");
+    /* Empty, but its strides would overflow. */
+    CHECK(lit_tensor_new(NULL, LIT_F32, LIT_SHAPE(0, (int64_t)1 << 62, 4)) == NULL);
+    CHECK_STR_EQ(lit_last_error(), "out of memory allocating a (0, 4611686018427387904, 4) f32 tensor (its size "
+                                   "overflows 64 bits)");
     CHECK(strstr(harness_abort_msg_, "batch size") == NULL);
     /* lit_tensor_new (persistent tensors) returns NULL instead. */
     CHECK(lit_tensor_new(step, LIT_F32, LIT_SHAPE(1 << 20, 1 << 20)) == NULL);

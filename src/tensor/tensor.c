@@ -25,11 +25,15 @@ static _Thread_local const char *current_op;
 
 void lit__op_enter(const char *op) { current_op = op; }
 
-/* numel and bytes of a shape; 0 when either overflows. */
+/* numel and bytes of a shape; 0 when either overflows, or when the
+ * strides would (the product of the non-zero dims: an empty tensor still
+ * has strides). */
 static int checked_size(lit_dtype dt, int ndim, const int64_t *shape, int64_t *numel, size_t *bytes) {
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++)
-        if (__builtin_mul_overflow(n, shape[i], &n)) return 0;
+    int64_t n = 1, strides = 1;
+    for (int i = 0; i < ndim; i++) {
+        n *= shape[i]; /* cannot overflow where `strides` does not */
+        if (__builtin_mul_overflow(strides, shape[i] ? shape[i] : 1, &strides)) return 0;
+    }
     *numel = n;
     return !__builtin_mul_overflow((size_t)n, lit_dtype_size(dt), bytes);
 }
