@@ -31,8 +31,8 @@ void lit__op_enter(const char *op) { current_op = op; }
 static int checked_size(lit_dtype dt, int ndim, const int64_t *shape, int64_t *numel, size_t *bytes) {
     int64_t n = 1, strides = 1;
     for (int i = 0; i < ndim; i++) {
-        n *= shape[i]; /* cannot overflow where `strides` does not */
         if (__builtin_mul_overflow(strides, shape[i] ? shape[i] : 1, &strides)) return 0;
+        n *= shape[i]; /* |n| <= strides: no overflow */
     }
     *numel = n;
     return !__builtin_mul_overflow((size_t)n, lit_dtype_size(dt), bytes);
