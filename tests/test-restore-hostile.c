@@ -253,6 +253,42 @@ TEST(callback_counters_are_range_checked_and_named) {
     }
 }
 
+/* The numbers a callback computes with: a NaN best score would never
+ * improve, a negative elapsed time would push max_time away, a NaN
+ * learning rate would reach the weights. */
+TEST(callback_numbers_are_range_checked_and_named) {
+    edit_early_stopping("best_score", "\"nan\"");
+    check_refused("best_score", LIT_ERR_CORRUPT, "best_score", "callbacks.EarlyStopping");
+    edit_early_stopping("best_score", "\"-inf\""); /* before the first score: allowed */
+    CHECK_MSG(fit(EDITED_CKPT, 2, 0, NULL) == LIT_OK, "%s", lit_last_error());
+
+    lit_checkpoint *ck = lit_checkpoint_new();
+    static const struct {
+        const char *json;
+        lit_status want;
+    } TIMES[] = { { "12.5", LIT_OK }, { "-1", LIT_ERR_CORRUPT }, { "\"nan\"", LIT_ERR_CORRUPT },
+                  { "\"inf\"", LIT_ERR_CORRUPT }, { "1e300", LIT_ERR_CORRUPT } };
+    for (size_t i = 0; i < sizeof TIMES / sizeof *TIMES; i++) {
+        CHECK_EQ_INT(lit_checkpoint_set_json(ck, "time_elapsed.train", TIMES[i].json), LIT_OK);
+        lit_callback timer;
+        CHECK_EQ_INT(lit_timer_callback(&timer, NULL), LIT_OK);
+        lit_status st = timer.state_load(&timer, ck);
+        CHECK_MSG(st == TIMES[i].want, "Timer time_elapsed.train = %s: %s", TIMES[i].json, lit_last_error());
+        if (st < 0) CHECK_MSG(strstr(lit_last_error(), "time_elapsed.train"), "%s", lit_last_error());
+        else CHECK(lit_timer_time_elapsed(&timer, LIT_RUNNING_TRAIN) == 12.5);
+        timer.free(&timer);
+    }
+    double v = 0;
+    CHECK_EQ_INT(lit_checkpoint_set_json(ck, "lr", "\"nan\""), LIT_OK);
+    CHECK_EQ_INT(lit_checkpoint_get_double_range(ck, "lr", -INFINITY, INFINITY, &v), LIT_ERR_CORRUPT);
+    CHECK_EQ_INT(lit_checkpoint_set_json(ck, "lr", "0.5"), LIT_OK);
+    CHECK_EQ_INT(lit_checkpoint_get_double_range(ck, "lr", 0, 1, &v), LIT_OK);
+    CHECK(v == 0.5);
+    CHECK_EQ_INT(lit_checkpoint_get_double_range(ck, "lr", 0.75, 1, &v), LIT_ERR_CORRUPT);
+    CHECK(v == 0.5); /* untouched on error */
+    lit_checkpoint_free(ck);
+}
+
 TEST(restored_gradients_live_with_their_parameter) {
     /* Restored into a fresh model, the gradient must be freed with the
      * model's parameter store (the leak of issue 11: a heap tensor nothing
@@ -339,8 +375,16 @@ TEST(non_finite_weights_and_optimizer_state_are_refused_by_name) {
         lit_status st = fit(EDITED_CKPT, 2, 1, NULL);
         CHECK_MSG(st == LIT_OK, "%s allowed: %s", CASES[i].tensor, lit_last_error());
     }
+    /* hyperparameters obey the optimizer's rules, as its constructor does */
     edit_value("optimizer_param_groups.0.0.lr", "\"nan\"");
-    check_refused("lr", LIT_ERR_NUMERIC, "optimizer_param_groups.0.0.lr", "allow_non_finite_checkpoint");
+    check_refused("lr", LIT_ERR_CORRUPT, "optimizer_param_groups.0.0", "lr is nan");
+    edit_value("optimizer_param_groups.0.0.betas.1", "1.5");
+    check_refused("betas", LIT_ERR_CORRUPT, "optimizer_param_groups.0.0", "betas[1] is 1.5");
+    edit_value("optimizer_param_groups.0.0.eps", "-1");
+    check_refused("eps", LIT_ERR_CORRUPT, "optimizer_param_groups.0.0", "eps is -1");
+    /* a scheduler's learning rates become the optimizer's */
+    edit_value("lr_schedulers.0.state.base_lrs.0", "\"nan\"");
+    check_refused("base_lrs", LIT_ERR_NUMERIC, "lr_schedulers.0.state.base_lrs.0", "allow_non_finite_checkpoint");
     /* Adam's step is a count: a negative one would divide by 1 - beta^0 = 0. */
     edit_tensor("optimizer_states.0.step.fc.weight", 0, -1.0f);
     check_refused("step", LIT_ERR_CORRUPT, "optimizer_states.0.step.fc.weight", "0..9007199254740991");
@@ -525,6 +569,7 @@ int main(void) {
     RUN(the_unedited_checkpoint_resumes);
     RUN(every_restored_integer_is_range_checked);
     RUN(callback_counters_are_range_checked_and_named);
+    RUN(callback_numbers_are_range_checked_and_named);
     RUN(restored_gradients_live_with_their_parameter);
     RUN(unexpected_state_tensors_are_refused_by_name);
     RUN(non_finite_weights_and_optimizer_state_are_refused_by_name);

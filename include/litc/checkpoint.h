@@ -203,6 +203,12 @@ lit_status lit_checkpoint_get_int_range(const lit_checkpoint *ck, const char *ke
  * from it to INT64_MAX. */
 #define LIT_CHECKPOINT_COUNTER_MAX ((int64_t)9007199254740991)
 lit_status lit_checkpoint_get_double(const lit_checkpoint *ck, const char *key, double *out);
+/* lit_checkpoint_get_double, and LIT_ERR_CORRUPT naming the key and range
+ * when the value lies outside [min, max] (NaN lies outside every range; pass
+ * +-INFINITY for an open end). For the numbers a restore computes with: a
+ * callback's learning rates, elapsed times, scores. */
+lit_status lit_checkpoint_get_double_range(const lit_checkpoint *ck, const char *key, double min, double max,
+                                           double *out);
 lit_status lit_checkpoint_get_string(const lit_checkpoint *ck, const char *key, const char **out);
 /* The JSON text of the value at `key` (malloc'd, compact; free() it). */
 lit_status lit_checkpoint_get_json(const lit_checkpoint *ck, const char *key, char **out);

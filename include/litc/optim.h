@@ -180,6 +180,12 @@ void lit_optimizer_set_lr(lit_optimizer *opt, int group, double lr);
  */
 lit_status lit_optimizer_get_hparam(const lit_optimizer *opt, int group, const char *name, double *out);
 lit_status lit_optimizer_set_hparam(lit_optimizer *opt, int group, const char *name, double value);
+/* Check group `group`'s hyperparameters against the rules the constructor
+ * applies (lr >= 0, weight_decay >= 0, and the optimizer's own: Adam's
+ * 0 <= betas < 1 and eps >= 0, SGD's momentum, ...; NaN fails every rule).
+ * A resume calls it after setting a group's values from a checkpoint.
+ * LIT_ERR_INVALID_ARG naming the value, or LIT_OK. */
+lit_status lit_optimizer_check_group(const lit_optimizer *opt, int group);
 const char *lit_optimizer_hparam_name(const lit_optimizer *opt, int k);
 
 /* ---------------------------------------------------------------- state */

@@ -180,7 +180,8 @@ static lit_status es_state_load(lit_callback *cb, const lit_checkpoint *ck) {
     double best;
     LIT_TRY(lit_checkpoint_get_int_range(ck, "wait_count", 0, LIT_CHECKPOINT_COUNTER_MAX, &wait));
     LIT_TRY(lit_checkpoint_get_int_range(ck, "stopped_epoch", 0, LIT_CHECKPOINT_COUNTER_MAX, &stopped));
-    LIT_TRY(lit_checkpoint_get_double(ck, "best_score", &best));
+    /* +-inf before the first score (Lightning's torch.tensor(inf)); never NaN */
+    LIT_TRY(lit_checkpoint_get_double_range(ck, "best_score", -INFINITY, INFINITY, &best));
     LIT_TRY(lit_checkpoint_get_int_range(ck, "patience", 0, LIT_CHECKPOINT_COUNTER_MAX, &patience));
     s->wait_count = wait;
     s->stopped_epoch = stopped;

@@ -5,6 +5,7 @@
  * epoch into a new param group with a small lr that grows every epoch.
  * The backbone is a parameter-name prefix. See callbacks.h.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,7 +233,7 @@ static lit_status ft_state_load(lit_callback *cb, const lit_checkpoint *ck) {
     int none = !strcmp(prev, "null");
     free(prev);
     if (none) s->previous_backbone_lr = NAN;
-    else LIT_TRY(lit_checkpoint_get_double(ck, "previous_backbone_lr", &s->previous_backbone_lr));
+    else LIT_TRY(lit_checkpoint_get_double_range(ck, "previous_backbone_lr", 0, DBL_MAX, &s->previous_backbone_lr));
     int n_opt = lit_checkpoint_key_count(ck, "internal_optimizer_metadata");
     char key[128];
     for (int o = 0; o < n_opt; o++) {
@@ -246,7 +247,7 @@ static lit_status ft_state_load(lit_callback *cb, const lit_checkpoint *ck) {
             memset(mg, 0, sizeof *mg);
             mg->opt = o, mg->group = g;
             snprintf(key, sizeof key, "internal_optimizer_metadata.%d.%d.lr", o, g);
-            LIT_TRY(lit_checkpoint_get_double(ck, key, &mg->lr));
+            LIT_TRY(lit_checkpoint_get_double_range(ck, key, 0, DBL_MAX, &mg->lr));
             snprintf(key, sizeof key, "internal_optimizer_metadata.%d.%d.params", o, g);
             int np = lit_checkpoint_key_count(ck, key);
             if (np < 0) return lit_set_error(LIT_ERR_CORRUPT, "BackboneFinetuning: %s is not an object", key);

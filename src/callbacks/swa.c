@@ -9,6 +9,7 @@
  * multiply-add may change the rounding. */
 #pragma GCC optimize("fp-contract=off")
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,9 +293,9 @@ static lit_status swa_state_load(lit_callback *cb, const lit_checkpoint *ck) {
     char key[96];
     for (int g = 0; g < ng; g++) {
         snprintf(key, sizeof key, "scheduler_state.swa_lrs.%d", g);
-        LIT_TRY(lit_checkpoint_get_double(ck, key, &s->swa_lr[g]));
+        LIT_TRY(lit_checkpoint_get_double_range(ck, key, 0, DBL_MAX, &s->swa_lr[g]));
         snprintf(key, sizeof key, "scheduler_state.lrs.%d", g);
-        LIT_TRY(lit_checkpoint_get_double(ck, key, &s->cur_lr[g]));
+        LIT_TRY(lit_checkpoint_get_double_range(ck, key, 0, DBL_MAX, &s->cur_lr[g]));
     }
     s->step_count = steps;
     s->n_groups = (int)ng;

@@ -148,9 +148,10 @@ static lit_status tm_state_save(lit_callback *cb, lit_checkpoint *ck) {
 static lit_status tm_state_load(lit_callback *cb, const lit_checkpoint *ck) {
     timer_state *s = cb->user;
     /* state_dict.get("time_elapsed", {}).get("train", 0) */
+    /* seconds a run can have taken (the loops use the same bound) */
     double train = 0;
     if (lit_checkpoint_has(ck, "time_elapsed.train"))
-        LIT_TRY(lit_checkpoint_get_double(ck, "time_elapsed.train", &train));
+        LIT_TRY(lit_checkpoint_get_double_range(ck, "time_elapsed.train", 0, 1e12, &train));
     s->offset = train;
     return LIT_OK;
 }

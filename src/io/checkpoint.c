@@ -379,6 +379,17 @@ lit_status lit_checkpoint_get_double(const lit_checkpoint *ck, const char *key, 
     return wrong_type(key, "a number", v);
 }
 
+lit_status lit_checkpoint_get_double_range(const lit_checkpoint *ck, const char *key, double min, double max,
+                                           double *out) {
+    double v;
+    LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
+    if (!(v >= min && v <= max))
+        return lit_set_error(LIT_ERR_CORRUPT, "checkpoint value \"%s\" is %g, outside the range %g..%g that litc can "
+                             "use; the checkpoint is damaged or was not written by litc", key, v, min, max);
+    *out = v;
+    return LIT_OK;
+}
+
 lit_status lit_checkpoint_get_string(const lit_checkpoint *ck, const char *key, const char **out) {
     const json_t *v;
     LIT_TRY(found(ck, key, &v));

@@ -310,6 +310,14 @@ lit_status lit_optimizer_set_hparam(lit_optimizer *opt, int group, const char *n
     return LIT_OK;
 }
 
+lit_status lit_optimizer_check_group(const lit_optimizer *opt, int group) {
+    LIT_ASSERT(opt != NULL, "lit_optimizer_check_group: optimizer is NULL");
+    if (group < 0 || group >= opt->n_groups)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "%s: group %d does not exist; the optimizer has %d group(s)",
+                             lit_optimizer_name(opt), group, opt->n_groups);
+    return check_hparams(opt, &opt->groups[group]);
+}
+
 const char *lit_optimizer_hparam_name(const lit_optimizer *opt, int k) {
     LIT_ASSERT(opt != NULL, "lit_optimizer_hparam_name: optimizer is NULL");
     for (int i = 0; k >= 0 && opt->vt.hparams && opt->vt.hparams[i]; i++)

@@ -299,14 +299,23 @@ static lit_status get_count(const lit_checkpoint *ck, const char *key, int64_t h
     return LIT_OK;
 }
 
-/* A param group's hyperparameter; its lr finite unless allowed (others,
- * such as initial_lr, hold NaN for "None"). */
-static lit_status restore_hparam(lit_trainer *tr, const lit_checkpoint *ck, lit_optimizer *opt, int g,
-                                 const char *key, const char *name) {
+/* A param group's hyperparameter (the group is checked whole afterwards:
+ * initial_lr, for one, holds NaN for "None"). */
+static lit_status restore_hparam(const lit_checkpoint *ck, lit_optimizer *opt, int g, const char *key,
+                                 const char *name) {
     double v;
     LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
-    if (refusal_hint(tr) && !strcmp(name, "lr")) LIT_TRY(refuse_non_finite_double(v, key, refusal_hint(tr)));
     return lit_optimizer_set_hparam(opt, g, name, v);
+}
+
+/* The restored group obeys the optimizer's own rules (lr >= 0, 0 <= betas
+ * < 1, eps >= 0, ...): a checkpoint cannot set what the constructor refuses. */
+static lit_status check_restored_group(const lit_optimizer *opt, int o, int g) {
+    if (lit_optimizer_check_group(opt, g) == LIT_OK) return LIT_OK;
+    char why[512];
+    snprintf(why, sizeof why, "%s", lit_last_error());
+    return lit_set_error(LIT_ERR_CORRUPT, "checkpoint optimizer_param_groups.%d.%d: %s; the checkpoint is damaged or "
+                         "was not written by litc", o, g, why);
 }
 
 /* One state slot (Adam's step, exp_avg, ...): finite unless allowed, and a
@@ -342,10 +351,11 @@ static lit_status restore_optimizers(lit_trainer *tr, const lit_checkpoint *ck, 
             for (int h = 0; lit_optimizer_hparam_name(opt, h); h++) {
                 const char *name = lit_optimizer_hparam_name(opt, h);
                 snprintf(key, sizeof key, "optimizer_param_groups.%d.%d.%s", o, g, name);
-                LIT_TRY(restore_hparam(tr, ck, opt, g, key, name));
+                LIT_TRY(restore_hparam(ck, opt, g, key, name));
             }
             snprintf(key, sizeof key, "optimizer_param_groups.%d.%d.initial_lr", o, g);
-            LIT_TRY(restore_hparam(tr, ck, opt, g, key, "initial_lr"));
+            LIT_TRY(restore_hparam(ck, opt, g, key, "initial_lr"));
+            LIT_TRY(check_restored_group(opt, o, g));
         }
         /* State: exactly the slots the checkpoint has, for each parameter. */
         lit_optimizer_clear_state(opt);
@@ -382,6 +392,12 @@ static lit_status check_sched_counter(const char *key, const char *name, double 
     return LIT_OK;
 }
 
+/* The learning rates a scheduler keeps (base_lrs.<g>, _last_lr.<g>) become
+ * the optimizer's: optimizer state, finite unless allowed. */
+static int is_sched_lr(const char *name) {
+    return !strncmp(name, "base_lrs.", 9) || !strncmp(name, "_last_lr.", 9);
+}
+
 static lit_status restore_schedulers(lit_trainer *tr, const lit_checkpoint *ck) {
     LIT_TRY(get_count(ck, "lr_scheduler_count", tr->optim.n_schedulers, "lr schedulers"));
     char key[256];
@@ -400,6 +416,7 @@ static lit_status restore_schedulers(lit_trainer *tr, const lit_checkpoint *ck) 
             snprintf(key, sizeof key, "lr_schedulers.%d.state.%s", i, sk);
             LIT_TRY(lit_checkpoint_get_double(ck, key, &v));
             LIT_TRY(check_sched_counter(key, sk, v));
+            if (refusal_hint(tr) && is_sched_lr(sk)) LIT_TRY(refuse_non_finite_double(v, key, refusal_hint(tr)));
             lit_status st = lit_scheduler_state_set(sc, sk, v);
             if (st < 0) return lit__hook_fail(st, key); /* "<key>: <why>" */
         }

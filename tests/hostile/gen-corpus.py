@@ -179,6 +179,11 @@ CASES = {
     "nonfinite-adam-nan": (fill_tensor(SQ0, NAN, 0), REFUSED, "exp_avg_sq"),
     "nonfinite-adam-neg-inf": (fill_tensor(M0, -INF), REFUSED, "exp_avg"),
     "nonfinite-lr-nan": (edit_group(lr="nan"), REFUSED, "lr"),
+    "nonfinite-sched-base-lr": (edit_sched(base_lrs={"0": "nan"}), REFUSED, "base_lrs"),
+    # hyperparameters the optimizer's constructor would refuse
+    "float-betas-out-of-range": (edit_group(betas={"0": 0.9, "1": 1.5}), REFUSED, "betas"),
+    "float-eps-negative": (edit_group(eps=-1.0), REFUSED, "eps"),
+    "float-weight-decay-nan": (edit_group(weight_decay="nan"), REFUSED, "weight_decay"),
     # unexpected and mismatched tensors
     "tensor-unexpected-weight": (add_tensor("state_dict.evil", "F32", [2], b"\0" * 8), REFUSED, "evil"),
     "tensor-wrong-shape": (add_tensor(W0, "F32", [1, 4], b"\0" * 16), REFUSED, "mlp.layers.0.weight"),
