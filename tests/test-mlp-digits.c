@@ -476,15 +476,29 @@ static lit_status huge_epoch_end(lit_module *m) {
     return t ? LIT_OK : LIT_ERR_STATE;
 }
 
-static lit_status fit_with_huge_epoch_hook(void *unused) {
-    (void)unused;
+static lit_status huge_stage_hook(lit_module *m, lit_stage stage) {
+    (void)stage;
+    return huge_epoch_end(m);
+}
+
+static lit_status huge_configure_optimizers(lit_module *m, lit_optim_config *cfg) {
+    (void)cfg;
+    return huge_epoch_end(m);
+}
+
+/* A fit whose hook `which` ("on_train_epoch_end", "setup",
+ * "configure_optimizers" or "teardown") allocates a 4 TiB tensor. */
+static lit_status fit_with_huge_epoch_hook(void *which) {
     lit__alloc_fail_above((size_t)1 << 30);
     digits_datamodule dm;
     digits_module m;
     LIT_TRY(digits_datamodule_init(&dm, NULL));
     LIT_TRY(digits_module_init(&m, NULL));
     lit_module_vtable vt = *m.base.vt;
-    vt.on_train_epoch_end = huge_epoch_end;
+    if (!strcmp(which, "setup")) vt.setup = huge_stage_hook;
+    else if (!strcmp(which, "teardown")) vt.teardown = huge_stage_hook;
+    else if (!strcmp(which, "configure_optimizers")) vt.configure_optimizers = huge_configure_optimizers;
+    else vt.on_train_epoch_end = huge_epoch_end;
     m.base.vt = &vt;
     lit_trainer_params p = quiet_params(1);
     p.limit_train_batches = 2;
@@ -514,11 +528,17 @@ TEST(step_out_of_memory_is_a_status) {
     CHECK_EQ_INT(r.status, LIT_ERR_NOMEM);
     CHECK_STR_CONTAINS(r.message, "validation_step: out of memory allocating a (");
     CHECK_STR_CONTAINS(r.message, ", 65536) f32 tensor (");
-    r = run_watched(fit_with_huge_epoch_hook, NULL, 60, 0);
-    CHECK_MSG(r.finished, "%s", r.message);
-    CHECK_EQ_INT(r.status, LIT_ERR_NOMEM);
-    CHECK_STR_EQ(r.message, "on_train_epoch_end: out of memory allocating a (1048576, 1048576) f32 tensor (4.0 TiB) "
-                            "in arena 'default-step'");
+    /* the hooks around the steps too: setup, configure_optimizers, teardown */
+    static const char *const HOOKS[] = { "on_train_epoch_end", "setup", "configure_optimizers", "teardown" };
+    for (size_t i = 0; i < sizeof HOOKS / sizeof *HOOKS; i++) {
+        r = run_watched(fit_with_huge_epoch_hook, (void *)HOOKS[i], 60, 0);
+        CHECK_MSG(r.finished, "%s: %s", HOOKS[i], r.message);
+        CHECK_EQ_INT(r.status, LIT_ERR_NOMEM);
+        char want[256];
+        snprintf(want, sizeof want, "%s: out of memory allocating a (1048576, 1048576) f32 tensor (4.0 TiB) in arena "
+                 "'default-step'", HOOKS[i]);
+        CHECK_STR_EQ(r.message, want);
+    }
 }
 
 int main(void) {

@@ -52,6 +52,10 @@ static lit_status run_guarded(lit_trainer *tr, const char *where, lit_status (*f
     return st;
 }
 
+lit_status lit__run_guarded(lit_trainer *tr, const char *where, lit_status (*fn)(void *ctx), void *ctx) {
+    return run_guarded(tr, where, fn, ctx);
+}
+
 lit_status lit__run_step_guarded(lit_trainer *tr, lit_status (*fn)(void *ctx), void *ctx) {
     lit_arena *prev = lit_arena_use(tr->step_arena);
     lit_status st = run_guarded(tr, "step", fn, ctx);

@@ -132,6 +132,12 @@ void lit__free_optimizers(lit_trainer *tr) {
     tr->n_opt_params = 0;
 }
 
+/* The module's hook, run under lit__run_guarded (out of memory: a status). */
+static lit_status call_configure_optimizers(void *ctx) {
+    lit_trainer *tr = ctx;
+    return tr->module->vt->configure_optimizers(tr->module, &tr->optim);
+}
+
 lit_status lit__configure_optimizers(lit_trainer *tr) {
     lit_module *m = tr->module;
     lit__free_optimizers(tr);
@@ -139,7 +145,7 @@ lit_status lit__configure_optimizers(lit_trainer *tr) {
         lit_logf(LIT_LOG_WARN, "configure_optimizers is not set: training runs without an optimizer");
         return LIT_OK;
     }
-    lit_status st = m->vt->configure_optimizers(m, &tr->optim);
+    lit_status st = lit__run_guarded(tr, "configure_optimizers", call_configure_optimizers, tr);
     if (st < 0) return lit__hook_fail(st, "configure_optimizers");
     if (m->automatic_optimization && tr->optim.n_optimizers > 1)
         return lit_set_error(LIT_ERR_CONFIG,

@@ -151,6 +151,10 @@ lit_status lit__hook_fail(lit_status st, const char *hook);
  * restored either way. lit__call_stage_hook (the epoch and stage hooks)
  * runs under the same kind of recovery point. */
 lit_status lit__run_step_guarded(lit_trainer *tr, lit_status (*fn)(void *ctx), void *ctx);
+/* The same recovery point in the current arena, for the hooks outside the
+ * steps (setup, configure_optimizers, teardown); `where` names the failure
+ * when no hook name is set. */
+lit_status lit__run_guarded(lit_trainer *tr, const char *where, lit_status (*fn)(void *ctx), void *ctx);
 lit_status lit__cb_simple(lit_trainer *tr, size_t offset, const char *hook, int monitoring_pass);
 #define LIT__CB_OFFSET(field) offsetof(lit_callback, field)
 /* Both callbacks (non-monitoring first, module, then monitoring) for a

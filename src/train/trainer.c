@@ -219,6 +219,25 @@ static lit_status teardown_hooks(lit_trainer *tr, lit_stage stage) {
     return LIT_OK;
 }
 
+/* setup_hooks / teardown_hooks under an out-of-memory recovery point: a
+ * tensor a hook cannot allocate fails the stage with LIT_ERR_NOMEM. */
+typedef struct {
+    lit_trainer *tr;
+    lit_stage stage;
+    lit_status (*hooks)(lit_trainer *tr, lit_stage stage);
+} stage_hooks_call;
+
+static lit_status stage_hooks_run(void *ctx) {
+    stage_hooks_call *c = ctx;
+    return c->hooks(c->tr, c->stage);
+}
+
+static lit_status guarded_hooks(lit_trainer *tr, lit_stage stage,
+                                lit_status (*hooks)(lit_trainer *tr, lit_stage stage), const char *where) {
+    stage_hooks_call c = { tr, stage, hooks };
+    return lit__run_guarded(tr, where, stage_hooks_run, &c);
+}
+
 static lit_status fetch_eval_loaders(lit_trainer *tr, lit_stage stage, lit_dataloader **dls, int *n) {
     int (*get)(void *, lit_dataloader **) = stage == LIT_STAGE_VALIDATE ? tr->dm->val_dataloaders
                                             : stage == LIT_STAGE_TEST   ? tr->dm->test_dataloaders
@@ -289,7 +308,7 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
     lit__metrics_clear(&tr->pbar_metrics);
     int n_cb = tr->n_callbacks;
     if (stage != LIT_STAGE_PREDICT) lit__loggers_add_defaults(tr);
-    lit_status st = setup_hooks(tr, stage);
+    lit_status st = guarded_hooks(tr, stage, setup_hooks, "setup");
     /* Lightning restores weights and callback states right after setup. */
     if (st >= 0 && ckpt_path) st = lit__resume_begin(tr, ckpt_path);
     if (st >= 0) st = stage_body(tr, stage);
@@ -306,13 +325,13 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
         char msg[4096];
         snprintf(msg, sizeof msg, "%s", lit_last_error());
         lit__call_on_exception(tr, st);
-        lit_status td = teardown_hooks(tr, stage);
+        lit_status td = guarded_hooks(tr, stage, teardown_hooks, "teardown");
         if (td < 0) lit_logf(LIT_LOG_ERROR, "teardown after the interruption: %s", lit_last_error());
         lit_set_error(LIT_ERR_INTERRUPTED, "%s", msg);
     } else if (st < 0) {
         lit__call_on_exception(tr, st);
     } else {
-        st = teardown_hooks(tr, stage);
+        st = guarded_hooks(tr, stage, teardown_hooks, "teardown");
         if (st < 0) lit__call_on_exception(tr, st);
     }
     lit__loggers_finalize(tr, st == LIT_ERR_INTERRUPTED ? "interrupted" : st < 0 ? "failed" : "success");
