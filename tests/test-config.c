@@ -541,21 +541,30 @@ TEST(trainer_errors) {
           "t.yaml:2:15: trainer.max_epochs: expected an integer or null, got \"three\"" },
         { "trainer:\n  max_epochs: 2.0\n", LIT_ERR_CONFIG,
           "t.yaml:2:15: trainer.max_epochs: expected an integer or null, got 2.0" },
-        { "trainer:\n  max_epochs: -5\n", LIT_ERR_CONFIG, "t.yaml:2:15: trainer.max_epochs: must be >= -1, got -5" },
+        { "trainer:\n  max_epochs: -5\n", LIT_ERR_CONFIG, "t.yaml:2:15: trainer.max_epochs: must be in -1..9007199254740991, got -5" },
+        /* counts stop at 2^53-1, what a checkpoint holds: no counter overflows */
+        { "trainer:\n  max_epochs: 9223372036854775807\n", LIT_ERR_CONFIG,
+          "t.yaml:2:15: trainer.max_epochs: must be in -1..9007199254740991, got 9223372036854775807" },
+        { "trainer:\n  max_steps: 9007199254740992\n", LIT_ERR_CONFIG,
+          "t.yaml:2:14: trainer.max_steps: must be in -1..9007199254740991, got 9007199254740992" },
+        { "trainer:\n  limit_train_batches: 9007199254740992\n", LIT_ERR_CONFIG,
+          "t.yaml:2:24: trainer.limit_train_batches: must be in 0..9007199254740991 (a count of batches), got "
+          "9007199254740992" },
         { "trainer:\n  accumulate_grad_batches: 0\n", LIT_ERR_CONFIG,
-          "t.yaml:2:28: trainer.accumulate_grad_batches: must be >= 1, got 0" },
+          "t.yaml:2:28: trainer.accumulate_grad_batches: must be in 1..9007199254740991, got 0" },
         { "trainer:\n  accumulate_grad_batches: null\n", LIT_ERR_CONFIG,
           "t.yaml:2:28: trainer.accumulate_grad_batches: expected an integer, got null" },
         { "trainer:\n  limit_val_batches: 1.5\n", LIT_ERR_CONFIG,
           "t.yaml:2:22: trainer.limit_val_batches: must be in [0.0, 1.0] (a fraction of the batches; an int is a count), "
           "got 1.5" },
         { "trainer:\n  limit_val_batches: -1\n", LIT_ERR_CONFIG,
-          "t.yaml:2:22: trainer.limit_val_batches: must be >= 0 (a count of batches), got -1" },
+          "t.yaml:2:22: trainer.limit_val_batches: must be in 0..9007199254740991 (a count of batches), got -1" },
         { "trainer:\n  limit_val_batches: all\n", LIT_ERR_CONFIG,
           "t.yaml:2:22: trainer.limit_val_batches: expected an integer (a count of batches) or a float in [0.0, 1.0] "
           "(a fraction), got \"all\"" },
         { "trainer:\n  val_check_interval: 0\n", LIT_ERR_CONFIG,
-          "t.yaml:2:23: trainer.val_check_interval: must be >= 1 (validate every n training batches), got 0" },
+          "t.yaml:2:23: trainer.val_check_interval: must be in 1..9007199254740991 (validate every n training batches), "
+          "got 0" },
         { "trainer:\n  val_check_interval: 0.0\n", LIT_ERR_CONFIG,
           "t.yaml:2:23: trainer.val_check_interval: must be in (0.0, 1.0] (a fraction of the epoch; an int counts "
           "batches), got 0.0" },

@@ -349,7 +349,8 @@ lit_status lit_config_check_keys(const lit_config_node *map, const char *const *
  * the trainer map's position as prefix).
  * Errors (LIT_ERR_CONFIG, *p unchanged): unknown keys (with a suggestion),
  * a value of the wrong type ("expected ..."), out of range ("trainer.
- * max_epochs: must be >= -1, got -5"); LIT_ERR_UNSUPPORTED as above. A
+ * max_epochs: must be in -1..9007199254740991, got -5": every count stops
+ * at 2^53-1, what a checkpoint holds); LIT_ERR_UNSUPPORTED as above. A
  * NULL or null trainer_map leaves *p as it is and returns LIT_OK; a
  * trainer that is not a map is LIT_ERR_CONFIG.
  */

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "io/config-impl.h"
+#include "litc/checkpoint.h"
 
 typedef enum {
     K_I64,       /* int >= min; null = the default, when nullable */
@@ -142,6 +143,16 @@ static lit_status range_error(const lit_config_node *v, const char *rule) {
     return lit_config_error(v, "%s: must be %s, got %s", path_of(v, p), rule, v->text);
 }
 
+/* An integer count (epochs, steps, batches, a seed) in lo..2^53-1: the
+ * largest a checkpoint holds and gives back, so no counter can overflow and
+ * every run can be resumed. `what` explains the rule, may be "". */
+static lit_status check_count(const lit_config_node *v, int64_t i, int64_t lo, const char *what) {
+    if (i >= lo && i <= LIT_CHECKPOINT_COUNTER_MAX) return LIT_OK;
+    char rule[128];
+    snprintf(rule, sizeof rule, "in %lld..%lld%s", (long long)lo, (long long)LIT_CHECKPOINT_COUNTER_MAX, what);
+    return range_error(v, rule);
+}
+
 /* "DD:HH:MM:SS" -> seconds (Lightning's Timer format); -1 when malformed. */
 static double dhms(const char *s) {
     long part[4];
@@ -219,11 +230,7 @@ static lit_status bind_one(const field *f, const lit_config_node *v, lit_trainer
         }
         if (v->type != LIT_CONFIG_INT) return type_error(v, f->nullable ? "an integer or null" : "an integer");
         LIT_TRY(lit_config_get_int(v, &i));
-        if (i < f->min) {
-            char rule[40];
-            snprintf(rule, sizeof rule, ">= %lld", (long long)f->min);
-            return range_error(v, rule);
-        }
+        LIT_TRY(check_count(v, i, f->min, ""));
         I64(q, f->off) = i;
         return LIT_OK;
     case K_BOOL:
@@ -240,7 +247,7 @@ static lit_status bind_one(const field *f, const lit_config_node *v, lit_trainer
             DBL(q, f->off2) = 1.0;
         } else if (v->type == LIT_CONFIG_INT) {
             LIT_TRY(lit_config_get_int(v, &i));
-            if (i < 0) return range_error(v, ">= 0 (a count of batches)");
+            LIT_TRY(check_count(v, i, 0, " (a count of batches)"));
             I64(q, f->off) = i;
             DBL(q, f->off2) = 1.0;
         } else if (v->type == LIT_CONFIG_FLOAT) {
@@ -258,7 +265,7 @@ static lit_status bind_one(const field *f, const lit_config_node *v, lit_trainer
             DBL(q, f->off) = 1.0;
         } else if (v->type == LIT_CONFIG_INT) {
             LIT_TRY(lit_config_get_int(v, &i));
-            if (i < 1) return range_error(v, ">= 1 (validate every n training batches)");
+            LIT_TRY(check_count(v, i, 1, " (validate every n training batches)"));
             I64(q, f->off2) = i;
             DBL(q, f->off) = 1.0;
         } else if (v->type == LIT_CONFIG_FLOAT) {
@@ -284,7 +291,7 @@ static lit_status bind_one(const field *f, const lit_config_node *v, lit_trainer
         }
         if (v->type != LIT_CONFIG_INT) return type_error(v, "an integer (a count of batches)");
         LIT_TRY(lit_config_get_int(v, &i));
-        if (i < 0) return range_error(v, ">= 0");
+        LIT_TRY(check_count(v, i, 0, ""));
         I64(q, f->off) = i;
         return LIT_OK;
     case K_FASTDEV:
@@ -295,7 +302,7 @@ static lit_status bind_one(const field *f, const lit_config_node *v, lit_trainer
         }
         if (v->type != LIT_CONFIG_INT) return type_error(v, "a boolean or an integer");
         LIT_TRY(lit_config_get_int(v, &i));
-        if (i < 0) return range_error(v, ">= 0");
+        LIT_TRY(check_count(v, i, 0, ""));
         I64(q, f->off) = i;
         return LIT_OK;
     case K_MAXTIME: return bind_max_time(v, &DBL(q, f->off));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "litc/checkpoint.h"
 #include "train/train-impl.h"
 
 lit_trainer_params lit_trainer_default_params(void) {
@@ -154,10 +155,15 @@ lit_status lit_trainer_params_from_env(lit_trainer_params *p) {
 
 /* ---------------------------------------------------------------- validation */
 
+/* The largest count a Trainer takes (epochs, steps, batches, intervals):
+ * what a checkpoint can hold and give back (LIT_CHECKPOINT_COUNTER_MAX,
+ * 2^53 - 1), so no counter can overflow and every run can be resumed. */
+#define COUNT_MAX LIT_CHECKPOINT_COUNTER_MAX
+
 static lit_status check_limit(const char *count_name, int64_t count, const char *frac_name, double frac) {
-    if (count < -1)
-        return lit_set_error(LIT_ERR_CONFIG, "Trainer(%s=%lld): must be >= 0 (or -1 for not set)", count_name,
-                             (long long)count);
+    if (count < -1 || count > COUNT_MAX)
+        return lit_set_error(LIT_ERR_CONFIG, "Trainer(%s=%lld): must be in 0..%lld (or -1 for not set)", count_name,
+                             (long long)count, (long long)COUNT_MAX);
     if (!(frac >= 0.0 && frac <= 1.0))
         return lit_set_error(LIT_ERR_CONFIG, "Trainer(%s=%g): a fraction must be in [0.0, 1.0]; use %s for a count",
                              frac_name, frac, count_name);
@@ -169,9 +175,9 @@ static lit_status check_limit(const char *count_name, int64_t count, const char 
 
 #define CHECK_GE(field, lo)                                                                                    \
     do {                                                                                                       \
-        if (p->field < (lo))                                                                                   \
-            return lit_set_error(LIT_ERR_CONFIG, "Trainer(" #field "=%lld): must be >= %lld", (long long)p->field, \
-                                 (long long)(lo));                                                             \
+        if (p->field < (lo) || (int64_t)p->field > COUNT_MAX)                                                  \
+            return lit_set_error(LIT_ERR_CONFIG, "Trainer(" #field "=%lld): must be in %lld..%lld",             \
+                                 (long long)p->field, (long long)(lo), (long long)COUNT_MAX);                  \
     } while (0)
 
 lit_status lit_trainer_params_validate(const lit_trainer_params *p) {
@@ -186,9 +192,9 @@ lit_status lit_trainer_params_validate(const lit_trainer_params *p) {
     LIT_TRY(check_limit("limit_test_batches", p->limit_test_batches, "limit_test_fraction", p->limit_test_fraction));
     LIT_TRY(check_limit("limit_predict_batches", p->limit_predict_batches, "limit_predict_fraction",
                         p->limit_predict_fraction));
-    if (p->val_check_batches == 0 || p->val_check_batches < -1)
-        return lit_set_error(LIT_ERR_CONFIG, "Trainer(val_check_batches=%lld): must be >= 1 (or -1 for not set)",
-                             (long long)p->val_check_batches);
+    if (p->val_check_batches == 0 || p->val_check_batches < -1 || p->val_check_batches > COUNT_MAX)
+        return lit_set_error(LIT_ERR_CONFIG, "Trainer(val_check_batches=%lld): must be in 1..%lld (or -1 for not set)",
+                             (long long)p->val_check_batches, (long long)COUNT_MAX);
     if (!(p->val_check_interval > 0.0 && p->val_check_interval <= 1.0))
         return lit_set_error(LIT_ERR_CONFIG,
                              "Trainer(val_check_interval=%g): a fraction of the epoch must be in (0.0, 1.0]; use "

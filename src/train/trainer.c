@@ -159,8 +159,10 @@ int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr) {
     int64_t max_steps = tr->p.max_steps;
     if (tr->num_training_batches < 0 || tr->max_epochs < 0) return max_steps >= 0 ? max_steps : INT64_MAX;
     int64_t acc = tr->p.accumulate_grad_batches;
-    int64_t per_epoch = (tr->num_training_batches + acc - 1) / acc;
-    int64_t total = per_epoch * (tr->max_epochs > 1 ? tr->max_epochs : 1);
+    int64_t per_epoch = tr->num_training_batches / acc + (tr->num_training_batches % acc != 0);
+    /* Saturates: max_epochs may be as large as the config allows. */
+    int64_t total;
+    if (__builtin_mul_overflow(per_epoch, tr->max_epochs > 1 ? tr->max_epochs : 1, &total)) total = INT64_MAX;
     return max_steps >= 0 && max_steps < total ? max_steps : total;
 }
 
