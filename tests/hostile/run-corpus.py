@@ -174,68 +174,66 @@ def check_outside(rep, case, sandbox, before):
     return False
 
 
-def run_checkpoints(args, rep):
-    cases = json.load(open(os.path.join(HERE, "ckpt", "cases.json")))
+def run_cases(args, rep, part, one_case):
+    """For each case of `part` ("ckpt" or "config"): a fresh sandbox,
+    one_case(name, expectation, sandbox, rundir) -> (ok, summary), then the
+    check that nothing outside the run's directory changed."""
+    cases = json.load(open(os.path.join(HERE, part, "cases.json")))
     for name in sorted(cases):
         if args.only and args.only != name:
             continue
-        exp = cases[name]
         sandbox, rundir = make_sandbox()
         try:
             before = snapshot(sandbox, rundir)
-            case_file = os.path.join(rundir, "case.ckpt")
-            prepare_ckpt(os.path.join(HERE, "ckpt", name + ".ckpt"), case_file, sandbox)
-            info = run([args.litc, "info", "ckpt", case_file], rundir, {}, args.sanitized)
-            ok = check_command(rep, name, "litc info", info, exp["info"], "", args.sanitized)
-            fit = run([args.litc, "fit", "--config", "base.yaml", "--ckpt_path", "case.ckpt"], rundir, {},
+            ok, summary = one_case(name, cases[name], sandbox, rundir)
+            ok = check_outside(rep, name, sandbox, before) and ok
+            if ok:
+                print("ok   %s/%s (%s)" % (part, name, summary))
+        finally:
+            shutil.rmtree(sandbox, ignore_errors=True)
+
+
+def checkpoint_case(args, rep):
+    def one(name, exp, sandbox, rundir):
+        case_file = os.path.join(rundir, "case.ckpt")
+        prepare_ckpt(os.path.join(HERE, "ckpt", name + ".ckpt"), case_file, sandbox)
+        info = run([args.litc, "info", "ckpt", case_file], rundir, {}, args.sanitized)
+        ok = check_command(rep, name, "litc info", info, exp["info"], "", args.sanitized)
+        fit = run([args.litc, "fit", "--config", "base.yaml", "--ckpt_path", "case.ckpt"], rundir, {}, args.sanitized)
+        ok = check_command(rep, name, "litc fit", fit, exp["fit"], exp["says"], args.sanitized) and ok
+        if fit[0] == 0:
+            res = run([args.litc, "info", "ckpt", os.path.join(rundir, "ckpts", "last.ckpt")], rundir, {},
                       args.sanitized)
-            ok = check_command(rep, name, "litc fit", fit, exp["fit"], exp["says"], args.sanitized) and ok
-            if fit[0] == 0:
-                last = os.path.join(rundir, "ckpts", "last.ckpt")
-                res = run([args.litc, "info", "ckpt", last], rundir, {}, args.sanitized)
-                if res[0] != 0:
-                    rep.fail(name, "the run's last.ckpt is not valid", res[1])
-                    ok = False
-            ok = check_outside(rep, name, sandbox, before) and ok
-            if ok:
-                print("ok   ckpt/%s (info %d, fit %d in %.1f s, %.0f MiB)" % (name, info[0], fit[0], fit[2], fit[3]))
-        finally:
-            shutil.rmtree(sandbox, ignore_errors=True)
-
-
-def run_configs(args, rep):
-    cases = json.load(open(os.path.join(HERE, "config", "cases.json")))
-    for name in sorted(cases):
-        if args.only and args.only != name:
-            continue
-        exp = cases[name]
-        sandbox, rundir = make_sandbox()
-        try:
-            before = snapshot(sandbox, rundir)
-            cfg = exp.get("path")
-            if cfg is None:
-                with open(os.path.join(HERE, "config", name + ".yaml"), "rb") as f:
-                    text = f.read().replace(b"@SANDBOX@", sandbox.encode())
-                cfg = os.path.join(rundir, "case.yaml")
-                with open(cfg, "wb") as f:
-                    f.write(text)
-            elif cfg == "@FIFO@":
-                cfg = os.path.join(rundir, "case.yaml")
-                os.mkfifo(cfg)
-            for fname, (text, times) in exp.get("make", {}).items():
-                with open(os.path.join(rundir, fname), "w") as f:
-                    f.write(text * times)
-            argv = [args.litc, "fit", "--config", cfg] + exp.get("args", [])
-            res = run(argv, rundir, exp.get("env", {}), args.sanitized)
-            ok = check_command(rep, name, "litc fit", res, exp["fit"], exp.get("says", ""), args.sanitized)
-            if ok and res[0] == 0 and exp.get("prints") and exp["prints"] not in res[1]:
-                rep.fail(name, "the run did not print %r" % exp["prints"], res[1])
+            if res[0] != 0:
+                rep.fail(name, "the run's last.ckpt is not valid", res[1])
                 ok = False
-            ok = check_outside(rep, name, sandbox, before) and ok
-            if ok:
-                print("ok   config/%s (fit %d in %.1f s, %.0f MiB)" % (name, res[0], res[2], res[3]))
-        finally:
-            shutil.rmtree(sandbox, ignore_errors=True)
+        return ok, "info %d, fit %d in %.1f s, %.0f MiB" % (info[0], fit[0], fit[2], fit[3])
+    return one
+
+
+def config_case(args, rep):
+    def one(name, exp, sandbox, rundir):
+        cfg = exp.get("path")
+        if cfg is None:
+            with open(os.path.join(HERE, "config", name + ".yaml"), "rb") as f:
+                text = f.read().replace(b"@SANDBOX@", sandbox.encode())
+            cfg = os.path.join(rundir, "case.yaml")
+            with open(cfg, "wb") as f:
+                f.write(text)
+        elif cfg == "@FIFO@":
+            cfg = os.path.join(rundir, "case.yaml")
+            os.mkfifo(cfg)
+        for fname, (text, times) in exp.get("make", {}).items():
+            with open(os.path.join(rundir, fname), "w") as f:
+                f.write(text * times)
+        argv = [args.litc, "fit", "--config", cfg] + exp.get("args", [])
+        res = run(argv, rundir, exp.get("env", {}), args.sanitized)
+        ok = check_command(rep, name, "litc fit", res, exp["fit"], exp.get("says", ""), args.sanitized)
+        if ok and res[0] == 0 and exp.get("prints") and exp["prints"] not in res[1]:
+            rep.fail(name, "the run did not print %r" % exp["prints"], res[1])
+            ok = False
+        return ok, "fit %d in %.1f s, %.0f MiB" % (res[0], res[2], res[3])
+    return one
 
 
 def main():
@@ -248,9 +246,9 @@ def main():
     args.litc = os.path.abspath(args.litc)
     rep = Report()
     if args.part != "config":
-        run_checkpoints(args, rep)
+        run_cases(args, rep, "ckpt", checkpoint_case(args, rep))
     if args.part != "ckpt":
-        run_configs(args, rep)
+        run_cases(args, rep, "config", config_case(args, rep))
     print("%s: %d failure(s)" % ("FAILED" if rep.failures else "passed", rep.failures))
     return 1 if rep.failures else 0
 
