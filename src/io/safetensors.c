@@ -19,11 +19,11 @@
  * header is refused after reading its first bytes.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +31,7 @@
 
 #include "litc/safetensors.h"
 #include "core/buf-impl.h"
+#include "core/file-impl.h"
 #include "io/safetensors-impl.h"
 
 /* The format needs 3 levels ({ -> { -> [); anything deeper is refused before
@@ -611,47 +612,6 @@ __attribute__((format(printf, 2, 3))) static lit_status st_changed(const char *p
                          path, why);
 }
 
-static const char *st_file_kind(mode_t mode) {
-    if (S_ISDIR(mode)) return "a directory";
-    if (S_ISFIFO(mode)) return "a FIFO";
-    if (S_ISCHR(mode)) return "a character device";
-    if (S_ISBLK(mode)) return "a block device";
-    if (S_ISSOCK(mode)) return "a socket";
-    return "not a file";
-}
-
-/* Open `path` for reading and refuse anything but a regular file. The open
- * does not block: O_NONBLOCK, because opening a FIFO waits for a writer;
- * once fstat has shown a regular file, the flag is cleared. */
-static lit_status st_open_regular(const char *path, int *fd_out, struct stat *sb) {
-    int fd;
-    do fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-        int e = errno;
-        if (e == ENOENT) return lit_set_error(LIT_ERR_NOT_FOUND, "%s: no such file", path);
-        return lit_set_error(LIT_ERR_IO, "open %s: %s", path, strerror(e));
-    }
-    if (fstat(fd, sb) != 0) {
-        int e = errno;
-        close(fd);
-        return lit_set_error(LIT_ERR_IO, "fstat %s: %s", path, strerror(e));
-    }
-    if (!S_ISREG(sb->st_mode)) {
-        close(fd);
-        return lit_set_error(LIT_ERR_IO, "%s: not a regular file (%s); give the path of a checkpoint file", path,
-                             st_file_kind(sb->st_mode));
-    }
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
-        int e = errno;
-        close(fd);
-        return lit_set_error(LIT_ERR_IO, "fcntl %s: %s", path, strerror(e));
-    }
-    *fd_out = fd;
-    return LIT_OK;
-}
-
 /* Up to `n` bytes at offset `off`: how many there were before the end of
  * the file, or -1 with errno set on a read error. */
 static ssize_t st_pread_upto(int fd, uint8_t *buf, size_t n, uint64_t off) {
@@ -678,37 +638,67 @@ static lit_status st_pread_all(int fd, void *buf, size_t n, uint64_t off, uint64
     return LIT_OK;
 }
 
-/* st_pread_all for a large buffer, in chunks read by several threads: the
- * page faults of a freshly allocated buffer cost more than the copy, and
- * they scale with the threads (2x on two cores). */
-static lit_status st_pread_parallel(int fd, uint8_t *buf, size_t n, uint64_t off, uint64_t size,
-                                    const char *path) {
+/* Make `n` bytes at `p` resident before pread writes them. The kernel
+ * faults a range in bulk far faster than pread's copy takes the fault of each
+ * 4 KiB page of a fresh buffer (1.26 GiB: 0.6 s instead of 0.85 s on two
+ * cores). Only a hint: where it is unknown or fails, pread faults them in. */
+static void st_prefault(uint8_t *p, size_t n) {
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t first = ((uintptr_t)p + page - 1) & ~(page - 1), end = ((uintptr_t)p + n) & ~(page - 1);
+    if (end > first) (void)madvise((void *)first, end - first, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+/* The data buffer being read: what each chunk's read found. */
+typedef struct {
+    int fd;
+    uint8_t *buf;
+    size_t n;
+    uint64_t off;
+    int error;        /* the errno of a failed read, 0 if none */
+    uint64_t ends_at; /* where a chunk found the end of the file, UINT64_MAX if none did */
+} st_data_read;
+
+/* Chunk `c` of the buffer: prefaulted, then read. */
+static void st_read_chunk(st_data_read *r, long c) {
+    size_t at = (size_t)c * ST_PAR_CHUNK, len = r->n - at < ST_PAR_CHUNK ? r->n - at : ST_PAR_CHUNK;
+    st_prefault(r->buf + at, len);
+    ssize_t got = st_pread_upto(r->fd, r->buf + at, len, r->off + at);
+    int e = errno;
+    if (got >= 0 && (size_t)got == len) return;
+#ifdef _OPENMP
+#pragma omp critical(st_read_chunk)
+#endif
+    {
+        if (got < 0) r->error = e;
+        else if (r->off + at + (size_t)got < r->ends_at) r->ends_at = r->off + at + (size_t)got;
+    }
+}
+
+/* st_pread_all for the data buffer, in chunks that are prefaulted and then
+ * read, by the kernels' threads when the buffer is large (the page faults of
+ * a fresh buffer cost more than the copy, and they scale with the threads). */
+static lit_status st_pread_data(int fd, uint8_t *buf, size_t n, uint64_t off, uint64_t size, const char *path) {
+    st_data_read r = {fd, buf, n, off, 0, UINT64_MAX};
+    long chunks = (long)((n + ST_PAR_CHUNK - 1) / ST_PAR_CHUNK);
 #ifdef _OPENMP
     if (n >= 2 * ST_PAR_CHUNK && lit_get_num_threads() > 1) {
-        long chunks = (long)((n + ST_PAR_CHUNK - 1) / ST_PAR_CHUNK);
-        int error = 0;                /* the errno of a failed read */
-        uint64_t ends_at = UINT64_MAX; /* where a chunk found the end of the file */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(lit_get_num_threads())
-        for (long c = 0; c < chunks; c++) {
-            size_t at = (size_t)c * ST_PAR_CHUNK, len = n - at < ST_PAR_CHUNK ? n - at : ST_PAR_CHUNK;
-            ssize_t got = st_pread_upto(fd, buf + at, len, off + at);
-            int e = errno;
-            if (got < 0 || (size_t)got < len) {
-#pragma omp critical(st_pread_parallel)
-                {
-                    if (got < 0) error = e;
-                    else if (off + at + (size_t)got < ends_at) ends_at = off + at + (size_t)got;
-                }
-            }
-        }
-        if (error) return lit_set_error(LIT_ERR_IO, "read %s: %s", path, strerror(error));
-        if (ends_at != UINT64_MAX)
-            return st_changed(path, "it ends at byte %llu, it was %llu bytes", (unsigned long long)ends_at,
-                              (unsigned long long)size);
-        return LIT_OK;
-    }
+        for (long c = 0; c < chunks; c++) st_read_chunk(&r, c);
+    } else
 #endif
-    return st_pread_all(fd, buf, n, off, size, path);
+    {
+        for (long c = 0; c < chunks; c++) st_read_chunk(&r, c);
+    }
+    if (r.error) return lit_set_error(LIT_ERR_IO, "read %s: %s", path, strerror(r.error));
+    if (r.ends_at != UINT64_MAX)
+        return st_changed(path, "it ends at byte %llu, it was %llu bytes", (unsigned long long)r.ends_at,
+                          (unsigned long long)size);
+    return LIT_OK;
 }
 
 /* Whether the file still has the size and modification time it had when
@@ -731,7 +721,7 @@ static lit_status st_read_data(lit_safetensors *st, int fd, uint64_t off, uint64
     if (!data)
         return lit_set_error(LIT_ERR_NOMEM, "%s: out of memory for the %zu-byte data buffer (%.1f GiB)", path,
                              st->data_len, (double)st->data_len / (1 << 30));
-    lit_status rc = st_pread_parallel(fd, data, st->data_len, off, size, path);
+    lit_status rc = st_pread_data(fd, data, st->data_len, off, size, path);
     if (rc < 0) {
         free(data);
         return rc;
@@ -780,7 +770,7 @@ lit_status lit_safetensors_open(lit_safetensors **out, const char *path) {
     *out = NULL;
     int fd = -1;
     struct stat sb;
-    LIT_TRY(st_open_regular(path, &fd, &sb));
+    LIT_TRY(lit__file_open_regular(&fd, &sb, path, "file", LIT_ERR_NOT_FOUND));
     lit_status rc = st_read_file(out, fd, &sb, path);
     close(fd);
     return rc;
