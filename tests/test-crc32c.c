@@ -99,10 +99,30 @@ TEST(long_inputs_paths_agree) {
     free(buf);
 }
 
+/* Joining CRCs of pieces gives the CRC of the whole, at any cut. */
+TEST(combine_joins_pieces) {
+    enum { N = 70000 };
+    uint8_t *buf = malloc(N);
+    CHECK(buf != NULL);
+    if (!buf) return;
+    lit_rng rng = lit_rng_new(23);
+    for (size_t i = 0; i < N; i++) buf[i] = (uint8_t)lit_rng_u32(&rng);
+    uint32_t whole = lit__crc32c_sw(0, buf, N);
+    const size_t cuts[] = {0, 1, 7, 8, 4096, 24576, 40000, N - 1, N};
+    for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+        size_t cut = cuts[k];
+        uint32_t a = lit_crc32c(0, buf, cut), b = lit_crc32c(0, buf + cut, N - cut);
+        CHECK_EQ_INT(lit__crc32c_combine(a, b, N - cut), whole);
+    }
+    CHECK_EQ_INT(lit__crc32c_combine(0x12345678u, 0, 0), 0x12345678u);
+    free(buf);
+}
+
 int main(void) {
     RUN(rfc3720_vectors);
     RUN(incremental_equals_one_shot);
     RUN(paths_agree_random_lengths_alignments);
     RUN(long_inputs_paths_agree);
+    RUN(combine_joins_pieces);
     return harness_summary();
 }

@@ -54,10 +54,6 @@ uint32_t lit__crc32c_sw(uint32_t crc, const void *data, size_t n) {
     return ~c;
 }
 
-#ifdef LIT__CRC32C_X86
-/* The three streams' block; three of them (24 KiB) stay in L1. */
-#define LIT__CRC32C_BLOCK 8192
-
 /* a * b modulo the polynomial, both in the reflected bit order (bit 31 is
  * x^0); a must not be 0. */
 static uint32_t crc_multmodp(uint32_t a, uint32_t b) {
@@ -84,6 +80,18 @@ static uint32_t crc_x8n(uint64_t n) {
     }
     return r;
 }
+
+/* The CRC of the concatenation a b from crc(a), crc(b) and b's length:
+ * crc(a) advanced over len(b) zero bytes, plus crc(b) (the pre- and
+ * post-inversions cancel, as in zlib's crc32_combine). */
+uint32_t lit__crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b) {
+    if (len_b == 0) return crc_a;
+    return crc_multmodp(crc_x8n(len_b), crc_a) ^ crc_b;
+}
+
+#ifdef LIT__CRC32C_X86
+/* The three streams' block; three of them (24 KiB) stay in L1. */
+#define LIT__CRC32C_BLOCK 8192
 
 /* A register advanced over one block (shift_1) or two (shift_2) of zero
  * bytes, a byte of the register at a time: the product is linear in it. */

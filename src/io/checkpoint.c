@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/crc32c-impl.h"
 #include "io/checkpoint-impl.h"
 #include "litc/checkpoint.h"
 #include "litc/safetensors.h"
@@ -490,10 +491,30 @@ static uint32_t crc_u64(uint32_t crc, uint64_t v) {
     return lit_crc32c(crc, b, 8);
 }
 
+/* crcs[i] = the CRC of tensors[i]'s bytes alone, over the kernels' threads
+ * when there is much data: one core reading memory is the limit of the
+ * crc32 instruction (1.26 GiB: 0.10 s on one thread). */
+static void data_crcs(const entry *tensors, int n, uint32_t *crcs) {
+#ifdef _OPENMP
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += tensors[i].nbytes;
+    if (total >= ((size_t)32 << 20) && lit_get_num_threads() > 1) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(lit_get_num_threads())
+        for (int i = 0; i < n; i++) crcs[i] = lit_crc32c(0, tensors[i].data, tensors[i].nbytes);
+        return;
+    }
+#endif
+    for (int i = 0; i < n; i++) crcs[i] = lit_crc32c(0, tensors[i].data, tensors[i].nbytes);
+}
+
 /* The definition in checkpoint.h. `tensors` are sorted by name; `meta`
- * (without "checksum") is sorted here, in place. */
+ * (without "checksum") is sorted here, in place. The tensors' bytes are
+ * summed first (data_crcs) and joined in order; without memory for that,
+ * in one pass. */
 static uint32_t checksum(const entry *tensors, int n, lit_st_meta *meta, int n_meta) {
     uint32_t crc = 0;
+    uint32_t *crcs = malloc((size_t)(n ? n : 1) * sizeof *crcs);
+    if (crcs) data_crcs(tensors, n, crcs);
     for (int i = 0; i < n; i++) {
         const entry *e = &tensors[i];
         crc = lit_crc32c(crc, e->name, strlen(e->name) + 1);
@@ -503,8 +524,9 @@ static uint32_t checksum(const entry *tensors, int n, lit_st_meta *meta, int n_m
         crc = lit_crc32c(crc, &nd, 1);
         for (int d = 0; d < e->ndim; d++) crc = crc_u64(crc, (uint64_t)e->shape[d]);
         crc = crc_u64(crc, (uint64_t)e->nbytes);
-        crc = lit_crc32c(crc, e->data, e->nbytes);
+        crc = crcs ? lit__crc32c_combine(crc, crcs[i], e->nbytes) : lit_crc32c(crc, e->data, e->nbytes);
     }
+    free(crcs);
     qsort(meta, (size_t)n_meta, sizeof *meta, cmp_meta);
     for (int i = 0; i < n_meta; i++) {
         crc = lit_crc32c(crc, meta[i].key, strlen(meta[i].key) + 1);
