@@ -239,6 +239,50 @@ TEST(damage_is_refused_by_the_checksum) {
     free(img);
 }
 
+/* 36 MB of tensors on two threads: the reader's chunks, the checksum summed
+ * per tensor and joined, and read_tensor's split copy (sizes that are no
+ * multiple of any chunk) give back every value; a flipped bit deep in the
+ * second tensor is still a checksum mismatch. */
+TEST(large_tensors_round_trip_on_two_threads) {
+    int threads = lit_get_num_threads();
+    lit_set_num_threads(2);
+    const int64_t na = 6000001, nb = 3000007;
+    lit_tensor *a = lit_tensor_new(NULL, LIT_F32, 1, (int64_t[]){na});
+    lit_tensor *b = lit_tensor_new(NULL, LIT_F32, 1, (int64_t[]){nb});
+    for (int64_t i = 0; i < na; i++) lit_f32(a)[i] = (float)(i % 100003) * 0.5f;
+    for (int64_t i = 0; i < nb; i++) lit_f32(b)[i] = -(float)(i % 99991);
+    lit_checkpoint *ck = lit_checkpoint_new();
+    CHECK_EQ_INT(lit_checkpoint_put_tensor(ck, "a", a), LIT_OK);
+    CHECK_EQ_INT(lit_checkpoint_put_tensor(ck, "b", b), LIT_OK);
+    CHECK_EQ_INT(lit_checkpoint_save(ck, path_in("big.ckpt")), LIT_OK);
+    lit_checkpoint_free(ck);
+
+    CHECK_EQ_INT(lit_checkpoint_load(&ck, path_in("big.ckpt")), LIT_OK);
+    lit_tensor *a2 = lit_tensor_new(NULL, LIT_F32, 1, (int64_t[]){na});
+    lit_tensor *b2 = lit_tensor_new(NULL, LIT_F32, 1, (int64_t[]){nb});
+    CHECK_EQ_INT(lit_checkpoint_read_tensor(ck, "a", a2), LIT_OK);
+    CHECK_EQ_INT(lit_checkpoint_read_tensor(ck, "b", b2), LIT_OK);
+    CHECK(memcmp(lit_f32(a2), lit_f32(a), (size_t)na * 4) == 0);
+    CHECK(memcmp(lit_f32(b2), lit_f32(b), (size_t)nb * 4) == 0);
+    CHECK(lit_f32(a2)[na - 1] == (float)((na - 1) % 100003) * 0.5f);
+    lit_checkpoint_free(ck);
+
+    size_t n;
+    uint8_t *img = read_all(path_in("big.ckpt"), &n);
+    CHECK(img && n > (size_t)(na + nb) * 4);
+    if (img) {
+        img[n - 1000] ^= 0x04;
+        CHECK_EQ_INT(lit_checkpoint_load_buffer(&ck, img, n, "flipped"), LIT_ERR_CORRUPT);
+        CHECK_STR_CONTAINS(lit_last_error(), "checksum mismatch");
+    }
+    free(img);
+    lit_tensor_free(a);
+    lit_tensor_free(b);
+    lit_tensor_free(a2);
+    lit_tensor_free(b2);
+    lit_set_num_threads(threads);
+}
+
 TEST(format_and_version_are_checked) {
     /* A newer version is refused; a foreign format too. */
     lit_st_tensor t = { .name = "w", .dtype = LIT_F32, .ndim = 1, .shape = { 2 },
@@ -451,6 +495,7 @@ int main(void) {
     RUN(file_is_safetensors_with_json_metadata);
     clear_dir(dir);
     RUN(damage_is_refused_by_the_checksum);
+    RUN(large_tensors_round_trip_on_two_threads);
     clear_dir(dir);
     RUN(format_and_version_are_checked);
     clear_dir(dir);

@@ -137,6 +137,24 @@ static void shape_text(char *buf, size_t n, int ndim, const int64_t *shape) {
     if (L < n) snprintf(buf + L, n - L, ")");
 }
 
+/* memcpy, split over the kernels' threads for a large tensor: one core does
+ * not copy at the memory's speed (1.26 GiB: 0.13 s on one, 0.09 s on two). */
+static void copy_bytes(void *dst, const void *src, size_t n) {
+    enum { CHUNK = 4 << 20 };
+#ifdef _OPENMP
+    if (n >= 4 * (size_t)CHUNK && lit_get_num_threads() > 1) {
+        long chunks = (long)((n + CHUNK - 1) / CHUNK);
+#pragma omp parallel for schedule(static) num_threads(lit_get_num_threads())
+        for (long c = 0; c < chunks; c++) {
+            size_t at = (size_t)c * CHUNK;
+            memcpy((char *)dst + at, (const char *)src + at, n - at < CHUNK ? n - at : CHUNK);
+        }
+        return;
+    }
+#endif
+    if (n) memcpy(dst, src, n);
+}
+
 lit_status lit_checkpoint_read_tensor(const lit_checkpoint *ck, const char *name, lit_tensor *dst) {
     LIT_ASSERT(ck && name && dst, "lit_checkpoint_read_tensor: NULL argument");
     lit_tensor_check(dst, "lit_checkpoint_read_tensor");
@@ -153,7 +171,7 @@ lit_status lit_checkpoint_read_tensor(const lit_checkpoint *ck, const char *name
         shape_text(b, sizeof b, dst->ndim, dst->shape);
         return lit_set_error(LIT_ERR_SHAPE, "checkpoint tensor \"%s\" has shape %s, the destination %s", name, a, b);
     }
-    if (e->nbytes) memcpy(dst->data, e->data, e->nbytes);
+    copy_bytes(dst->data, e->data, e->nbytes);
     return LIT_OK;
 }
 
