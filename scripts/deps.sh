@@ -2,13 +2,15 @@
 # scripts/deps.sh — install the Debian 12 packages litc needs, and only those
 # that are missing.
 #
-#   scripts/deps.sh              build + test dependencies (what `make test` needs)
-#   scripts/deps.sh --reference  also the reference tools (PyTorch, NumPy,
-#                                scikit-learn) used to generate test fixtures and
-#                                to run the side-by-side benchmarks (`make bench`),
-#                                and Lightning + safetensors from PyPI in a virtual
-#                                environment (/opt/litc-ref-venv) for bench-trainer
-#                                and test-safetensors' Python reader check
+#   scripts/deps.sh              build + test dependencies (what `make test` needs,
+#                                the references its tests compare against included:
+#                                PyTorch, NumPy, Chromium, and safetensors +
+#                                tensorboard from PyPI in a virtual environment,
+#                                /opt/litc-ref-venv), so no test is skipped
+#   scripts/deps.sh --reference  also the tools used to generate test fixtures and
+#                                to run the side-by-side benchmarks (`make bench`):
+#                                scikit-learn, and Lightning (PyPI) in the venv for
+#                                bench-trainer
 #
 # Idempotent: when nothing is missing it prints nothing and exits 0. When
 # packages are missing it runs `apt-get update` once and then
@@ -17,7 +19,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 reference=0
@@ -33,9 +35,11 @@ done
 # plus the libopenblas-dev meta package for openblas.pc); libyaml; jansson
 # (JSON: safetensors headers and checkpoint metadata); Open MPI; headless
 # Chromium and zlib for test-html-report (it renders the HTML run report and
-# decodes the screenshot; without them that test skips its rendering part);
-# clang with compiler-rt for the libFuzzer targets (fuzz-*; without them the
-# fuzz tests are not built).
+# decodes the screenshot); clang with compiler-rt for the libFuzzer targets
+# (fuzz-*; without them the fuzz tests are not built); python3 with PyTorch
+# and NumPy for test-checkpoint-interop (PyTorch reads a litc checkpoint), the
+# hostile corpus runner, and the venv below. A test whose reference is missing
+# exits 77 and CTest lists it as skipped.
 packages=(
     build-essential
     cmake
@@ -50,10 +54,14 @@ packages=(
     zlib1g-dev
     clang
     libclang-rt-14-dev
+    python3
+    python3-torch
+    python3-numpy
+    python3-venv
 )
 # Reference tools: fixture generation and benchmarks only, never `make test`.
 if [ "$reference" = 1 ]; then
-    packages+=(python3-torch python3-numpy python3-sklearn python3-venv)
+    packages+=(python3-sklearn)
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
@@ -70,25 +78,32 @@ for p in "${packages[@]}"; do
     fi
 done
 
-# Lightning (PyPI) for the trainer-overhead reference: a venv that sees
-# Debian's packages; created once, quietly skipped when it already works.
-ensure_lightning_venv() {
+# PyPI references in a venv that sees Debian's packages (torch, numpy):
+# safetensors (test-safetensors: Python reads a litc file) and tensorboard
+# (test-loggers: tensorboard's EventAccumulator reads litc's events file) for
+# `make test`; Lightning for bench-trainer's reference with --reference.
+# Created once, quietly skipped when it already works.
+ensure_reference_venv() {
     local venv=/opt/litc-ref-venv
-    [ "$reference" = 1 ] || return 0
-    "$venv/bin/python" -c 'import lightning, safetensors' >/dev/null 2>&1 && return 0
+    local pips=(safetensors tensorboard) imports="safetensors, tensorboard"
+    if [ "$reference" = 1 ]; then
+        pips+=('lightning==2.0.9')
+        imports+=", lightning"
+    fi
+    "$venv/bin/python" -c "import $imports" >/dev/null 2>&1 && return 0
     if [ "$(id -u)" -ne 0 ]; then
-        echo "deps.sh: for bench-trainer's Lightning reference run as root, or:" >&2
-        echo "    python3 -m venv --system-site-packages $venv && $venv/bin/pip install 'lightning==2.0.9' safetensors" >&2
+        echo "deps.sh: for the Python references of test-safetensors and test-loggers (skipped without them) run as root, or:" >&2
+        echo "    python3 -m venv --system-site-packages $venv && $venv/bin/pip install ${pips[*]}" >&2
         return 0
     fi
-    echo "deps.sh: creating $venv with lightning and safetensors (PyPI)"
+    echo "deps.sh: creating $venv with ${pips[*]} (PyPI)"
     [ -x "$venv/bin/python" ] || python3 -m venv --system-site-packages "$venv"
-    "$venv/bin/pip" install -q 'lightning==2.0.9' safetensors ||
-        echo "deps.sh: could not install lightning/safetensors; bench-trainer skips its Lightning column, test-safetensors its Python reader check" >&2
+    "$venv/bin/pip" install -q "${pips[@]}" ||
+        echo "deps.sh: could not install ${pips[*]}; the tests that need them are listed as skipped" >&2
 }
 
 if [ "${#missing[@]}" -eq 0 ]; then
-    ensure_lightning_venv
+    ensure_reference_venv
     exit 0
 fi
 
@@ -109,4 +124,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 # shellcheck disable=SC2086
 apt-get install -y --no-install-recommends "${missing[@]}"
-ensure_lightning_venv
+ensure_reference_venv

@@ -12,6 +12,12 @@
  * programmer error is caught by LIT_ASSERT and that its message contains the
  * substring (the abort hook longjmps back). quiet_trainer_params() gives the
  * Trainer params the Trainer tests start from (no bar, summary, checkpoints or loggers).
+ *
+ * SKIP("why") marks the current test skipped when a reference tool it
+ * compares against (python3 with torch, chromium, ...) is missing: it prints
+ * "skip <name>" instead of "ok", and harness_summary() then returns 77, which
+ * CMakeLists.txt registers as every test's SKIP_RETURN_CODE, so CTest lists
+ * the executable as skipped instead of passed (a failure still returns 1).
  */
 #ifndef LITC_TESTS_HARNESS_H
 #define LITC_TESTS_HARNESS_H
@@ -28,6 +34,8 @@ static int harness_failures_;
 static int harness_checks_;
 static int harness_tests_;
 static int harness_failed_tests_;
+static int harness_skipped_tests_;
+static int harness_current_skipped_;
 static const char *harness_current_;
 
 #define TEST(name) static void test_##name(void)
@@ -37,12 +45,16 @@ static const char *harness_current_;
         int before_ = harness_failures_;                                     \
         harness_current_ = #name;                                            \
         harness_tests_++;                                                    \
+        harness_current_skipped_ = 0;                                        \
         lit_arena_reset(lit_arena_current());                                \
         test_##name();                                                       \
         lit_arena_reset(lit_arena_current());                                \
         if (harness_failures_ != before_) {                                  \
             harness_failed_tests_++;                                         \
             printf("FAIL %s\n", #name);                                      \
+        } else if (harness_current_skipped_) {                               \
+            harness_skipped_tests_++;                                        \
+            printf("skip %s\n", #name);                                      \
         } else {                                                             \
             printf("ok   %s\n", #name);                                      \
         }                                                                    \
@@ -154,10 +166,24 @@ static inline lit_trainer_params quiet_trainer_params(void) {
     return p;
 }
 
+/* The exit status CTest reads as "skipped" (SKIP_RETURN_CODE in CMakeLists.txt). */
+#define HARNESS_SKIP_CODE 77
+
+/* Mark the current test skipped (its reference tool is missing), saying why;
+ * the test function should return after it. */
+#define SKIP(...)                                                            \
+    do {                                                                     \
+        harness_current_skipped_ = 1;                                        \
+        printf("  skip: ");                                                  \
+        printf(__VA_ARGS__);                                                 \
+        printf("\n");                                                        \
+    } while (0)
+
 static inline int harness_summary(void) {
-    printf("%d tests, %d checks, %d failures in %d tests\n", harness_tests_, harness_checks_,
-           harness_failures_, harness_failed_tests_);
-    return harness_failures_ ? 1 : 0;
+    printf("%d tests, %d checks, %d failures in %d tests, %d skipped\n", harness_tests_, harness_checks_,
+           harness_failures_, harness_failed_tests_, harness_skipped_tests_);
+    if (harness_failures_) return 1;
+    return harness_skipped_tests_ ? HARNESS_SKIP_CODE : 0;
 }
 
 #endif

@@ -1,8 +1,10 @@
 #!/bin/sh
-# tests/install-check.sh BUILD_DIR VERSION [LIBDIR] — check that an installed litc is
-# usable: install BUILD_DIR into a temporary prefix, then build and run a tiny
-# program against it twice, once through pkg-config and once through a CMake
-# project that calls find_package(litc). Registered in CTest as install-check.
+# tests/install-check.sh BUILD_DIR VERSION [LIBDIR] — check that litc is usable
+# without and with installing it: build and run a tiny program against the build
+# tree through BUILD_DIR/litc.pc (PKG_CONFIG_PATH=BUILD_DIR, no install), then
+# install BUILD_DIR into a temporary prefix and build and run it against that
+# twice, once through pkg-config and once through a CMake project that calls
+# find_package(litc). Registered in CTest as install-check.
 set -eu
 
 usage="usage: install-check.sh BUILD_DIR VERSION [LIBDIR (relative to the prefix, default lib)]"
@@ -52,7 +54,26 @@ int main(void) {
 }
 C
 
-# 1. pkg-config (the .pc is relocatable, so it points into $prefix).
+# 0. The build tree: BUILD_DIR/litc.pc points at BUILD_DIR's liblitc.so (with an
+# rpath: no LD_LIBRARY_PATH) and the source tree's headers.
+build_abs=$(cd "$build" && pwd)
+pc() { PKG_CONFIG_PATH="$build_abs" pkg-config "$@"; }
+pc --exists --print-errors litc || fail "PKG_CONFIG_PATH=$build pkg-config cannot find litc"
+pcver=$(pc --modversion litc)
+[ "$pcver" = "$version" ] || fail "$build/litc.pc: version $pcver, expected $version"
+[ "$(pc --variable=libdir litc)" = "$build_abs" ] ||
+    fail "$build/litc.pc: libdir is $(pc --variable=libdir litc), expected the build tree $build_abs"
+[ -e "$build_abs/liblitc.so" ] || fail "$build/liblitc.so is missing (build the litc_shared target)"
+# shellcheck disable=SC2046
+$cc -std=c11 -Wall -Wextra -Werror -DEXPECTED_VERSION="\"$version\"" \
+    $(pc --cflags litc) "$tmp/src/main.c" -o "$tmp/main-build-tree" $(pc --libs litc) ||
+    fail "compiling against the build tree's litc.pc failed"
+env -u LD_LIBRARY_PATH "$tmp/main-build-tree" || fail "program built with the build tree's litc.pc failed"
+ldd "$tmp/main-build-tree" | grep -q "$build_abs/liblitc.so" ||
+    fail "program built with the build tree's litc.pc does not load $build_abs/liblitc.so"
+echo "install-check: build tree pkg-config ok"
+
+# 1. pkg-config (the installed .pc is relocatable, so it points into $prefix).
 export PKG_CONFIG_PATH="$prefix/$libdir_rel/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 pkg-config --exists --print-errors litc || fail "pkg-config cannot find litc"
 pcver=$(pkg-config --modversion litc)

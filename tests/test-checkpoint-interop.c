@@ -6,8 +6,9 @@
  *   - a checkpoint written by the litc Trainer is read by PyTorch with a
  *     short safetensors reader (tests/interop/read_litc_checkpoint.py), which
  *     finds the same tensors and loop state. That half needs python3 with
- *     torch (LITC_PYTHON, default /usr/bin/python3); without it the check
- *     says "skip" and passes, as `make test` must not need PyTorch.
+ *     torch (LITC_PYTHON, default /usr/bin/python3; scripts/deps.sh installs
+ *     python3-torch); without it the test exits 77 and CTest lists it as
+ *     skipped, not passed (LITC_PYTHON=none hides it on purpose).
  */
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -152,7 +153,7 @@ TEST(pytorch_reads_a_litc_checkpoint) {
     int rc = access(py, X_OK) == 0 ? system(cmd) : -1;
     int code = rc >= 0 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
     if (code == 77 || access(py, X_OK) != 0) {
-        printf("  skip: %s cannot import torch; the PyTorch side of the check did not run\n", py);
+        SKIP("%s cannot import torch; the PyTorch side of the check did not run (scripts/deps.sh installs python3-torch)", py);
     } else {
         CHECK_MSG(code == 0, "PyTorch's reading of the litc checkpoint failed (exit %d)", code);
     }

@@ -14,8 +14,8 @@
  * 1200x900 (PNG signature and IHDR size checked; with zlib the pixels are
  * decoded and must show ink and the charts' series colours, else the PNG must
  * be clearly bigger than a blank page's) and loaded with --dump-dom (the
- * parsed DOM must hold every <svg> and <path>). Without Chromium that test
- * prints "skip" and passes.
+ * parsed DOM must hold every <svg> and <path>). Without Chromium on PATH
+ * that test is skipped: the executable exits 77, listed as skipped by CTest.
  *
  *     test-html-report --demo DIR   writes the fit's report to DIR/report.html
  *                                   (scripts/report-screenshot.sh uses it)
@@ -705,7 +705,7 @@ static png_stats png_pixels(const unsigned char *png, size_t n, uint32_t w, uint
 TEST(chromium_renders_the_report) {
     const char *chromium = find_chromium();
     if (!chromium) {
-        printf("  skip: no chromium on PATH (scripts/deps.sh installs Debian's \"chromium\")\n");
+        SKIP("no chromium on PATH (scripts/deps.sh installs Debian's \"chromium\")");
         return;
     }
     char *dir = make_tmp_dir("html-render");

@@ -15,7 +15,7 @@
  *     and value checked; then, when a python with the `tensorboard` package
  *     is there, tensorboard's own EventAccumulator reads it (tests/interop/read_tfevents.py; LITC_PYTHON,
  *     else /opt/litc-ref-venv/bin/python, else /usr/bin/python3; a missing
- *     package is a skip);
+ *     package is a skip: exit 77, listed as skipped by CTest);
  *   - an unwritable directory is LIT_ERR_IO naming the path, for each logger.
  */
 #include <jansson.h>
@@ -443,7 +443,7 @@ TEST(tensorboard_events_decode_exactly) {
     int rc = access(py, X_OK) == 0 ? system(cmd) : -1;
     int code = rc >= 0 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
     if (code == 77 || access(py, X_OK) != 0)
-        printf("  skip: %s has no tensorboard package; tensorboard's own reader did not run\n", py);
+        SKIP("%s has no tensorboard package; tensorboard's own reader did not run (scripts/deps.sh installs it)", py);
     else
         CHECK_MSG(code == 0, "tensorboard's EventAccumulator disagrees with the events file (exit %d)", code);
     lg.free(&lg);

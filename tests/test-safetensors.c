@@ -510,7 +510,7 @@ static void hex(const void *p, size_t n, char *out) {
 TEST(python_reads_litc_file) {
     const char *py = find_python();
     if (!py) {
-        printf("  skip: no python3 with the safetensors package (set LITC_PYTHON, or scripts/deps.sh --reference)\n");
+        SKIP("no python3 with the safetensors package (set LITC_PYTHON, or run scripts/deps.sh)");
         return;
     }
     float f32[6] = {0.5f, -1.25f, 3.0f, 1e-30f, -0.0f, 65504.0f};
