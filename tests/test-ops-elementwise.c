@@ -2,8 +2,10 @@
  * Elementwise ops, table-driven: every unary/scalar op and every binary op
  * against a double-precision reference, and its backward against central
  * finite differences, over shapes with broadcasting, size-1, empty dims and
- * strided inputs.
+ * strided inputs; sin and cos also against PyTorch (tests/fixtures/ops.txt
+ * from gen_ops.py).
  */
+#include "fixture.h"
 #include "opcheck.h"
 
 /* ---------------------------------------------------------------- unary */
@@ -20,7 +22,7 @@ typedef struct {
 
 #define WRAP1(fn) static lit_tensor *op_##fn(lit_tensor *x, double p, double q) { (void)p; (void)q; return lit_##fn(x); }
 WRAP1(neg) WRAP1(exp) WRAP1(log) WRAP1(sqrt) WRAP1(rsqrt) WRAP1(square) WRAP1(abs) WRAP1(tanh) WRAP1(sigmoid)
-WRAP1(relu) WRAP1(silu)
+WRAP1(relu) WRAP1(silu) WRAP1(sin) WRAP1(cos)
 static lit_tensor *op_gelu(lit_tensor *x, double p, double q) { (void)q; return lit_gelu(x, p ? LIT_GELU_TANH : LIT_GELU_EXACT); }
 static lit_tensor *op_add_scalar(lit_tensor *x, double p, double q) { (void)q; return lit_add_scalar(x, p); }
 static lit_tensor *op_mul_scalar(lit_tensor *x, double p, double q) { (void)q; return lit_mul_scalar(x, p); }
@@ -37,6 +39,8 @@ static double r_rsqrt(double x, double p, double q) { (void)p; (void)q; return 1
 static double r_square(double x, double p, double q) { (void)p; (void)q; return x * x; }
 static double r_abs(double x, double p, double q) { (void)p; (void)q; return fabs(x); }
 static double r_tanh(double x, double p, double q) { (void)p; (void)q; return tanh(x); }
+static double r_sin(double x, double p, double q) { (void)p; (void)q; return sin(x); }
+static double r_cos(double x, double p, double q) { (void)p; (void)q; return cos(x); }
 static double r_sigmoid(double x, double p, double q) { (void)p; (void)q; return 1 / (1 + exp(-x)); }
 static double r_relu(double x, double p, double q) { (void)p; (void)q; return x > 0 ? x : 0; }
 static double r_silu(double x, double p, double q) { (void)p; (void)q; return x / (1 + exp(-x)); }
@@ -61,6 +65,8 @@ static const unary_case unary_cases[] = {
     {"square", op_square, r_square, 0, 0, -3, 3, 0, 0, 1e-6},
     {"abs", op_abs, r_abs, 0, 0, -3, 3, 0, 0.05, 1e-7},
     {"tanh", op_tanh, r_tanh, 0, 0, -3, 3, 0, 0, 1e-6},
+    {"sin", op_sin, r_sin, 0, 0, -7, 7, 0, 0, 1e-6},
+    {"cos", op_cos, r_cos, 0, 0, -7, 7, 0, 0, 1e-6},
     {"sigmoid", op_sigmoid, r_sigmoid, 0, 0, -5, 5, 0, 0, 1e-6},
     {"relu", op_relu, r_relu, 0, 0, -3, 3, 0, 0.05, 1e-7},
     {"silu", op_silu, r_silu, 0, 0, -5, 5, 0, 0, 1e-6},
@@ -259,6 +265,39 @@ TEST(clamp_bad_range_is_caught) {
     EXPECT_ASSERT(lit_clamp(lit_ones(LIT_F32, LIT_SHAPE(2)), 1, 0), "lo 1 is above hi 0");
 }
 
+/* torch.sin / torch.cos and their gradients (d(out . g)/dx) from the fixture,
+ * including large arguments (1e4, -100) where argument reduction matters. */
+static void check_torch_unary(const fixture *f, const char *name, lit_tensor *(*op)(lit_tensor *)) {
+    char key[64];
+    const fixture_array *fa[4];
+    const char *parts[4] = {"x", "out", "g", "dx"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(key, sizeof key, "%s/%s", name, parts[i]);
+        fa[i] = fixture_find(f, key);
+        CHECK_MSG(fa[i] != NULL, "fixture lacks %s", key);
+        if (!fa[i]) return;
+    }
+    float *xs = fixture_floats(fa[0]), *gs = fixture_floats(fa[2]);
+    lit_tensor *x = lit_from_buffer(LIT_F32, fa[0]->ndim, fa[0]->shape, xs);
+    lit_tensor *g = lit_from_buffer(LIT_F32, fa[2]->ndim, fa[2]->shape, gs);
+    x->requires_grad = 1;
+    lit_tensor *y = op(x);
+    opcheck_forward(name, y, fa[1]->data, fa[1]->numel, 1e-6, 1e-6);
+    lit_backward_with_grad(y, g);
+    opcheck_forward(name, x->grad, fa[3]->data, fa[3]->numel, 1e-6, 1e-6);
+    free(xs);
+    free(gs);
+}
+
+TEST(sin_cos_match_torch) {
+    fixture *f = fixture_load("tests/fixtures/ops.txt");
+    CHECK(f != NULL);
+    if (!f) return;
+    check_torch_unary(f, "sin", lit_sin);
+    check_torch_unary(f, "cos", lit_cos);
+    fixture_free(f);
+}
+
 int main(void) {
     RUN(unary_ops_forward_and_backward);
     RUN(unary_on_scalar_tensor);
@@ -268,5 +307,6 @@ int main(void) {
     RUN(no_grad_and_detach);
     RUN(eq_compares_exactly);
     RUN(clamp_bad_range_is_caught);
+    RUN(sin_cos_match_torch);
     return harness_summary();
 }

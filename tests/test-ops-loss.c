@@ -1,6 +1,7 @@
 /* cross_entropy and mse_loss: forward against double references written
  * from torch.nn.functional's definitions, backward against central
  * differences, from tables; plus hand-computed values and errors. */
+#include "fixture.h"
 #include "opcheck.h"
 
 typedef struct {
@@ -169,13 +170,81 @@ TEST(loss_errors) {
     lit_tensor *neg = lit_from_buffer(LIT_I64, LIT_SHAPE(3), (int64_t[]){0, 1, -1});
     EXPECT_ASSERT(lit_cross_entropy(x, neg, NULL), "target[2] = -1");
     EXPECT_ASSERT(lit_cross_entropy(x, lit_zeros(LIT_F32, LIT_SHAPE(3)), NULL), "dtype f32");
-    EXPECT_ASSERT(lit_cross_entropy(x, lit_zeros(LIT_I64, LIT_SHAPE(2)), NULL), "must be (N,) = (3,)");
-    EXPECT_ASSERT(lit_cross_entropy(lit_zeros(LIT_F32, LIT_SHAPE(2, 3, 4)), lit_zeros(LIT_I64, LIT_SHAPE(2)), NULL),
-                  "(N, C)");
+    EXPECT_ASSERT(lit_cross_entropy(x, lit_zeros(LIT_I64, LIT_SHAPE(2)), NULL), "must have the logits' leading shape");
+    /* (N, T, C) logits want (N, T) targets: a flat (N) or a (T, N) target is refused */
+    lit_tensor *x3 = lit_zeros(LIT_F32, LIT_SHAPE(2, 3, 4));
+    EXPECT_ASSERT(lit_cross_entropy(x3, lit_zeros(LIT_I64, LIT_SHAPE(2)), NULL), "pass (N, T) targets");
+    EXPECT_ASSERT(lit_cross_entropy(x3, lit_zeros(LIT_I64, LIT_SHAPE(3, 2)), NULL), "target (3, 2)");
+    EXPECT_ASSERT(lit_cross_entropy(lit_zeros(LIT_F32, 0, NULL), lit_zeros(LIT_I64, 0, NULL), NULL), "(..., C)");
+    lit_tensor *bad3 = lit_from_buffer(LIT_I64, LIT_SHAPE(2, 3), (int64_t[]){0, 1, 2, 3, 4, 0});
+    EXPECT_ASSERT(lit_cross_entropy(x3, bad3, NULL), "target[4] = 4 is out of range for C = 4");
     lit_cross_entropy_params p = lit_cross_entropy_default_params();
     p.label_smoothing = 1.5;
     EXPECT_ASSERT(lit_cross_entropy(x, lit_zeros(LIT_I64, LIT_SHAPE(3)), &p), "label_smoothing");
     EXPECT_ASSERT(lit_mse_loss(x, lit_zeros(LIT_F32, LIT_SHAPE(4, 3)), LIT_REDUCTION_MEAN), "same shape");
+}
+
+/* (N, T, C) logits with (N, T) targets, ignore_index and label smoothing,
+ * against torch's F.cross_entropy(logits.view(-1, C), target.view(-1))
+ * (tests/fixtures/ops.txt from gen_ops.py): forward, the gradient for the
+ * fixture's upstream gradient, and central differences. */
+typedef struct {
+    const char *name;
+    lit_reduction reduction;
+    double smoothing;
+    int64_t ignore_index;
+} ntc_case;
+
+static const ntc_case ntc_cases[] = {
+    {"ce_ntc/mean_0", LIT_REDUCTION_MEAN, 0.0, -100},  {"ce_ntc/mean_0.1", LIT_REDUCTION_MEAN, 0.1, -100},
+    {"ce_ntc/sum_0", LIT_REDUCTION_SUM, 0.0, -100},    {"ce_ntc/sum_0.1", LIT_REDUCTION_SUM, 0.1, -100},
+    {"ce_ntc/none_0", LIT_REDUCTION_NONE, 0.0, -100},  {"ce_ntc/none_0.1", LIT_REDUCTION_NONE, 0.1, -100},
+    {"ce_ntc/ignore7", LIT_REDUCTION_MEAN, 0.2, 7},
+};
+
+static lit_tensor *call_ntc(lit_tensor *const *in, void *ctx) {
+    const ntc_case *c = ctx;
+    lit_cross_entropy_params p = lit_cross_entropy_default_params();
+    p.reduction = c->reduction;
+    p.label_smoothing = c->smoothing;
+    p.ignore_index = c->ignore_index;
+    return lit_cross_entropy(in[0], in[1], &p);
+}
+
+static const fixture_array *need(const fixture *f, const char *name, const char *part) {
+    char key[96];
+    snprintf(key, sizeof key, "%s/%s", name, part);
+    const fixture_array *a = fixture_find(f, key);
+    CHECK_MSG(a != NULL, "fixture lacks %s", key);
+    return a;
+}
+
+TEST(cross_entropy_ntc_matches_torch) {
+    fixture *f = fixture_load("tests/fixtures/ops.txt");
+    CHECK(f != NULL);
+    for (size_t i = 0; f && i < sizeof ntc_cases / sizeof ntc_cases[0]; i++) {
+        const ntc_case *c = &ntc_cases[i];
+        const fixture_array *fx = need(f, c->name, "x"), *ft = need(f, c->name, "t"), *fo = need(f, c->name, "out"),
+                            *fg = need(f, c->name, "g"), *fdx = need(f, c->name, "dx");
+        if (!fx || !ft || !fo || !fg || !fdx) break;
+        float *xs = fixture_floats(fx), *gs = fixture_floats(fg);
+        lit_tensor *x = lit_from_buffer(LIT_F32, fx->ndim, fx->shape, xs);
+        lit_tensor *t = lit_empty(LIT_I64, ft->ndim, ft->shape);
+        for (int64_t k = 0; k < t->numel; k++) lit_set_flat(t, k, ft->data[k]);
+        lit_tensor *g = lit_from_buffer(LIT_F32, fg->ndim, fg->shape, gs);
+        x->requires_grad = 1;
+        lit_tensor *in[2] = {x, t};
+        lit_tensor *out = call_ntc(in, (void *)c);
+        CHECK_MSG(out->ndim == fo->ndim && (out->ndim == 0 || lit_same_shape(out, t)), "%s: output %s", c->name,
+                  LIT_SHAPE_STR(out));
+        opcheck_forward(c->name, out, fo->data, fo->numel, 1e-5, 1e-6);
+        lit_backward_with_grad(out, g);
+        opcheck_forward(c->name, x->grad, fdx->data, fdx->numel, 1e-5, 1e-6);
+        opcheck_grad(c->name, call_ntc, 2, in, (void *)c, OPCHECK_TOL);
+        free(xs);
+        free(gs);
+    }
+    fixture_free(f);
 }
 
 int main(void) {
@@ -183,5 +252,6 @@ int main(void) {
     RUN(cross_entropy_known_values);
     RUN(mse_table);
     RUN(loss_errors);
+    RUN(cross_entropy_ntc_matches_torch);
     return harness_summary();
 }

@@ -76,6 +76,8 @@ lit_tensor *lit_rsqrt(lit_tensor *x);
 lit_tensor *lit_square(lit_tensor *x);
 lit_tensor *lit_abs(lit_tensor *x);
 lit_tensor *lit_clamp(lit_tensor *x, double lo, double hi); /* -INFINITY/INFINITY for one side */
+lit_tensor *lit_sin(lit_tensor *x);  /* sin(+-Inf) = NaN, as torch */
+lit_tensor *lit_cos(lit_tensor *x);
 lit_tensor *lit_tanh(lit_tensor *x);
 lit_tensor *lit_sigmoid(lit_tensor *x);
 lit_tensor *lit_relu(lit_tensor *x);
@@ -160,6 +162,42 @@ int lit_chunk(lit_tensor *x, int chunks, int dim, lit_tensor **out);
  * except NaN where x is NaN or Inf, as torch). */
 lit_tensor *lit_dropout(lit_tensor *x, double p, int training, lit_rng *rng);
 
+/* ---------------------------------------------------------------- ranges, top-k, sampling */
+
+/* torch.arange over integers, exact over all of int64 (tensor.h's lit_arange
+ * steps in double): start, start + step, ... while < end (step > 0) or > end
+ * (step < 0) -> (ceil((end - start) / step),) of dtype LIT_I64 or LIT_I32;
+ * start == end gives an empty tensor. No gradient. Asserts on step == 0, a
+ * step that moves away from end (torch's "upper bound and larger bound
+ * inconsistent with step sign"), another dtype, or values outside i32. */
+lit_tensor *lit_arange_int(lit_dtype dtype, int64_t start, int64_t end, int64_t step);
+
+/* torch.topk along the last dim: the k largest (largest != 0) or smallest
+ * elements of each row of x (..., C), sorted (largest first, or smallest
+ * first) -> values (..., k) f32, differentiable (the gradient goes to the
+ * selected positions). *indices (if not NULL) gets their positions, i64
+ * (..., k). NaN ranks above every number (first when largest, last when
+ * smallest), as torch; equal values come in ascending index order (torch
+ * leaves tie order unspecified). Asserts on k outside [0, C] or a 0-d x. */
+lit_tensor *lit_topk(lit_tensor *x, int64_t k, int largest, lit_tensor **indices);
+
+/* torch.multinomial: num_samples draws (> 0) from each row of probs (..., C),
+ * non-negative weights that need not sum to 1 -> *out (..., num_samples)
+ * i64 category indices. Without replacement (replacement == 0) a row gives
+ * each category at most once (num_samples <= its non-zero categories).
+ * Deterministic: draw i uses Philox block rng->counter + i and the call
+ * advances rng->counter by the number of draws (rng NULL = lit_rng_global()).
+ * Errors (a distribution comes from data, so they are statuses, *out NULL and
+ * the RNG untouched): LIT_ERR_INVALID_ARG for a NaN, Inf or negative weight,
+ * a row summing to 0, or too few non-zero categories without replacement;
+ * the message names the row. */
+lit_status lit_multinomial(lit_tensor *probs, int64_t num_samples, int replacement, lit_rng *rng, lit_tensor **out);
+/* One draw per row from softmax(logits) (torch.distributions.Categorical(
+ * logits=...).sample()): logits (..., C) -> *out (...) i64. -inf logits are
+ * never drawn. Same RNG use as lit_multinomial with one sample. Errors:
+ * LIT_ERR_INVALID_ARG for a row with NaN or +inf, or with every logit -inf. */
+lit_status lit_categorical(lit_tensor *logits, lit_rng *rng, lit_tensor **out);
+
 /* ---------------------------------------------------------------- losses */
 
 typedef enum { LIT_REDUCTION_MEAN = 0, LIT_REDUCTION_SUM, LIT_REDUCTION_NONE } lit_reduction;
@@ -171,8 +209,14 @@ typedef struct {
 } lit_cross_entropy_params;
 lit_cross_entropy_params lit_cross_entropy_default_params(void);
 
-/* logits (N, C) f32, target (N) i64/i32 class indices -> 0-d (mean/sum) or
- * (N) (none). p NULL = defaults. Matches torch.nn.functional.cross_entropy. */
+/* logits (..., C) f32 with classes in the LAST dim ((N, C), a language
+ * model's (N, T, C), or (C,) for one sample), target (...) i64/i32 class
+ * indices (the logits' shape without C: (N), (N, T), 0-d) -> 0-d (mean/sum)
+ * or the target's shape (none). Matches torch.nn.functional.cross_entropy on
+ * logits.view(-1, C) and target.view(-1): mean divides by the number of
+ * non-ignored targets (none: NaN, as torch); label smoothing spreads eps/C
+ * over every class. (PyTorch itself reads a 3-d input as (N, C, d1): litc
+ * keeps classes last, the layout GPT code reshapes to.) p NULL = defaults. */
 lit_tensor *lit_cross_entropy(lit_tensor *logits, lit_tensor *target, const lit_cross_entropy_params *p);
 /* Mean squared error, reduction as above. */
 lit_tensor *lit_mse_loss(lit_tensor *input, lit_tensor *target, lit_reduction reduction);

@@ -44,6 +44,8 @@ static inline float gelu_tanh_grad(float x) {
     X(rsqrt, 1.0f / sqrtf(x), g * -0.5f * y * y * y)                                       \
     X(square, x * x, g * 2.0f * x)                                                         \
     X(abs, fabsf(x), g * (float)((x > 0) - (x < 0)))                                       \
+    X(sin, sinf(x), g * cosf(x))                                                           \
+    X(cos, cosf(x), g * -sinf(x))                                                          \
     X(tanh, tanhf(x), g * (1.0f - y * y))                                                  \
     X(sigmoid, sigmoidf_(x), g * y * (1.0f - y))                                           \
     X(relu, x <= 0 ? 0.0f : x, y <= 0 ? 0.0f : g)                                          \
@@ -134,6 +136,8 @@ lit_tensor *lit_sqrt(lit_tensor *x) { return unary(UNARY_sqrt, x, 0, 0); }
 lit_tensor *lit_rsqrt(lit_tensor *x) { return unary(UNARY_rsqrt, x, 0, 0); }
 lit_tensor *lit_square(lit_tensor *x) { return unary(UNARY_square, x, 0, 0); }
 lit_tensor *lit_abs(lit_tensor *x) { return unary(UNARY_abs, x, 0, 0); }
+lit_tensor *lit_sin(lit_tensor *x) { return unary(UNARY_sin, x, 0, 0); }
+lit_tensor *lit_cos(lit_tensor *x) { return unary(UNARY_cos, x, 0, 0); }
 lit_tensor *lit_tanh(lit_tensor *x) { return unary(UNARY_tanh, x, 0, 0); }
 lit_tensor *lit_sigmoid(lit_tensor *x) { return unary(UNARY_sigmoid, x, 0, 0); }
 lit_tensor *lit_relu(lit_tensor *x) { return unary(UNARY_relu, x, 0, 0); }

@@ -1,7 +1,10 @@
 /*
  * Losses: fused cross entropy (log-softmax + NLL, with ignore_index and
  * label smoothing, as torch.nn.functional.cross_entropy) and mean squared
- * error. Forward and backward side by side.
+ * error. Forward and backward side by side. Cross entropy takes classes in
+ * the last dim, (..., C), and treats every leading position as one row: a
+ * language model's (N, T, C) logits are (N*T) rows, as
+ * F.cross_entropy(logits.view(-1, C), targets.view(-1)) in PyTorch.
  *
  * Per-row work runs in parallel; the reduction over rows is a serial sum in
  * double in row order, so results do not depend on the thread count.
@@ -61,13 +64,19 @@ lit_tensor *lit_cross_entropy(lit_tensor *logits, lit_tensor *target, const lit_
     lit_cross_entropy_params p = params ? *params : lit_cross_entropy_default_params();
     lit__check_f32(logits, op);
     lit__check_index(target, op);
-    LIT_ASSERT(logits->ndim == 2 || logits->ndim == 1,
-               "%s: logits %s must be (N, C) (or (C,) for one sample); flatten extra dims with lit_reshape", op,
+    LIT_ASSERT(logits->ndim >= 1, "%s: logits %s must be (..., C): (N, C), (N, T, C) or (C,) for one sample", op,
                LIT_SHAPE_STR(logits));
-    int64_t N = logits->ndim == 2 ? logits->shape[0] : 1, C = logits->shape[logits->ndim - 1];
-    LIT_ASSERT(target->ndim == logits->ndim - 1 && (target->ndim == 0 || target->shape[0] == N),
-               "%s: target %s must be (N,) = (%lld,) for logits %s", op, LIT_SHAPE_STR(target), (long long)N,
-               LIT_SHAPE_STR(logits));
+    /* Classes are the last dim; every leading position is one row. */
+    int64_t C = logits->shape[logits->ndim - 1], N = 1;
+    int same_lead = target->ndim == logits->ndim - 1;
+    for (int d = 0; d < logits->ndim - 1; d++) {
+        N *= logits->shape[d];
+        same_lead = same_lead && target->shape[d] == logits->shape[d];
+    }
+    LIT_ASSERT(same_lead,
+               "%s: target %s must have the logits' leading shape (logits %s are (..., C) with classes last, "
+               "target (...)); for (N, T, C) logits pass (N, T) targets",
+               op, LIT_SHAPE_STR(target), LIT_SHAPE_STR(logits));
     LIT_ASSERT(p.label_smoothing >= 0.0 && p.label_smoothing <= 1.0,
                "%s: label_smoothing is %g; it must be in [0, 1]", op, p.label_smoothing);
     LIT_ASSERT(p.reduction == LIT_REDUCTION_MEAN || p.reduction == LIT_REDUCTION_SUM ||

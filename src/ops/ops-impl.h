@@ -4,7 +4,8 @@
  * Each op family lives in one file (forward and backward side by side):
  * view.c, elementwise.c, reduce.c, matmul.c, norm.c, index.c (embedding,
  * gather, one_hot), where.c (where, masked_fill), concat.c (concat, split,
- * chunk), loss.c, dropout.c, attention.c. An op:
+ * chunk), loss.c, dropout.c, attention.c, range.c (arange_int), topk.c,
+ * sample.c (multinomial, categorical). An op:
  *   1. validates inputs with lit__check_input / lit__check_f32 (liveness,
  *      dtype) and LIT_ASSERTs on shapes naming the op, the shapes and a fix;
  *   2. allocates its output in the current arena (lit_empty);
