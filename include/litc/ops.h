@@ -226,9 +226,54 @@ lit_tensor *lit_mse_loss(lit_tensor *input, lit_tensor *target, lit_reduction re
 /* softmax(q k^T * scale + mask) v. q (B, H, Tq, D), k/v (B, H, Tk, D) (v may
  * have its own last dim Dv, giving (B, H, Tq, Dv));
  * causal masks key j > query i (aligned at the start, as PyTorch's is_causal);
- * scale <= 0 picks 1/sqrt(D). -> (B, H, Tq, Dv). */
+ * scale <= 0 picks 1/sqrt(D). -> (B, H, Tq, Dv).
+ * Same as lit_scaled_dot_product_attention_ex with only is_causal and scale set. */
 lit_tensor *lit_scaled_dot_product_attention(lit_tensor *q, lit_tensor *k, lit_tensor *v, int causal,
                                              double scale);
+
+/* How lit_sdpa_params.mask is read. AUTO follows torch's attn_mask: an
+ * integer mask is boolean, a float mask additive. */
+typedef enum {
+    LIT_SDPA_MASK_AUTO = 0,
+    LIT_SDPA_MASK_BOOL,     /* nonzero = attend (torch's True), 0 = the key is excluded (its score -inf) */
+    LIT_SDPA_MASK_ADDITIVE, /* float, added to the scaled scores (-inf excludes a key) */
+} lit_sdpa_mask_kind;
+
+typedef struct {
+    /* NULL (default) or a mask that broadcasts to the scores (B, H, Tq, Tk):
+     * (Tq, Tk), (B, 1, Tq, Tk), (B, H, Tq, Tk), (B, 1, 1, Tk) for padding, any
+     * dtype for BOOL (i64, i32, or f32 0/1), float for ADDITIVE. It is copied
+     * (later writes to it do not change backward) and gets no gradient: one
+     * that requires grad is an error (pass lit_detach(mask)). */
+    lit_tensor *mask;
+    lit_sdpa_mask_kind mask_kind; /* default AUTO */
+    /* Causal mask as lit_scaled_dot_product_attention's `causal`. Unlike
+     * torch, which rejects is_causal with attn_mask, both may be set: a key
+     * is then excluded by either (causal + padding). */
+    int is_causal;
+    /* Dropout on the attention probabilities (inverted: kept ones scale by
+     * 1/(1-p)), applied whenever > 0, as torch's dropout_p (pass 0 in eval).
+     * Entry e = ((b*H + h)*Tq + i)*Tk + j draws what lit_dropout draws for
+     * element e of a (B, H, Tq, Tk) tensor: Philox block rng->counter + e/4.
+     * The call advances rng->counter by ceil(B*H*Tq*Tk / 4) blocks (not at
+     * all when dropout_p == 0); backward regenerates the same draws, nothing
+     * of size Tq x Tk is stored. In [0, 1]; 1 drops everything. */
+    double dropout_p;
+    double scale;  /* <= 0 (default): 1/sqrt(D) */
+    lit_rng *rng;  /* dropout's generator; NULL = lit_rng_global() */
+} lit_sdpa_params;
+lit_sdpa_params lit_sdpa_default_params(void);
+
+/* Attention with the options above (p NULL = defaults). A query row whose
+ * every key is excluded (by the masks together, or an all -inf additive row)
+ * gives NaN, as torch's softmax over a row of -inf; in backward, as torch's
+ * masked_fill, keys excluded by a boolean or causal mask pass no gradient to
+ * the scores, so that row's dq is 0 (NaN for an additive row) while dv of
+ * every key is NaN. NaN inputs propagate as in torch. Asserts on a mask that
+ * does not broadcast, an integer ADDITIVE mask, a mask requiring grad, or
+ * dropout_p outside [0, 1]. */
+lit_tensor *lit_scaled_dot_product_attention_ex(lit_tensor *q, lit_tensor *k, lit_tensor *v,
+                                                const lit_sdpa_params *p);
 
 #ifdef __cplusplus
 }
