@@ -29,7 +29,8 @@ set(LITC_FUZZ_CORE_SOURCES
   ${CMAKE_SOURCE_DIR}/src/core/log.c
   ${CMAKE_SOURCE_DIR}/src/core/crc32c.c
   ${CMAKE_SOURCE_DIR}/src/core/buf.c
-  ${CMAKE_SOURCE_DIR}/src/core/file.c)
+  ${CMAKE_SOURCE_DIR}/src/core/file.c
+  ${CMAKE_SOURCE_DIR}/src/core/str.c)
 
 find_program(LITC_CLANG NAMES clang clang-19 clang-18 clang-17 clang-16 clang-15 clang-14)
 set(LITC_FUZZ_OK OFF)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf-impl.h"
+#include "core/str-impl.h"
 #include "litc/callbacks.h"
 #include "litc/checkpoint.h"
 
@@ -199,16 +201,14 @@ static void es_free(lit_callback *cb) {
     cb->user = NULL;
 }
 
-static void py_repr_str(char *out, size_t size, const char *s) {
-    char q = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
-    size_t n = 0;
-    if (n + 1 < size) out[n++] = q;
-    for (const char *c = s; *c && n + 5 < size; c++) {
-        if (*c == '\\' || *c == q) out[n++] = '\\';
-        out[n++] = *c;
-    }
-    if (n + 1 < size) out[n++] = q;
-    out[n] = 0;
+/* Lightning's state_key: "EarlyStopping{'monitor': <repr(monitor)>, 'mode': 'min'}"; NULL on out of memory. */
+static char *make_state_key(const char *monitor, lit_monitor_mode mode) {
+    char *mon = lit__py_repr_str(monitor);
+    lit__buf key = {0};
+    lit__buf_printf(&key, "EarlyStopping{'monitor': %s, 'mode': '%s'}", mon ? mon : "", mode == LIT_MIN ? "min" : "max");
+    if (!mon || key.failed) lit__buf_free(&key);
+    free(mon);
+    return (char *)key.data;
 }
 
 lit_status lit_early_stopping_callback(lit_callback *cb, const lit_early_stopping_params *p) {
@@ -228,10 +228,7 @@ lit_status lit_early_stopping_callback(lit_callback *cb, const lit_early_stoppin
     if (!s) return lit_set_error(LIT_ERR_NOMEM, "lit_early_stopping_callback: out of memory");
     s->p = v;
     s->monitor = strdup(v.monitor);
-    char mon[600], key[800];
-    py_repr_str(mon, sizeof mon, v.monitor);
-    snprintf(key, sizeof key, "EarlyStopping{'monitor': %s, 'mode': '%s'}", mon, v.mode == LIT_MIN ? "min" : "max");
-    s->state_key = strdup(key);
+    s->state_key = make_state_key(v.monitor, v.mode);
     if (!s->monitor || !s->state_key) {
         lit_callback tmp = { .user = s };
         es_free(&tmp);

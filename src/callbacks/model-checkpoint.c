@@ -18,7 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/buf-impl.h"
 #include "core/path-impl.h"
+#include "core/str-impl.h"
 #include "litc/callbacks.h"
 #include "litc/checkpoint.h"
 #include "litc/progress.h"
@@ -98,17 +100,7 @@ static lit_status make_parent_dirs(const char *path) {
     char *slash = strrchr(buf, '/');
     if (!slash || slash == buf) return LIT_OK;
     *slash = 0;
-    for (char *q = buf + 1; ; q++) {
-        if (*q == '/' || *q == 0) {
-            char c = *q;
-            *q = 0;
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return lit_set_error(LIT_ERR_IO, "ModelCheckpoint: mkdir %s: %s", buf, strerror(errno));
-            *q = c;
-            if (!c) break;
-        }
-    }
-    return LIT_OK;
+    return lit__mkdirs(buf, "ModelCheckpoint");
 }
 
 /* Lightning's os.path.realpath(dirpath): absolute, every symlink of the
@@ -150,19 +142,11 @@ static void drop_unless_owned(const mc_state *s, const char *key, char **path) {
     *path = NULL;
 }
 
-/* Python's repr() of a str, as it appears in Lightning's state_key. */
+/* Python's repr() of a str (core's lit__py_repr_str), cut to `size`: for messages. */
 static void py_repr_str(char *out, size_t size, const char *s) {
-    char q = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
-    size_t n = 0;
-    if (n + 1 < size) out[n++] = q;
-    for (const char *c = s; *c && n + 5 < size; c++) {
-        if (*c == '\\' || *c == q) { out[n++] = '\\'; out[n++] = *c; }
-        else if (*c == '\n') { out[n++] = '\\'; out[n++] = 'n'; }
-        else if (*c == '\t') { out[n++] = '\\'; out[n++] = 't'; }
-        else out[n++] = *c;
-    }
-    if (n + 1 < size) out[n++] = q;
-    out[n] = 0;
+    char *r = lit__py_repr_str(s);
+    snprintf(out, size, "%s", r ? r : "'?'");
+    free(r);
 }
 
 /* repr(datetime.timedelta(seconds=s)). */
@@ -1011,16 +995,21 @@ static lit_status validate(const lit_model_checkpoint_params *p) {
 }
 
 static lit_status make_state_key(mc_state *s) {
-    char mon[600], tti[128], key[1024];
-    if (s->monitor) py_repr_str(mon, sizeof mon, s->monitor);
-    else snprintf(mon, sizeof mon, "None");
+    char tti[128];
+    char *mon = s->monitor ? lit__py_repr_str(s->monitor) : lit__strdup("None");
     if (s->train_time_interval > 0) py_repr_timedelta(tti, sizeof tti, s->train_time_interval);
     else snprintf(tti, sizeof tti, "None");
-    snprintf(key, sizeof key,
-             "ModelCheckpoint{'monitor': %s, 'mode': '%s', 'every_n_train_steps': %" PRId64
-             ", 'every_n_epochs': %" PRId64 ", 'train_time_interval': %s}",
-             mon, s->p.mode == LIT_MIN ? "min" : "max", s->every_n_train_steps, s->every_n_epochs, tti);
-    return set_str(&s->state_key, key);
+    lit__buf key = {0};
+    lit__buf_printf(&key,
+                    "ModelCheckpoint{'monitor': %s, 'mode': '%s', 'every_n_train_steps': %" PRId64
+                    ", 'every_n_epochs': %" PRId64 ", 'train_time_interval': %s}",
+                    mon ? mon : "", s->p.mode == LIT_MIN ? "min" : "max", s->every_n_train_steps,
+                    s->every_n_epochs, tti);
+    lit_status st = mon && !key.failed ? set_str(&s->state_key, (const char *)key.data)
+                                       : lit_set_error(LIT_ERR_NOMEM, "ModelCheckpoint: out of memory");
+    free(mon);
+    lit__buf_free(&key);
+    return st;
 }
 
 lit_status lit_model_checkpoint_callback(lit_callback *cb, const lit_model_checkpoint_params *p) {

@@ -22,31 +22,13 @@ typedef struct {
     int failed; /* on_exception ran in this run: teardown keeps the file */
 } oe_state;
 
-/* mkdir -p dirpath */
-static lit_status make_dirs(const char *dir) {
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-        return lit_set_error(LIT_ERR_INVALID_ARG, "OnExceptionCheckpoint: path too long: %s", dir);
-    for (char *q = buf + 1;; q++) {
-        if (*q == '/' || *q == 0) {
-            char c = *q;
-            *q = 0;
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return lit_set_error(LIT_ERR_IO, "OnExceptionCheckpoint: mkdir %s: %s", buf, strerror(errno));
-            *q = c;
-            if (!c) break;
-        }
-    }
-    return LIT_OK;
-}
-
 static void oe_on_exception(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_status failing) {
     (void)m;
     oe_state *s = cb->user;
     s->failed = 1;
     /* The fit reports the failure's message: keep it across the save. */
     char *why = strdup(lit_last_error());
-    lit_status st = make_dirs(s->dirpath);
+    lit_status st = lit__mkdirs(s->dirpath, "OnExceptionCheckpoint");
     if (st >= 0) st = lit_trainer_save_checkpoint(tr, s->path, 0);
     if (st < 0) lit_logf(LIT_LOG_WARN, "OnExceptionCheckpoint: could not save %s: %s", s->path, lit_last_error());
     else lit_logf(LIT_LOG_INFO, "OnExceptionCheckpoint: saved %s", s->path);

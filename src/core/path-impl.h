@@ -1,6 +1,6 @@
 /*
  * src/core/path-impl.h — confining file paths to a directory (not part of
- * the public API).
+ * the public API), and making directories (lit__mkdirs).
  *
  * Paths read from a checkpoint or a config are untrusted (design.md §2):
  * before litc removes, replaces or reads a file such a path names, it checks
@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 
+#include "litc/core.h"
+
 /* Python's os.path.realpath: `path` made absolute (against the working
  * directory), every symlink of its existing part resolved; the components
  * that do not exist (yet) are appended as written, "." dropped and ".."
@@ -37,5 +39,11 @@ int lit__path_resolve(const char *path, char *out, size_t size);
  * not). 0 otherwise, including on any error (fails closed). The checks
  * describe the file system now: a concurrent rename can still change it. */
 int lit__path_is_inside(const char *dir, const char *path);
+
+/* mkdir -p: make `path` and its missing parents (mode 0777 before the
+ * umask). LIT_OK when it ends up a directory; LIT_ERR_IO naming the part
+ * that failed (or "<path> is not a directory"), LIT_ERR_NOMEM; messages
+ * start with "<who>: ". */
+lit_status lit__mkdirs(const char *path, const char *who);
 
 #endif

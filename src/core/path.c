@@ -1,5 +1,6 @@
 /*
- * src/core/path.c — confining file paths to a directory: see path-impl.h.
+ * src/core/path.c — confining file paths to a directory, mkdir -p: see
+ * path-impl.h.
  */
 #include <errno.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/path-impl.h"
+#include "core/str-impl.h"
 
 /* Append one component to the absolute path `out` ("/" stays one slash). */
 static int append_component(char *out, size_t size, const char *name, size_t len) {
@@ -120,4 +122,28 @@ int lit__path_is_inside(const char *dir, const char *path) {
     char target[PATH_MAX];
     if (!realpath(path, target)) return 0; /* dangling, or a loop */
     return within(rdir, target) && strcmp(rdir, target) != 0;
+}
+
+int lit__mkdirs(const char *path, const char *who) {
+    char *p = lit__strdup(path);
+    if (!p) return lit_set_error(LIT_ERR_NOMEM, "%s: out of memory", who);
+    size_t n = strlen(p);
+    /* Make each prefix ending at a '/', then the whole path. */
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && p[i] != '/') continue;
+        char c = p[i];
+        p[i] = 0;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            int err = errno;
+            lit_status st = lit_set_error(LIT_ERR_IO, "%s: cannot create directory %s: %s", who, p, strerror(err));
+            free(p);
+            return st;
+        }
+        p[i] = c;
+    }
+    struct stat st;
+    lit_status s = LIT_OK;
+    if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) s = lit_set_error(LIT_ERR_IO, "%s: %s is not a directory", who, p);
+    free(p);
+    return s;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str-impl.h"
 #include "io/config-impl.h"
 
 /* Move src's entries into dst (both maps); src is consumed. */
@@ -215,22 +216,8 @@ static lit_status place(lit_config_node *parent, const char *seg, lit_config_nod
 /* UTF-8 without overlongs, surrogates or code points past U+10FFFF (what
  * libyaml's reader and emitter accept). */
 static int valid_utf8(const char *s) {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p;
-        int n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
-        if (n < 0) return 0;
-        unsigned cp = n == 0 ? c : n == 1 ? c & 0x1F : n == 2 ? c & 0x0F : c & 0x07;
-        for (int k = 1; k <= n; k++) {
-            if ((p[k] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (p[k] & 0x3F);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        p += n + 1;
-    }
-    return 1;
+    size_t n = strlen(s);
+    return lit__utf8_invalid_at(s, n) == n;
 }
 
 lit_status lit__config_set(lit_config *cfg, const char *path, const char *value, const char *source,

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/buf-impl.h"
+#include "core/str-impl.h"
 #include "litc/config.h"
 #include "litc/registry.h"
 
@@ -88,14 +89,6 @@ lit_registry_context lit_registry_default_context(void) {
     return (lit_registry_context){.default_root_dir = NULL, .trainer = NULL, .user = NULL};
 }
 
-static char *dup_str(const char *s) {
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 /* A copy owned by the entry; *ok cleared on out of memory. */
 static const char *entry_str(reg_entry *e, const char *s, int *ok) {
     if (!s) return NULL;
@@ -109,7 +102,7 @@ static const char *entry_str(reg_entry *e, const char *s, int *ok) {
         e->strings = p;
         e->cap_strings = cap;
     }
-    char *d = dup_str(s);
+    char *d = lit__strdup(s);
     if (!d) {
         *ok = 0;
         return NULL;
@@ -156,7 +149,7 @@ const char *lit_registry_intern(const char *s) {
         g_interned = p;
         g_cap_interned = cap;
     }
-    char *d = dup_str(s);
+    char *d = lit__strdup(s);
     if (!d) return NULL;
     g_interned[g_n_interned++] = d;
     return d;
@@ -742,7 +735,7 @@ static lit_status validate(const lit_registry_class *cls, const lit_config_node 
                 lit__buf_free(&b);
                 st = lit_set_error(LIT_ERR_NOMEM, "registry: out of memory");
             } else {
-                v->yaml = b.data ? (char *)b.data : dup_str("''");
+                v->yaml = b.data ? (char *)b.data : lit__strdup("''");
                 if (!v->yaml) st = lit_set_error(LIT_ERR_NOMEM, "registry: out of memory");
             }
         }

@@ -32,6 +32,7 @@
 #include "litc/safetensors.h"
 #include "core/buf-impl.h"
 #include "core/file-impl.h"
+#include "core/str-impl.h"
 #include "io/safetensors-impl.h"
 
 /* The format needs 3 levels ({ -> { -> [); anything deeper is refused before
@@ -101,33 +102,6 @@ static int st_dtype_bits(lit_dtype dt) {
 }
 
 /* ---------------------------------------------------------------- helpers */
-
-/* Offset of the first byte that is not part of valid UTF-8 (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF), or n when valid. */
-static size_t st_utf8_invalid_at(const uint8_t *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1Fu; min = 0x80; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0Fu; min = 0x800; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07u; min = 0x10000; }
-        else return i;
-        if (n - i < len) return i;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (s[i + k] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += len;
-    }
-    return n;
-}
 
 /* A printable, bounded copy of a name for messages. */
 static const char *st_quote(const char *s, char buf[ST_QUOTE + 8]) {
@@ -200,7 +174,7 @@ static lit_status st_precheck(const uint8_t *h, size_t n, const char *what) {
     if (nul)
         return st_fail(LIT_ERR_CORRUPT, what, "NUL byte at header offset %zu; a safetensors header is UTF-8 JSON text",
                        (size_t)((const uint8_t *)nul - h));
-    size_t bad = st_utf8_invalid_at(h, n);
+    size_t bad = lit__utf8_invalid_at(h, n);
     if (bad < n)
         return st_fail(LIT_ERR_CORRUPT, what, "header is not valid UTF-8 (byte 0x%02x at header offset %zu)", h[bad],
                        bad);
@@ -917,7 +891,7 @@ lit_status lit_safetensors_header(int n, const lit_st_tensor *tensors, int n_met
         if (strcmp(name, "__metadata__") == 0)
             return lit_set_error(LIT_ERR_INVALID_ARG,
                                  "safetensors: tensor %d is called \"__metadata__\", the format's reserved key", i);
-        size_t bad = st_utf8_invalid_at((const uint8_t *)name, len);
+        size_t bad = lit__utf8_invalid_at((const uint8_t *)name, len);
         if (bad < len)
             return lit_set_error(LIT_ERR_INVALID_ARG,
                                  "safetensors: tensor %d's name is not valid UTF-8 (byte 0x%02x at offset %zu)", i,
@@ -930,11 +904,11 @@ lit_status lit_safetensors_header(int n, const lit_st_tensor *tensors, int n_met
                                  k ? "value" : "key");
         char q[ST_QUOTE + 8];
         size_t kl = strlen(k), vl = strlen(v), bad;
-        if ((bad = st_utf8_invalid_at((const uint8_t *)k, kl)) < kl)
+        if ((bad = lit__utf8_invalid_at((const uint8_t *)k, kl)) < kl)
             return lit_set_error(LIT_ERR_INVALID_ARG,
                                  "safetensors: metadata key %d is not valid UTF-8 (byte 0x%02x at offset %zu)", i,
                                  (unsigned char)k[bad], bad);
-        if ((bad = st_utf8_invalid_at((const uint8_t *)v, vl)) < vl)
+        if ((bad = lit__utf8_invalid_at((const uint8_t *)v, vl)) < vl)
             return lit_set_error(LIT_ERR_INVALID_ARG,
                                  "safetensors: metadata value of '%s' is not valid UTF-8 (byte 0x%02x at offset %zu)",
                                  st_quote(k, q), (unsigned char)v[bad], bad);

@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/buf-impl.h" /* lit__buf, the growable byte buffer */
+#include "core/buf-impl.h"  /* lit__buf, the growable byte buffer */
+#include "core/path-impl.h" /* lit__mkdirs */
+#include "core/str-impl.h"  /* lit__strdup */
 #include "litc/loggers.h"
 
 /* ---------------------------------------------------------------- log dir */
@@ -36,11 +38,8 @@ lit_status lit__logdir_ensure(lit__logdir *d, const char *who);
 /* The vtable accessors' answers (-1 for a string version; NULL on out of memory). */
 int64_t lit__logdir_version_number(lit__logdir *d);
 const char *lit__logdir_path(lit__logdir *d);
-/* mkdir -p; LIT_ERR_IO naming the part that failed. */
-lit_status lit__mkdirs(const char *path, const char *who);
 /* malloc'd "a/b" ("b" when a is ""); NULL on out of memory. */
 char *lit__path_join(const char *a, const char *b);
-char *lit__strdup(const char *s);
 /* Lightning's _add_prefix: malloc'd "prefix-name", or a copy of name when
  * prefix is NULL or ""; NULL on out of memory. */
 char *lit__prefixed_key(const char *prefix, const char *name);

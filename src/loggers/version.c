@@ -15,14 +15,6 @@
 #include "litc/progress.h"
 #include "loggers/loggers-impl.h"
 
-char *lit__strdup(const char *s) {
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c) memcpy(c, s, n);
-    return c;
-}
-
 char *lit__prefixed_key(const char *prefix, const char *name) {
     if (!prefix || !*prefix) return lit__strdup(name);
     size_t np = strlen(prefix), nn = strlen(name);
@@ -153,33 +145,6 @@ lit_status lit__logdir_resolve(lit__logdir *d) {
     d->write_dir = d->log_dir && d->sub_dir ? lit__path_join(d->log_dir, d->sub_dir) : lit__strdup(d->log_dir);
     if (!d->log_dir || !d->write_dir) return lit_set_error(LIT_ERR_NOMEM, "logger: out of memory");
     d->resolved = 1;
-    return LIT_OK;
-}
-
-lit_status lit__mkdirs(const char *path, const char *who) {
-    char *p = lit__strdup(path);
-    if (!p) return lit_set_error(LIT_ERR_NOMEM, "%s: out of memory", who);
-    size_t n = strlen(p);
-    /* Make each prefix ending at a '/', then the whole path. */
-    for (size_t i = 1; i <= n; i++) {
-        if (i < n && p[i] != '/') continue;
-        char c = p[i];
-        p[i] = 0;
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            int err = errno;
-            lit_status st = lit_set_error(LIT_ERR_IO, "%s: cannot create directory %s: %s", who, p, strerror(err));
-            free(p);
-            return st;
-        }
-        p[i] = c;
-    }
-    struct stat st;
-    if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        lit_status s = lit_set_error(LIT_ERR_IO, "%s: %s is not a directory", who, p);
-        free(p);
-        return s;
-    }
-    free(p);
     return LIT_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str-impl.h"
 #include "nn-impl.h"
 
 /* A growing heap string for the summary message; `failed` records an
@@ -43,19 +44,12 @@ static void sb_printf(strbuf *b, const char *fmt, ...) {
     b->len += (size_t)w;
 }
 
-static char *dup_str(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c) memcpy(c, s, n);
-    return c;
-}
-
 /* Append a copy of name; 0, or -1 when out of memory (the list stays valid). */
 static int push(char ***list, int *n, const char *name) {
     char **l = realloc(*list, (size_t)(*n + 1) * sizeof *l);
     if (!l) return -1;
     *list = l;
-    if (!(l[*n] = dup_str(name))) return -1;
+    if (!(l[*n] = lit__strdup(name))) return -1;
     (*n)++;
     return 0;
 }
@@ -151,7 +145,7 @@ lit_status lit_state_dict_load(lit_param_store *s, int n, const char *const *nam
     free(src_of);
 
     if (report) {
-        r.message = msg.s ? msg.s : dup_str("");
+        r.message = msg.s ? msg.s : lit__strdup("");
         *report = r;
     } else {
         free(msg.s);

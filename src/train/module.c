@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str-impl.h"
 #include "train/train-impl.h"
 
 void lit_module_init(lit_module *m, const lit_module_vtable *vt, lit_param_store *params, void *user) {
@@ -33,13 +34,6 @@ void lit_module_deinit(lit_module *m) {
     m->n_hparams = 0;
 }
 
-static char *dupstr(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 lit_status lit_module_save_hyperparameters(lit_module *m, int n, const lit_hparam_value *values,
                                            const char *const *ignore) {
     LIT_ASSERT(m && (n == 0 || values), "lit_module_save_hyperparameters: NULL module or values");
@@ -55,8 +49,8 @@ lit_status lit_module_save_hyperparameters(lit_module *m, int n, const lit_hpara
         h.kind = v->kind;
         h.i = v->i;
         h.d = v->d;
-        h.name = dupstr(v->name);
-        if (v->kind == LIT_HPARAM_STRING) h.s = dupstr(v->s ? v->s : "");
+        h.name = lit__strdup(v->name);
+        if (v->kind == LIT_HPARAM_STRING) h.s = lit__strdup(v->s ? v->s : "");
         if (!h.name || (v->kind == LIT_HPARAM_STRING && !h.s)) {
             hparam_clear(&h);
             return lit_set_error(LIT_ERR_NOMEM, "save_hyperparameters: out of memory");
