@@ -592,6 +592,101 @@ TEST(same_bits_for_any_thread_count) {
     free(b);
 }
 
+/* ---------------------------------------------------------------- weight-decay groups */
+
+static const char *const *names_of(lit_param_store *ps, const lit_param_group *g, const char **buf) {
+    for (int i = 0; i < g->n_params; i++) {
+        buf[i] = "?";
+        for (int j = 0; j < lit_param_store_len(ps); j++)
+            if (lit_param_store_tensor(ps, j) == g->params[i]) { buf[i] = lit_param_store_name(ps, j); break; }
+    }
+    return buf;
+}
+
+/* A GPT-like store: embeddings, norms, linears with and without bias, a
+ * hand-made 2-d and 1-d parameter, a buffer, a frozen layer and a tied
+ * output projection. */
+static lit_param_store *gpt_like_store(void) {
+    lit_param_store *ps = lit_param_store_new("wd");
+    lit_nn_embedding wte;
+    lit_nn_layer_norm ln;
+    lit_nn_linear fc, head, frozen;
+    CHECK_EQ_INT(lit_nn_embedding_init(&wte, ps, "wte", 10, 4, -1, NULL), LIT_OK);
+    CHECK_EQ_INT(lit_nn_layer_norm_init(&ln, ps, "blocks.0.ln_1", 4, 1e-5, 1, 1), LIT_OK);
+    CHECK_EQ_INT(lit_nn_linear_init(&fc, ps, "blocks.0.mlp.c_fc", 4, 8, 1, NULL), LIT_OK);
+    CHECK_EQ_INT(lit_nn_linear_init(&head, ps, "head", 4, 10, 0, NULL), LIT_OK);
+    lit_param_store_new_param(ps, NULL, "proj_w", 2, (int64_t[]){4, 4}); /* untyped 2-d: decays */
+    lit_param_store_new_param(ps, NULL, "scale", 1, (int64_t[]){4});     /* 1-d: no decay */
+    lit_param_store_new_param(ps, "rms", "weight", 2, (int64_t[]){1, 4}); /* a norm by its type */
+    CHECK_EQ_INT(lit_param_store_set_module_type(ps, "rms", "RMSNorm"), LIT_OK);
+    lit_param_store_register(ps, "mask", lit_zeros(LIT_F32, 2, (int64_t[]){4, 4}), 1); /* buffer: not listed */
+    CHECK_EQ_INT(lit_nn_linear_init(&frozen, ps, "frozen", 4, 4, 1, NULL), LIT_OK);
+    CHECK_EQ_INT(lit_param_store_freeze(ps, "frozen"), 2);
+    lit_param_store_register(ps, "lm_head.weight", wte.weight, 0); /* tied to the embedding */
+    CHECK_EQ_INT(lit_param_store_set_module_type(ps, "lm_head", "Linear"), LIT_OK);
+    return ps;
+}
+
+TEST(weight_decay_groups_follow_the_gpt_rule) {
+    lit_param_store *ps = gpt_like_store();
+    lit_param_group base = {.lr = 0.5, .initial_lr = NAN, .betas = {0.9, 0.95}, .eps = 1e-8, .weight_decay = 7};
+    lit_param_group g[2];
+    CHECK_EQ_INT(lit_param_groups_weight_decay(ps, 0.1, &base, g), LIT_OK);
+    const char *names[16];
+    const char *want_decay[] = {"blocks.0.mlp.c_fc.weight", "head.weight", "proj_w"};
+    const char *want_plain[] = {"wte.weight", "blocks.0.ln_1.weight", "blocks.0.ln_1.bias", "blocks.0.mlp.c_fc.bias",
+                                "scale", "rms.weight"};
+    CHECK_EQ_INT(g[0].n_params, 3);
+    CHECK_EQ_INT(g[1].n_params, 6);
+    names_of(ps, &g[0], names);
+    for (int i = 0; i < 3 && i < g[0].n_params; i++) CHECK_STR_EQ(names[i], want_decay[i]);
+    names_of(ps, &g[1], names);
+    for (int i = 0; i < 6 && i < g[1].n_params; i++) CHECK_STR_EQ(names[i], want_plain[i]);
+    CHECK(g[0].weight_decay == 0.1 && g[1].weight_decay == 0.0);
+    CHECK(g[0].lr == 0.5 && g[1].lr == 0.5 && g[1].betas[1] == 0.95 && isnan(g[1].initial_lr));
+    /* without module types the rule is nanoGPT's: dim >= 2 decays */
+    lit_param_store *plain = lit_param_store_new("plain");
+    lit_param_store_new_param(plain, "emb", "weight", 2, (int64_t[]){5, 3});
+    lit_param_store_new_param(plain, "lin", "weight", 2, (int64_t[]){3, 3});
+    lit_param_store_new_param(plain, "lin", "bias", 1, (int64_t[]){3});
+    CHECK_EQ_INT(lit_param_groups_weight_decay(plain, 0.01, NULL, g), LIT_OK);
+    CHECK(g[0].n_params == 2 && g[1].n_params == 1 && g[0].lr == 0 && isnan(g[0].initial_lr));
+    /* bad weight decay values are statuses */
+    CHECK_EQ_INT(lit_param_groups_weight_decay(plain, -0.1, NULL, g), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "weight_decay is -0.1");
+    CHECK_EQ_INT(lit_param_groups_weight_decay(plain, NAN, NULL, g), LIT_ERR_INVALID_ARG);
+    CHECK_EQ_INT(lit_param_groups_weight_decay(plain, INFINITY, NULL, g), LIT_ERR_INVALID_ARG);
+    lit_param_store_free(plain);
+    lit_param_store_free(ps);
+}
+
+TEST(adamw_decays_only_the_decay_group) {
+    lit_param_store *ps = gpt_like_store();
+    int n = lit_param_store_len(ps);
+    for (int i = 0; i < n; i++) { /* every value 1, every gradient 0: one AdamW step is p *= 1 - lr * wd */
+        lit_tensor *t = lit_param_store_tensor(ps, i);
+        lit_tensor_fill_(t, 1.0);
+        if (!lit_param_store_is_buffer(ps, i)) t->grad = lit_zeros_like(t);
+    }
+    lit_adam_params ap = lit_adamw_default_params();
+    ap.lr = 0.5;
+    lit_optimizer *opt = lit_adamw_new(&ap, NULL, 0);
+    CHECK_EQ_INT(lit_optimizer_add_weight_decay_groups(opt, ps, 0.2), LIT_OK);
+    CHECK_EQ_INT(lit_optimizer_num_groups(opt), 2);
+    CHECK_EQ_INT(lit_optimizer_num_params(opt), 9);
+    CHECK_EQ_INT(lit_optimizer_step(opt), LIT_OK);
+    CHECK_NEAR(lit_f32(lit_param_store_get(ps, "head.weight"))[0], 1 - 0.5f * 0.2f, 1e-7);
+    CHECK_NEAR(lit_f32(lit_param_store_get(ps, "proj_w"))[15], 1 - 0.5f * 0.2f, 1e-7);
+    CHECK(lit_f32(lit_param_store_get(ps, "wte.weight"))[0] == 1.0f);
+    CHECK(lit_f32(lit_param_store_get(ps, "blocks.0.ln_1.weight"))[0] == 1.0f);
+    CHECK(lit_f32(lit_param_store_get(ps, "blocks.0.mlp.c_fc.bias"))[7] == 1.0f);
+    CHECK(lit_f32(lit_param_store_get(ps, "frozen.weight"))[0] == 1.0f);
+    /* a second call finds the parameters already in groups */
+    CHECK_EQ_INT(lit_optimizer_add_weight_decay_groups(opt, ps, 0.2), LIT_ERR_INVALID_ARG);
+    lit_optimizer_free(opt);
+    lit_param_store_free(ps);
+}
+
 int main(void) {
     FX = fixture_load("tests/fixtures/optim.txt");
     if (!FX) {
@@ -608,6 +703,8 @@ int main(void) {
     RUN(bad_hyperparameters_are_reported);
     RUN(clip_grad_norm_matches_pytorch);
     RUN(same_bits_for_any_thread_count);
+    RUN(weight_decay_groups_follow_the_gpt_rule);
+    RUN(adamw_decays_only_the_decay_group);
     fixture_free(FX);
     return harness_summary();
 }

@@ -188,6 +188,42 @@ lit_status lit_optimizer_set_hparam(lit_optimizer *opt, int group, const char *n
 lit_status lit_optimizer_check_group(const lit_optimizer *opt, int group);
 const char *lit_optimizer_hparam_name(const lit_optimizer *opt, int k);
 
+/* ---------------------------------------------------------------- weight-decay groups */
+
+typedef struct lit_param_store lit_param_store; /* nn.h */
+
+/*
+ * GPT-style weight-decay groups from a store's trainable parameters (not
+ * buffers, not frozen), in registration order: groups[0] decays (its
+ * weight_decay = weight_decay), groups[1] does not (0). The rule, minGPT's
+ * made general: no decay for a parameter whose name ends in "bias", whose
+ * owning module's recorded type (nn.h, lit_param_store_module_type) contains
+ * "Norm" or "Embedding" (LayerNorm, RMSNorm, Embedding), or which has fewer
+ * than 2 dims; every other parameter decays (linear weights). A store without
+ * recorded types gets nanoGPT's rule "dim >= 2 decays". To exclude a
+ * hand-made 2-d parameter (a positional table), register it under a module
+ * prefix whose type you record as "Embedding". A tensor registered under
+ * several names (tied weights) is listed once, without decay if any of its
+ * names says so.
+ *
+ * The other hyperparameters are copied from *base (lit_optimizer_default_group
+ * of the optimizer; NULL: zeros, initial_lr NAN). The params arrays live in
+ * the store's arena (as long as the store). Both groups are always filled,
+ * either may be empty. Errors: LIT_ERR_INVALID_ARG for a negative, NaN or
+ * infinite weight_decay, LIT_ERR_NOMEM. Intended usage:
+ *
+ *     lit_adam_params ap = lit_adamw_default_params(); ap.lr = 1e-3;
+ *     lit_optimizer *opt = lit_adamw_new(&ap, NULL, 0);
+ *     LIT_TRY(lit_optimizer_add_weight_decay_groups(opt, store, 0.1));
+ */
+lit_status lit_param_groups_weight_decay(lit_param_store *s, double weight_decay, const lit_param_group *base,
+                                         lit_param_group groups[2]);
+/* Add the two groups above to opt (group numbers num_groups and +1), with
+ * opt's default hyperparameters. Errors: those above and
+ * lit_optimizer_add_param_group's (a parameter already in one of opt's
+ * groups); when the second add fails the first group stays added. */
+lit_status lit_optimizer_add_weight_decay_groups(lit_optimizer *opt, lit_param_store *s, double weight_decay);
+
 /* ---------------------------------------------------------------- state */
 
 /*
