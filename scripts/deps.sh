@@ -15,11 +15,12 @@
 # Idempotent: when nothing is missing it prints nothing and exits 0. When
 # packages are missing it runs `apt-get update` once and then
 # `apt-get install -y --no-install-recommends <missing>` as root; as any other
-# user it prints the exact command to run and exits 1.
+# user it prints the exact command to run and exits 1. Then it fetches the
+# examples' text corpus (scripts/fetch-data.sh: data/shakespeare.txt).
 set -euo pipefail
 
 usage() {
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 reference=0
@@ -104,6 +105,7 @@ ensure_reference_venv() {
 
 if [ "${#missing[@]}" -eq 0 ]; then
     ensure_reference_venv
+    "$(dirname "${BASH_SOURCE[0]}")/fetch-data.sh"
     exit 0
 fi
 
@@ -125,3 +127,4 @@ apt-get update
 # shellcheck disable=SC2086
 apt-get install -y --no-install-recommends "${missing[@]}"
 ensure_reference_venv
+"$(dirname "${BASH_SOURCE[0]}")/fetch-data.sh"
