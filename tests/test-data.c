@@ -1,7 +1,10 @@
 /*
  * Data tests: samplers, default and custom collate, the DataLoader with 0, 1
  * and 3 workers (bit-identical batches), skip_batches, errors, iterable
- * datasets, early end_epoch, and no arena growth in steady state.
+ * datasets, early end_epoch, and no arena growth in steady state. The
+ * ready-made datasets (tensor rows, token windows: values against the source
+ * arrays, edges, errors, exact mid-epoch resume through the Trainer) and the
+ * datamodule's status-returning loader slots.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdatomic.h>
@@ -9,6 +12,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "tmp-dir.h"
 
 /* ---------------------------------------------------------------- datasets */
 
@@ -761,6 +765,446 @@ TEST(collate_fn_error) {
     }
 }
 
+/* ---------------------------------------------------------------- tensor dataset */
+
+TEST(tensor_dataset_rows) {
+    /* X (7, 3) f32, Y (7,) i64, Z (7, 2) i32 as a transposed (strided) view */
+    lit_tensor *X = lit_tensor_new(NULL, LIT_F32, 2, (int64_t[]){7, 3});
+    lit_tensor *Y = lit_tensor_new(NULL, LIT_I64, 1, (int64_t[]){7});
+    lit_tensor *Zt = lit_tensor_new(NULL, LIT_I32, 2, (int64_t[]){2, 7});
+    for (int i = 0; i < 7; i++) {
+        for (int k = 0; k < 3; k++) lit_f32(X)[i * 3 + k] = (float)i + 0.25f * (float)k;
+        lit_i64(Y)[i] = 100 + i;
+        lit_i32(Zt)[0 * 7 + i] = -i;
+        lit_i32(Zt)[1 * 7 + i] = 1000 * i;
+    }
+    lit_tensor Z = *Zt; /* Z[i, c] = Zt[c, i] */
+    Z.shape[0] = 7, Z.shape[1] = 2, Z.stride[0] = 1, Z.stride[1] = 7, Z.base = Zt;
+    lit_tensor_dataset td;
+    CHECK_EQ_INT(lit_tensor_dataset_init(&td, 3, (const char *[]){"x", "y", "z"}, (lit_tensor *[]){X, Y, &Z}),
+                 LIT_OK);
+    CHECK_EQ_INT(td.rows, 7);
+    lit_dataset ds = lit_tensor_dataset_as_dataset(&td);
+    int64_t order[7];
+    lit_sampler_order(7, 1, 77, 1, order);
+    for (int w = 0; w <= 2; w += 2) {
+        lit_dataloader_params p = lit_dataloader_default_params();
+        p.batch_size = 3, p.shuffle = 1, p.seed = 77, p.num_workers = w;
+        lit_dataloader *dl = lit_dataloader_new(&ds, &p);
+        CHECK(dl && lit_dataloader_begin_epoch(dl, 1, 0) == LIT_OK);
+        lit_batch *b;
+        int64_t seen = 0;
+        while (dl && lit_dataloader_next(dl, &b) == LIT_OK && b) {
+            lit_tensor *bx = lit_batch_get(b, "x"), *by = lit_batch_get(b, "y"), *bz = lit_batch_get(b, "z");
+            CHECK(bx->dtype == LIT_F32 && bx->ndim == 2 && bx->shape[1] == 3);
+            CHECK(by->dtype == LIT_I64 && by->ndim == 1 && by->shape[0] == b->size);
+            CHECK(bz->dtype == LIT_I32 && bz->ndim == 2 && bz->shape[1] == 2);
+            for (int64_t j = 0; j < b->size; j++, seen++) {
+                int64_t i = order[seen];
+                for (int k = 0; k < 3; k++) CHECK(lit_f32(bx)[j * 3 + k] == (float)i + 0.25f * (float)k);
+                CHECK_EQ_INT(lit_i64(by)[j], 100 + i);
+                CHECK_EQ_INT(lit_i32(bz)[j * 2 + 0], -i);
+                CHECK_EQ_INT(lit_i32(bz)[j * 2 + 1], 1000 * i);
+            }
+        }
+        CHECK_EQ_INT(seen, 7);
+        lit_dataloader_free(dl);
+    }
+    /* an index outside the rows is an error, not a read past the tensor */
+    lit_sample smp;
+    memset(&smp, 0, sizeof smp);
+    CHECK_EQ_INT(ds.get(ds.user, 7, &smp, lit_arena_current()), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "index 7 is outside 0..6");
+    lit_tensor_free(X);
+    lit_tensor_free(Y);
+    lit_tensor_free(Zt);
+}
+
+TEST(tensor_dataset_errors) {
+    lit_tensor *A = lit_tensor_new(NULL, LIT_F32, 2, (int64_t[]){4, 2});
+    lit_tensor *B = lit_tensor_new(NULL, LIT_F32, 1, (int64_t[]){5});
+    lit_tensor *S = lit_tensor_new(NULL, LIT_F32, 0, NULL);
+    lit_tensor_dataset td;
+    CHECK_EQ_INT(lit_tensor_dataset_init(&td, 2, (const char *[]){"a", "b"}, (lit_tensor *[]){A, B}),
+                 LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "tensor 'b' has shape (5,) but 'a' has shape (4, 2)");
+    CHECK_EQ_INT(lit_tensor_dataset_init(&td, 2, (const char *[]){"a", "a"}, (lit_tensor *[]){A, A}),
+                 LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "both named 'a'");
+    CHECK_EQ_INT(lit_tensor_dataset_init(&td, 1, (const char *[]){"s"}, (lit_tensor *[]){S}), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "'s' is 0-d");
+    CHECK_EQ_INT(lit_tensor_dataset_init(&td, 1, (const char *[]){"a"}, (lit_tensor *[]){NULL}), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "tensor 0 ('a') is NULL");
+    CHECK_EQ_INT(lit_tensor_dataset_init(&td, 0, NULL, NULL), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "0 tensors; pass 1..8");
+    lit_tensor_free(A);
+    lit_tensor_free(B);
+    lit_tensor_free(S);
+}
+
+/* ---------------------------------------------------------------- token dataset */
+
+/* Every sample of `ds` against the source: window i starts at i * stride. */
+static void check_windows(lit_dataset ds, const int64_t *src, int64_t n_windows, int64_t T, int64_t stride) {
+    CHECK_EQ_INT(ds.len(ds.user), n_windows);
+    for (int64_t i = 0; i < n_windows; i++) {
+        lit_sample smp;
+        memset(&smp, 0, sizeof smp);
+        CHECK_EQ_INT(ds.get(ds.user, i, &smp, lit_arena_current()), LIT_OK);
+        CHECK_EQ_INT(smp.n, 2);
+        CHECK_STR_EQ(smp.fields[0].name, "x");
+        CHECK_STR_EQ(smp.fields[1].name, "y");
+        const lit_tensor *x = smp.fields[0].tensor, *y = smp.fields[1].tensor;
+        CHECK(x->dtype == LIT_I64 && x->ndim == 1 && x->shape[0] == T);
+        CHECK(y->dtype == LIT_I64 && y->ndim == 1 && y->shape[0] == T);
+        for (int64_t k = 0; k < T; k++) {
+            CHECK_EQ_INT(lit_i64(x)[k], src[i * stride + k]);
+            CHECK_EQ_INT(lit_i64(y)[k], src[i * stride + k + 1]);
+        }
+    }
+    lit_sample smp;
+    memset(&smp, 0, sizeof smp);
+    CHECK_EQ_INT(ds.get(ds.user, n_windows, &smp, lit_arena_current()), LIT_ERR_INVALID_ARG);
+    CHECK_EQ_INT(ds.get(ds.user, -1, &smp, lit_arena_current()), LIT_ERR_INVALID_ARG);
+}
+
+TEST(token_dataset_windows) {
+    int64_t t64[9];
+    int32_t t32[9];
+    for (int k = 0; k < 9; k++) t64[k] = t32[k] = 3 * k + 1 + (k == 8 ? 1000000 : 0); /* last token stands out */
+    lit_token_dataset td;
+    /* T = 4, stride T: windows at 0 and 4; the second y ends on the last token */
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t64, LIT_I64, 9, 4, 0, 0), LIT_OK);
+    CHECK_EQ_INT(td.stride, 4);
+    check_windows(lit_token_dataset_as_dataset(&td), t64, 2, 4, 4);
+    lit_token_dataset_free(&td);
+    /* i32 tokens come out as i64; stride 1: every offset 0..4 */
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t32, LIT_I32, 9, 4, 1, 0), LIT_OK);
+    check_windows(lit_token_dataset_as_dataset(&td), t64, 5, 4, 1);
+    lit_token_dataset_free(&td);
+    /* stride 3 over 9 tokens, T = 2: starts 0, 3, 6 (6 + 2 + 1 = 9 fits) */
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t64, LIT_I64, 9, 2, 3, 0), LIT_OK);
+    check_windows(lit_token_dataset_as_dataset(&td), t64, 3, 2, 3);
+    lit_token_dataset_free(&td);
+    /* exactly T + 1 tokens: one window; the tail that has no full window is left out */
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t64, LIT_I64, 5, 4, 0, 0), LIT_OK);
+    check_windows(lit_token_dataset_as_dataset(&td), t64, 1, 4, 4);
+    lit_token_dataset_free(&td);
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t64, LIT_I64, 8, 4, 0, 0), LIT_OK);
+    CHECK_EQ_INT(td.windows, 1);
+    lit_token_dataset_free(&td);
+    /* batches: x, y (B, T) i64 */
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t32, LIT_I32, 9, 4, 1, 0), LIT_OK);
+    lit_dataset ds = lit_token_dataset_as_dataset(&td);
+    lit_dataloader_params p = lit_dataloader_default_params();
+    p.batch_size = 3;
+    lit_dataloader *dl = lit_dataloader_new(&ds, &p);
+    lit_batch *b;
+    CHECK(dl && lit_dataloader_begin_epoch(dl, 0, 0) == LIT_OK);
+    CHECK(dl && lit_dataloader_next(dl, &b) == LIT_OK && b);
+    if (b) {
+        lit_tensor *x = lit_batch_get(b, "x"), *y = lit_batch_get(b, "y");
+        CHECK(x->ndim == 2 && x->shape[0] == 3 && x->shape[1] == 4 && x->dtype == LIT_I64);
+        CHECK_EQ_INT(lit_i64(x)[2 * 4 + 3], t64[5]);
+        CHECK_EQ_INT(lit_i64(y)[2 * 4 + 3], t64[6]);
+    }
+    lit_dataloader_free(dl);
+    lit_token_dataset_free(&td);
+}
+
+TEST(token_dataset_errors_and_ownership) {
+    int64_t t[6] = {1, 2, 3, 4, 5, 6};
+    lit_token_dataset td;
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t, LIT_I64, 6, 6, 0, 0), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "6 tokens are too few for one window of block_size 6");
+    CHECK_STR_CONTAINS(lit_last_error(), "block_size + 1 = 7 tokens");
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t, LIT_I64, 0, 1, 0, 0), LIT_ERR_INVALID_ARG);
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t, LIT_F32, 6, 2, 0, 0), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "tokens are f32; pass an i32 or i64 array");
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t, LIT_I64, 6, 0, 0, 0), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "block_size is 0");
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t, LIT_I64, 6, 2, -1, 0), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "stride is -1");
+    CHECK_EQ_INT(lit_token_dataset_init(&td, NULL, LIT_I64, 6, 2, 0, 0), LIT_ERR_INVALID_ARG);
+    CHECK_EQ_INT(lit_token_dataset_init(&td, t, LIT_I64, INT64_MAX, INT64_MAX, 0, 0), LIT_ERR_INVALID_ARG);
+    /* take_ownership: freed by lit_token_dataset_free, and by a failing init
+     * (LeakSanitizer reports either leak) */
+    int32_t *owned = malloc(10 * sizeof *owned);
+    for (int k = 0; k < 10; k++) owned[k] = 9 - k;
+    CHECK_EQ_INT(lit_token_dataset_init(&td, owned, LIT_I32, 10, 3, 0, 1), LIT_OK);
+    CHECK(td.owned == owned);
+    CHECK_EQ_INT(td.windows, 3);
+    lit_token_dataset_free(&td);
+    CHECK(td.tokens == NULL && td.owned == NULL);
+    lit_token_dataset_free(&td); /* twice: a no-op */
+    lit_token_dataset_free(NULL);
+    int64_t *short_owned = malloc(2 * sizeof *short_owned);
+    short_owned[0] = short_owned[1] = 0;
+    CHECK_EQ_INT(lit_token_dataset_init(&td, short_owned, LIT_I64, 2, 4, 0, 1), LIT_ERR_INVALID_ARG);
+}
+
+/* Exact mid-epoch resume at the loader level: the batches from batch k on of
+ * a shuffled epoch, started with skip_batches = k (what a resumed fit does),
+ * equal the tail of the full epoch, with and without workers. */
+TEST(token_dataset_skip_is_bit_identical) {
+    enum { N = 103 };
+    int32_t toks[N];
+    for (int k = 0; k < N; k++) toks[k] = (k * 37 + 11) % 65;
+    lit_token_dataset td;
+    CHECK_EQ_INT(lit_token_dataset_init(&td, toks, LIT_I32, N, 8, 1, 0), LIT_OK);
+    lit_dataset ds = lit_token_dataset_as_dataset(&td);
+    for (int w = 0; w <= 3; w += 3) {
+        lit_dataloader_params p = lit_dataloader_default_params();
+        p.batch_size = 6, p.shuffle = 1, p.seed = 9, p.num_workers = w;
+        lit_dataloader *dl = lit_dataloader_new(&ds, &p);
+        bytes full = {0}, tail = {0}, resumed = {0};
+        CHECK(dl && lit_dataloader_begin_epoch(dl, 2, 0) == LIT_OK);
+        lit_batch *b;
+        int64_t k = 0;
+        while (dl && lit_dataloader_next(dl, &b) == LIT_OK && b) {
+            put_batch(&full, b);
+            if (k++ >= 5) put_batch(&tail, b);
+        }
+        CHECK_EQ_INT(k, 16); /* 95 windows in batches of 6 */
+        CHECK_EQ_INT(run_epochs(dl, 2, 3, 5, &resumed), 11);
+        CHECK(tail.n > 0 && resumed.n == tail.n && memcmp(resumed.p, tail.p, tail.n) == 0);
+        lit_dataloader_free(dl);
+        free(full.p), free(tail.p), free(resumed.p);
+    }
+}
+
+/* ---------------------------------------------------------------- through the Trainer */
+
+/* A one-embedding "language model" whose training_step logs every batch's
+ * x and y bytes: what the Trainer fed it, in order. */
+typedef struct {
+    lit_param_store *ps;
+    lit_nn_embedding emb;
+    bytes log;
+    lit_token_dataset td;
+    lit_dataloader *train;
+    int workers;
+    const char *save_path; /* checkpoint after every batch when set */
+} lm_run;
+
+static lit_status lm_step(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
+    (void)i;
+    lm_run *r = m->user;
+    put(&r->log, &b->index, sizeof b->index);
+    for (int f = 0; f < 2; f++) {
+        lit_tensor *t = lit_batch_get(b, f ? "y" : "x");
+        put(&r->log, t->data, (size_t)t->numel * sizeof(int64_t));
+    }
+    *loss = lit_mean(lit_nn_embedding_forward(&r->emb, lit_batch_get(b, "x")), 0, NULL, 0);
+    return LIT_OK;
+}
+
+static lit_status lm_optim(lit_module *m, lit_optim_config *cfg) {
+    int n;
+    lit_tensor **p = lit_param_store_trainable(m->params, &n);
+    return lit_optim_config_add(cfg, lit_sgd_new(&(lit_sgd_params){.lr = 0.1}, p, n));
+}
+
+static lit_status lm_get_train(void *user, lit_dataloader **out) {
+    lm_run *r = user;
+    if (!r->train) {
+        lit_dataloader_params p = lit_dataloader_default_params();
+        p.batch_size = 4, p.shuffle = 1, p.seed = 21, p.num_workers = r->workers;
+        lit_dataset ds = lit_token_dataset_as_dataset(&r->td);
+        r->train = lit_dataloader_new(&ds, &p);
+        if (!r->train) return LIT_ERR_INVALID_ARG;
+    }
+    *out = r->train;
+    return LIT_OK;
+}
+
+static lit_status lm_save(lit_callback *cb, lit_trainer *tr, lit_module *m, lit_tensor *l, lit_batch *b, int64_t i) {
+    (void)m, (void)l, (void)b, (void)i;
+    const lm_run *r = cb->user;
+    return lit_trainer_save_checkpoint(tr, r->save_path, 0);
+}
+
+/* fit on 61 tokens cut into windows of 5 (stride 2: 28 windows, 7 batches per
+ * epoch); max_steps < 0 runs max_epochs. Returns fit's status. */
+static lit_status lm_fit(lm_run *r, const int32_t *toks, int workers, int64_t max_steps, const char *save_path,
+                         const char *ckpt_path) {
+    memset(r, 0, sizeof *r);
+    r->workers = workers;
+    r->save_path = save_path;
+    CHECK_EQ_INT(lit_token_dataset_init(&r->td, toks, LIT_I32, 61, 5, 2, 0), LIT_OK);
+    r->ps = lit_param_store_new("lm");
+    lit_rng init = lit_rng_new(4);
+    CHECK_EQ_INT(lit_nn_embedding_init(&r->emb, r->ps, "emb", 16, 3, -1, &init), LIT_OK);
+    static const lit_module_vtable vt = {.version = LIT_MODULE_VERSION, .training_step = lm_step,
+                                         .configure_optimizers = lm_optim};
+    lit_module m;
+    lit_module_init(&m, &vt, r->ps, r);
+    lit_datamodule dm = {.version = LIT_DATAMODULE_VERSION, .get_train_dataloader = lm_get_train, .user = r};
+    lit_trainer_params p = quiet_trainer_params();
+    p.max_epochs = 2;
+    p.max_steps = max_steps;
+    lit_trainer *tr = NULL;
+    lit_status st = lit_trainer_new(&tr, &p);
+    CHECK_EQ_INT(st, LIT_OK);
+    lit_callback saver = {.version = LIT_CALLBACK_VERSION, .name = "saver", .user = r,
+                          .on_train_batch_end = lm_save};
+    if (save_path) lit_trainer_add_callback(tr, &saver);
+    if (st >= 0) st = lit_trainer_fit(tr, &m, &dm, ckpt_path);
+    lit_trainer_free(tr);
+    lit_dataloader_free(r->train);
+    lit_module_deinit(&m);
+    lit_param_store_free(r->ps);
+    lit_token_dataset_free(&r->td);
+    return st;
+}
+
+TEST(token_dataset_fit_resume_mid_epoch_is_bit_identical) {
+    int32_t toks[61];
+    for (int k = 0; k < 61; k++) toks[k] = (k * 7 + 3) % 16;
+    const char *dir = make_tmp_dir("data-resume");
+    const char *ckpt = join(dir, "mid.ckpt");
+    for (int w = 0; w <= 2; w += 2) {
+        lm_run whole, first, rest;
+        CHECK_MSG(lm_fit(&whole, toks, w, -1, NULL, NULL) == LIT_OK, "fit: %s", lit_last_error());
+        /* stop after 10 steps (batch 3 of epoch 1), then resume from there */
+        CHECK_MSG(lm_fit(&first, toks, w, 10, ckpt, NULL) == LIT_OK, "fit: %s", lit_last_error());
+        CHECK_MSG(lm_fit(&rest, toks, w, -1, NULL, ckpt) == LIT_OK, "resume: %s", lit_last_error());
+        size_t per_batch = sizeof(int64_t) + 2 * 4 * 5 * sizeof(int64_t);
+        CHECK_EQ_INT(whole.log.n, 14 * per_batch);
+        CHECK_EQ_INT(first.log.n, 10 * per_batch);
+        CHECK_EQ_INT(rest.log.n, 4 * per_batch);
+        CHECK(whole.log.n == first.log.n + rest.log.n && memcmp(whole.log.p, first.log.p, first.log.n) == 0 &&
+              memcmp(whole.log.p + first.log.n, rest.log.p, rest.log.n) == 0);
+        free(whole.log.p), free(first.log.p), free(rest.log.p);
+    }
+    rm_rf(dir);
+}
+
+/* ---------------------------------------------------------------- status loader slots */
+
+typedef struct {
+    int calls;
+    lit_dataloader *dl;
+} failing_dm;
+
+static lit_status fail_train(void *user, lit_dataloader **out) {
+    (void)out;
+    ((failing_dm *)user)->calls++;
+    return lit_set_error(LIT_ERR_IO, "tokens.bin: cannot open the token file (No such file or directory)");
+}
+static lit_status fail_eval(void *user, lit_dataloader **out, int *n) {
+    (void)out, (void)n;
+    ((failing_dm *)user)->calls++;
+    return lit_set_error(LIT_ERR_DATA, "val.bin: 3 bytes is not a whole number of i32 tokens");
+}
+static lit_dataloader *null_train(void *user) {
+    (void)user;
+    lit_set_error(LIT_ERR_IO, "train.bin: permission denied");
+    return NULL;
+}
+static lit_status ok_eval(void *user, lit_dataloader **out, int *n) {
+    out[0] = ((failing_dm *)user)->dl;
+    *n = 1;
+    return LIT_OK;
+}
+static lit_status ok_eval_train(void *user, lit_dataloader **out) {
+    *out = ((failing_dm *)user)->dl;
+    return LIT_OK;
+}
+static lit_status count_eval(void *user, lit_dataloader **out, int *n) {
+    (void)user, (void)out;
+    *n = LIT_MAX_DATALOADERS + 1;
+    return LIT_OK;
+}
+static lit_status empty_train(void *user, lit_dataloader **out) {
+    (void)user, (void)out;
+    return LIT_OK;
+}
+static int old_val(void *user, lit_dataloader **out) {
+    (void)user, (void)out;
+    return 0;
+}
+
+static lit_status unit_step(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
+    (void)b, (void)i;
+    *loss = lit_mean(lit_param_store_tensor(m->params, 0), 0, NULL, 0);
+    return LIT_OK;
+}
+static lit_status unit_eval_step(lit_module *m, lit_batch *b, int64_t i, int dl, lit_tensor **out) {
+    (void)m, (void)b, (void)i, (void)dl, (void)out;
+    return LIT_OK;
+}
+
+TEST(status_loader_slots_reach_the_caller) {
+    static const lit_module_vtable vt = {.version = LIT_MODULE_VERSION, .training_step = unit_step,
+                                         .validation_step = unit_eval_step, .test_step = unit_eval_step,
+                                         .configure_optimizers = lm_optim};
+    lit_param_store *ps = lit_param_store_new("unit");
+    CHECK(lit_param_store_new_param(ps, "", "w", LIT_SHAPE(2)) != NULL);
+    lit_module m;
+    lit_module_init(&m, &vt, ps, NULL);
+    lit_trainer_params p = quiet_trainer_params();
+    p.max_epochs = 1;
+    p.num_sanity_val_steps = 0;
+    lit_trainer *tr;
+    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    failing_dm f = {0};
+    map_ds d;
+    map_init(&d, 4);
+    f.dl = loader(&d, 2, 0, 0, 0);
+
+    /* fit: the datamodule's own status and message, not LIT_ERR_CONFIG */
+    lit_datamodule dm = {.version = LIT_DATAMODULE_VERSION, .get_train_dataloader = fail_train, .user = &f};
+    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_IO);
+    CHECK_STR_CONTAINS(lit_last_error(), "tokens.bin: cannot open the token file (No such file or directory)");
+    CHECK_EQ_INT(f.calls, 1);
+    /* validate / test: the same for the eval slots */
+    dm = (lit_datamodule){.version = LIT_DATAMODULE_VERSION, .get_val_dataloaders = fail_eval,
+                          .get_test_dataloaders = fail_eval, .user = &f};
+    CHECK_EQ_INT(lit_trainer_validate(tr, &m, &dm), LIT_ERR_DATA);
+    CHECK_STR_CONTAINS(lit_last_error(), "val.bin: 3 bytes is not a whole number of i32 tokens");
+    CHECK_EQ_INT(lit_trainer_test(tr, &m, &dm), LIT_ERR_DATA);
+    CHECK_STR_CONTAINS(lit_last_error(), "val.bin");
+    /* fit's validation loader fails the same way */
+    dm = (lit_datamodule){.version = LIT_DATAMODULE_VERSION, .get_train_dataloader = ok_eval_train,
+                          .get_val_dataloaders = fail_eval, .user = &f};
+    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_DATA);
+    CHECK_STR_CONTAINS(lit_last_error(), "val.bin");
+    /* the status form that works runs as the pointer form does */
+    dm = (lit_datamodule){.version = LIT_DATAMODULE_VERSION, .get_train_dataloader = ok_eval_train,
+                          .get_val_dataloaders = ok_eval, .user = &f};
+    int64_t steps = lit_trainer_global_step(tr);
+    CHECK_MSG(lit_trainer_fit(tr, &m, &dm, NULL) == LIT_OK, "fit: %s", lit_last_error());
+    CHECK_EQ_INT(lit_trainer_global_step(tr) - steps, 2); /* the 2 batches of its loader */
+    /* the pointer form keeps its status, and now quotes the datamodule's message */
+    dm = (lit_datamodule){.version = LIT_DATAMODULE_VERSION, .train_dataloader = null_train, .user = &f};
+    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "train_dataloader returned NULL (train.bin: permission denied)");
+    /* misuse: both forms, LIT_OK without a loader, too many loaders */
+    dm = (lit_datamodule){.version = LIT_DATAMODULE_VERSION, .train_dataloader = null_train,
+                          .get_train_dataloader = fail_train, .user = &f};
+    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "sets both train_dataloader and get_train_dataloader");
+    dm = (lit_datamodule){.version = LIT_DATAMODULE_VERSION, .get_train_dataloader = empty_train, .user = &f};
+    CHECK_EQ_INT(lit_trainer_fit(tr, &m, &dm, NULL), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "get_train_dataloader returned LIT_OK without a loader");
+    dm = (lit_datamodule){.version = LIT_DATAMODULE_VERSION, .get_val_dataloaders = count_eval, .user = &f};
+    CHECK_EQ_INT(lit_trainer_validate(tr, &m, &dm), LIT_ERR_CONFIG);
+    CHECK_STR_CONTAINS(lit_last_error(), "get_val_dataloaders returned 9 loaders (0..8)");
+    /* a version 1 datamodule: its (absent) status slots are never read */
+    lit_datamodule v1 = {.version = 1, .val_dataloaders = old_val, .get_val_dataloaders = fail_eval, .user = &f};
+    CHECK_EQ_INT(lit_trainer_validate(tr, &m, &v1), LIT_OK);
+    CHECK_EQ_INT(lit_datamodule_has_dataloaders(&v1, LIT_STAGE_TEST), 0);
+    v1.version = 3;
+    CHECK_EQ_INT(lit_trainer_validate(tr, &m, &v1), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "datamodule version 3, this litc expects 1..2");
+
+    lit_trainer_free(tr);
+    lit_dataloader_free(f.dl);
+    lit_module_deinit(&m);
+    lit_param_store_free(ps);
+}
+
 TEST(stage_names) {
     CHECK_STR_EQ(lit_stage_name(LIT_STAGE_FIT), "fit");
     CHECK_STR_EQ(lit_stage_name(LIT_STAGE_VALIDATE), "validate");
@@ -785,6 +1229,13 @@ int main(void) {
     RUN(steady_state_no_arena_growth);
     RUN(prefetch_bound);
     RUN(collate_fn_error);
+    RUN(tensor_dataset_rows);
+    RUN(tensor_dataset_errors);
+    RUN(token_dataset_windows);
+    RUN(token_dataset_errors_and_ownership);
+    RUN(token_dataset_skip_is_bit_identical);
+    RUN(token_dataset_fit_resume_mid_epoch_is_bit_identical);
+    RUN(status_loader_slots_reach_the_caller);
     RUN(stage_names);
     return harness_summary();
 }

@@ -69,7 +69,9 @@ const char *lit_status_str(lit_status st);
 const char *lit_status_name(lit_status st);
 
 /* Record the calling thread's last error message and return `st`, so
- * failing functions can `return lit_set_error(LIT_ERR_IO, "open %s: %s", ...)`. */
+ * failing functions can `return lit_set_error(LIT_ERR_IO, "open %s: %s", ...)`.
+ * The arguments may include lit_last_error() itself (wrapping a callee's
+ * message). */
 lit_status lit_set_error(lit_status st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The calling thread's last error message ("" when none). Valid until the

@@ -212,6 +212,94 @@ lit_rng lit_sampler_rng(uint64_t seed, int64_t epoch);
  * floor(n / batch_size) with drop_last. */
 int64_t lit_sampler_num_batches(int64_t n, int64_t batch_size, int drop_last);
 
+/* ---------------------------------------------------------------- ready-made datasets */
+
+/*
+ * lit_tensor_dataset — PyTorch's TensorDataset: n tensors that share dim 0
+ * (the rows); sample i holds row i of each, as field names[j] (a (d1, ...)
+ * tensor for a (rows, d1, ...) source; a 0-d tensor for a (rows,) one, which
+ * the default collate stacks into (B,)). Any dtype and strides.
+ *
+ *     lit_tensor_dataset td;
+ *     LIT_TRY(lit_tensor_dataset_init(&td, 2, (const char *[]){"x", "y"}, (lit_tensor *[]){X, Y}));
+ *     lit_dataset ds = lit_tensor_dataset_as_dataset(&td);
+ *     lit_dataloader *dl = lit_dataloader_new(&ds, &p);     // batches: x (B, 64), y (B,)
+ *
+ * Ownership: the dataset borrows the tensors and the name strings: they must
+ * stay alive (heap or persistent-arena tensors, not step tensors) and
+ * unchanged while a loader reads the dataset; nothing to free. get() returns
+ * views of the rows (no copy; the collate copies them into the batch), so it
+ * is thread-safe and works with workers, shuffling and skip_batches.
+ * Errors (LIT_ERR_INVALID_ARG, nothing written to *td): n outside
+ * 1..LIT_SAMPLE_MAX_FIELDS, a NULL or repeated name, a NULL or 0-d tensor,
+ * tensors whose dim 0 differs.
+ */
+typedef struct lit_tensor_dataset {
+    int n;
+    const char *names[LIT_SAMPLE_MAX_FIELDS];
+    lit_tensor *tensors[LIT_SAMPLE_MAX_FIELDS];
+    int64_t rows; /* samples: the common dim 0 */
+} lit_tensor_dataset;
+
+lit_status lit_tensor_dataset_init(lit_tensor_dataset *td, int n, const char *const names[],
+                                   lit_tensor *const tensors[]);
+/* The map-style dataset reading `td` (user = td: keep td alive as long as the
+ * loader). */
+lit_dataset lit_tensor_dataset_as_dataset(lit_tensor_dataset *td);
+
+/*
+ * lit_token_dataset — a flat token array (i32 or i64) cut into the windows a
+ * language model trains on. With block size T and stride S, window i starts
+ * at s = i*S and is the sample
+ *     x = tokens[s     : s+T]      (T,) i64   field "x"
+ *     y = tokens[s + 1 : s+T+1]    (T,) i64   field "y" (the next tokens)
+ * so a batch holds x and y of shape (B, T). There are (n_tokens - T - 1) / S
+ * + 1 windows: every window has its full T+1 tokens (a shorter tail is left
+ * out). S = T (pass stride 0) gives non-overlapping windows that cover the
+ * array once per epoch.
+ *
+ * nanoGPT draws B random window starts per step instead. The sampler gives
+ * the same thing: stride 1 makes every offset a window, and shuffle = 1 visits
+ * them in a random order (without replacement within an epoch; nanoGPT draws
+ * with replacement); bound the run with max_steps or limit_train_batches, as
+ * an epoch then has about n_tokens / B batches.
+ *
+ *     lit_token_dataset td;
+ *     LIT_TRY(lit_token_dataset_init(&td, tokens, LIT_I64, n_tokens, 64, 1, 0));
+ *     lit_dataset ds = lit_token_dataset_as_dataset(&td);
+ *     ...
+ *     lit_token_dataset_free(&td);  // after the loaders are freed
+ *
+ * Ownership: with take_ownership = 0 the array is borrowed (a static array, a
+ * buffer you free after the dataset, or read-only memory such as a mapped
+ * file: the dataset never writes to it); it must stay alive and unchanged
+ * while a loader reads the dataset. With take_ownership = 1 the array must
+ * come from malloc and lit_token_dataset_free frees it; init frees it too
+ * when it fails, so after passing 1 the caller never frees it.
+ *
+ * Token values are copied as they are (no range check against a vocabulary:
+ * the embedding checks its indices). get() is thread-safe.
+ *
+ * Errors (LIT_ERR_INVALID_ARG): tokens NULL, dtype not i32/i64, n_tokens < 0,
+ * block_size < 1, stride < 0, and an array shorter than block_size + 1 tokens
+ * (not even one window; the message names both numbers).
+ */
+typedef struct lit_token_dataset {
+    const void *tokens;
+    lit_dtype dtype;     /* LIT_I32 or LIT_I64 */
+    int64_t n_tokens;
+    int64_t block_size;  /* T */
+    int64_t stride;      /* S (block_size when 0 was passed) */
+    int64_t windows;     /* samples */
+    void *owned;         /* the array when the dataset owns it, else NULL */
+} lit_token_dataset;
+
+lit_status lit_token_dataset_init(lit_token_dataset *td, const void *tokens, lit_dtype dtype, int64_t n_tokens,
+                                  int64_t block_size, int64_t stride, int take_ownership);
+lit_dataset lit_token_dataset_as_dataset(lit_token_dataset *td);
+/* Frees an owned array and clears td; NULL is a no-op. */
+void lit_token_dataset_free(lit_token_dataset *td);
+
 /* ---------------------------------------------------------------- datamodule */
 
 typedef enum { LIT_STAGE_FIT = 0, LIT_STAGE_VALIDATE, LIT_STAGE_TEST, LIT_STAGE_PREDICT } lit_stage;
@@ -219,13 +307,21 @@ const char *lit_stage_name(lit_stage s); /* "fit", "validate", "test", "predict"
 
 struct lit_checkpoint; /* checkpoint.h */
 
-#define LIT_DATAMODULE_VERSION 1
+#define LIT_DATAMODULE_VERSION 2
 #define LIT_MAX_DATALOADERS 8
 
 /* Every slot is optional (NULL): default no-op / no loader. Loaders returned
- * are owned by the datamodule (free them in teardown or when it is freed). */
+ * are owned by the datamodule (free them in teardown or when it is freed).
+ *
+ * Each loader has two slots: the pointer form (train_dataloader, ...; NULL
+ * means failure) and the status form (get_train_dataloader, ...; version 2),
+ * which returns a lit_status so the real error reaches the caller: the
+ * Trainer returns a failing slot's status and message unchanged, where the
+ * pointer form can only become LIT_ERR_CONFIG "loader is NULL (<last
+ * error>)". Set one form per loader (both is LIT_ERR_CONFIG). Version 1
+ * datamodules (without the status slots) still run as before. */
 typedef struct lit_datamodule {
-    int version; /* LIT_DATAMODULE_VERSION */
+    int version; /* LIT_DATAMODULE_VERSION (1 is accepted: no status slots) */
     lit_status (*prepare_data)(void *user);            /* once per machine: download, tokenize */
     lit_status (*setup)(void *user, lit_stage stage);  /* every process: build datasets */
     lit_status (*teardown)(void *user, lit_stage stage);
@@ -239,7 +335,29 @@ typedef struct lit_datamodule {
      * under the checkpoint's "datamodule" scope (checkpoint.h). default: nothing. */
     lit_status (*state_save)(void *user, struct lit_checkpoint *ckpt);
     lit_status (*state_load)(void *user, const struct lit_checkpoint *ckpt);
+    /* (optional, version >= 2) The status forms of the loader slots. Fill
+     * *out (one loader) or out[0 .. *n) (up to LIT_MAX_DATALOADERS; *n = 0 is
+     * no loader) and return LIT_OK, or return a negative status with
+     * lit_set_error naming what failed. default: the pointer form above. */
+    lit_status (*get_train_dataloader)(void *user, lit_dataloader **out);
+    lit_status (*get_val_dataloaders)(void *user, lit_dataloader **out, int *n);
+    lit_status (*get_test_dataloaders)(void *user, lit_dataloader **out, int *n);
+    lit_status (*get_predict_dataloaders)(void *user, lit_dataloader **out, int *n);
 } lit_datamodule;
+
+/* What the Trainer calls (either form, checked): the training loader into
+ * *out. Returns the status slot's status, or LIT_ERR_CONFIG when the
+ * datamodule has no training loader, the pointer form returned NULL (its
+ * last error quoted), both forms are set, or the status form returned LIT_OK
+ * with *out NULL. */
+lit_status lit_datamodule_train_dataloader(const lit_datamodule *dm, lit_dataloader **out);
+/* The loaders of `stage` (LIT_STAGE_VALIDATE, _TEST or _PREDICT) into
+ * out[0 .. *n); *n = 0 when the datamodule has none. Errors as above, and
+ * LIT_ERR_CONFIG for a count outside 0..LIT_MAX_DATALOADERS or a NULL loader. */
+lit_status lit_datamodule_eval_dataloaders(const lit_datamodule *dm, lit_stage stage, lit_dataloader **out, int *n);
+/* Whether the datamodule has a loader slot (either form) for `stage`
+ * (LIT_STAGE_FIT: the training loader). */
+int lit_datamodule_has_dataloaders(const lit_datamodule *dm, lit_stage stage);
 
 #ifdef __cplusplus
 }

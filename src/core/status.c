@@ -1,5 +1,6 @@
 /* Status descriptions and the per-thread last-error message. */
 #include <stdio.h>
+#include <string.h>
 
 #include "litc/core.h"
 
@@ -24,10 +25,15 @@ const char *lit_status_name(lit_status st) {
 static _Thread_local char last_error[1024];
 
 lit_status lit_set_error(lit_status st, const char *fmt, ...) {
+    /* Formatted aside first: callers wrap the previous message,
+     * lit_set_error(st, "...: %s", lit_last_error()), and vsnprintf must not
+     * write the buffer it reads. */
+    char msg[sizeof last_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(last_error, msg, sizeof msg);
     return st;
 }
 

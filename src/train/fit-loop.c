@@ -36,8 +36,8 @@ static int should_reload(const lit_trainer *tr, int64_t last) {
 
 static int val_enabled(const lit_trainer *tr) {
     const lit_trainer_params *p = &tr->p;
-    return tr->module->vt->validation_step && tr->dm->val_dataloaders && p->limit_val_batches != 0 &&
-           p->limit_val_fraction > 0.0;
+    return tr->module->vt->validation_step && lit_datamodule_has_dataloaders(tr->dm, LIT_STAGE_VALIDATE) &&
+           p->limit_val_batches != 0 && p->limit_val_fraction > 0.0;
 }
 
 static lit_status fetch_val(lit_trainer *tr, fit_data *fd) {
@@ -47,20 +47,13 @@ static lit_status fetch_val(lit_trainer *tr, fit_data *fd) {
      * validation loads again. */
     if (!tr->sanity_checking || (tr->current_epoch + 1) % tr->p.check_val_every_n_epoch == 0)
         fd->val_loaded_epoch = tr->current_epoch;
-    fd->n_val = tr->dm->val_dataloaders(tr->dm->user, fd->val);
-    if (fd->n_val < 0 || fd->n_val > LIT_MAX_DATALOADERS)
-        return lit_set_error(LIT_ERR_CONFIG, "val_dataloaders returned %d loaders (0..%d)", fd->n_val,
-                             LIT_MAX_DATALOADERS);
-    for (int i = 0; i < fd->n_val; i++)
-        if (!fd->val[i]) return lit_set_error(LIT_ERR_CONFIG, "val_dataloaders: loader %d is NULL (%s)", i, lit_last_error());
-    return LIT_OK;
+    lit_status st = lit_datamodule_eval_dataloaders(tr->dm, LIT_STAGE_VALIDATE, fd->val, &fd->n_val);
+    if (st < 0) fd->n_val = -1; /* not loaded */
+    return st;
 }
 
 static lit_status fetch_train(lit_trainer *tr, fit_data *fd) {
-    fd->train = tr->dm->train_dataloader ? tr->dm->train_dataloader(tr->dm->user) : NULL;
-    if (!fd->train)
-        return lit_set_error(LIT_ERR_CONFIG, "fit needs a training dataloader: the datamodule's train_dataloader %s",
-                             tr->dm->train_dataloader ? "returned NULL" : "is not set");
+    LIT_TRY(lit_datamodule_train_dataloader(tr->dm, &fd->train));
     const lit_trainer_params *p = &tr->p;
     int64_t len = lit_dataloader_len(fd->train);
     fd->train_loaded_epoch = tr->current_epoch;

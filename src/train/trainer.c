@@ -240,25 +240,12 @@ static lit_status guarded_hooks(lit_trainer *tr, lit_stage stage,
     return lit__run_guarded(tr, where, stage_hooks_run, &c);
 }
 
-static lit_status fetch_eval_loaders(lit_trainer *tr, lit_stage stage, lit_dataloader **dls, int *n) {
-    int (*get)(void *, lit_dataloader **) = stage == LIT_STAGE_VALIDATE ? tr->dm->val_dataloaders
-                                            : stage == LIT_STAGE_TEST   ? tr->dm->test_dataloaders
-                                                                        : tr->dm->predict_dataloaders;
-    *n = get ? get(tr->dm->user, dls) : 0;
-    if (*n < 0 || *n > LIT_MAX_DATALOADERS)
-        return lit_set_error(LIT_ERR_CONFIG, "%s dataloaders: the datamodule returned %d loaders (0..%d)",
-                             lit_stage_name(stage), *n, LIT_MAX_DATALOADERS);
-    for (int i = 0; i < *n; i++)
-        if (!dls[i]) return lit_set_error(LIT_ERR_CONFIG, "%s dataloaders: loader %d is NULL (%s)", lit_stage_name(stage), i, lit_last_error());
-    return LIT_OK;
-}
-
 static lit_status stage_body(lit_trainer *tr, lit_stage stage) {
     if (stage == LIT_STAGE_FIT) return lit__run_fit(tr);
     if (stage != LIT_STAGE_PREDICT) lit__loggers_log_hparams(tr);
     lit_dataloader *dls[LIT_MAX_DATALOADERS];
     int n = 0;
-    LIT_TRY(fetch_eval_loaders(tr, stage, dls, &n));
+    LIT_TRY(lit_datamodule_eval_dataloaders(tr->dm, stage, dls, &n));
     if (stage == LIT_STAGE_PREDICT) return lit__run_prediction(tr, dls, n);
     return lit__run_evaluation(tr, stage == LIT_STAGE_TEST ? LIT__EVAL_TEST : LIT__EVAL_VALIDATE, dls, n, -1);
 }
@@ -267,8 +254,8 @@ static lit_status run_stage(lit_trainer *tr, lit_module *m, lit_datamodule *dm, 
                             const char *ckpt_path) {
     LIT_ASSERT(tr && m && dm, "lit_trainer_%s: trainer, module and datamodule must not be NULL", lit_stage_name(stage));
     LIT_ASSERT(m->vt, "lit_trainer_%s: the module is not initialised (lit_module_init)", lit_stage_name(stage));
-    if (dm->version != LIT_DATAMODULE_VERSION)
-        return lit_set_error(LIT_ERR_INVALID_ARG, "datamodule version %d, this litc expects %d", dm->version,
+    if (dm->version < 1 || dm->version > LIT_DATAMODULE_VERSION)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "datamodule version %d, this litc expects 1..%d", dm->version,
                              LIT_DATAMODULE_VERSION);
     /* Lightning refuses a stage whose step is missing before any hook runs. */
     if (stage == LIT_STAGE_FIT && !m->vt->training_step)
