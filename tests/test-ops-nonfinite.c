@@ -49,6 +49,14 @@ UNARY(r_sum_all, lit_sum_all(x)) UNARY(r_mean_all, lit_mean_all(x))
 UNARY(n_softmax0, lit_softmax(x, 0)) UNARY(n_softmax1, lit_softmax(x, 1))
 UNARY(n_log_softmax0, lit_log_softmax(x, 0)) UNARY(n_log_softmax1, lit_log_softmax(x, 1))
 UNARY(d_p1, lit_dropout(x, 1.0, 1, NULL))
+UNARY(u_sin, lit_sin(x)) UNARY(u_cos, lit_cos(x))
+UNARY(k_largest3, lit_topk(x, 3, 1, NULL)) UNARY(k_smallest3, lit_topk(x, 3, 0, NULL))
+static lit_tensor *topk_indices(lit_tensor *x, int largest) {
+    lit_tensor *idx;
+    lit_topk(x, 3, largest, &idx);
+    return idx;
+}
+UNARY(k_largest3_idx, topk_indices(x, 1)) UNARY(k_smallest3_idx, topk_indices(x, 0))
 
 #define BINARY(fname, call) \
     static lit_tensor *fname(lit_tensor *const *in) { lit_tensor *a = in[0], *b = in[1]; return (call); }
@@ -72,6 +80,9 @@ static lit_tensor *l_ce_none(lit_tensor *const *in) { return ce(in, LIT_REDUCTIO
 static lit_tensor *l_ce_mean(lit_tensor *const *in) { return ce(in, LIT_REDUCTION_MEAN, 0); }
 static lit_tensor *l_ce_smooth(lit_tensor *const *in) { return ce(in, LIT_REDUCTION_NONE, 0.1); }
 static lit_tensor *l_ce_ignore_smooth(lit_tensor *const *in) { return ce(in, LIT_REDUCTION_MEAN, 0.1); }
+/* (N, T, C) logits, (N, T) targets */
+static lit_tensor *l_ce_ntc_smooth(lit_tensor *const *in) { return ce(in, LIT_REDUCTION_MEAN, 0.1); }
+static lit_tensor *l_ce_ntc_none(lit_tensor *const *in) { return ce(in, LIT_REDUCTION_NONE, 0); }
 
 #define X1 {"x"}
 static const nf_case cases[] = {
@@ -83,7 +94,7 @@ static const nf_case cases[] = {
     {"unary/div_scalar", X1, u_div_scalar}, {"unary/rsub_scalar", X1, u_rsub_scalar},
     {"unary/pow_2.5", X1, u_pow25}, {"unary/pow_3", X1, u_pow3}, {"unary/pow_0", X1, u_pow0},
     {"unary/pow_-1", X1, u_powm1}, {"unary/clamp", X1, u_clamp}, {"unary/clamp_lo", X1, u_clamp_lo},
-    {"unary/clamp_hi", X1, u_clamp_hi},
+    {"unary/clamp_hi", X1, u_clamp_hi}, {"unary/sin", X1, u_sin}, {"unary/cos", X1, u_cos},
     {"binary/add", {"a", "b"}, b_add}, {"binary/sub", {"a", "b"}, b_sub}, {"binary/mul", {"a", "b"}, b_mul},
     {"binary/div", {"a", "b"}, b_div}, {"binary/mul_bcast", {"a", "b"}, b_mul},
     {"reduce/sum0", X1, r_sum0}, {"reduce/sum1", X1, r_sum1}, {"reduce/mean0", X1, r_mean0},
@@ -97,6 +108,10 @@ static const nf_case cases[] = {
     {"loss/cross_entropy_none", {"x", "t"}, l_ce_none}, {"loss/cross_entropy_mean", {"x", "t"}, l_ce_mean},
     {"loss/cross_entropy_smooth", {"x", "t"}, l_ce_smooth}, {"loss/cross_entropy_ignore", {"x", "t"}, l_ce_mean},
     {"loss/cross_entropy_ignore_smooth", {"x", "t"}, l_ce_ignore_smooth},
+    {"loss/cross_entropy_ntc_smooth", {"x", "t"}, l_ce_ntc_smooth},
+    {"loss/cross_entropy_ntc_none", {"x", "t"}, l_ce_ntc_none},
+    {"topk/largest3", X1, k_largest3}, {"topk/smallest3", X1, k_smallest3},
+    {"topk/largest3_indices", X1, k_largest3_idx}, {"topk/smallest3_indices", X1, k_smallest3_idx},
     {"loss/mse_none", {"a", "b"}, l_mse_none}, {"loss/mse_sum", {"a", "b"}, l_mse_sum},
     {"select/where", {"c", "a", "b"}, s_where}, {"select/masked_fill", {"a", "c"}, s_masked_fill},
     {"select/masked_fill_nan", {"a", "c"}, s_masked_fill_nan},
