@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "litc/config.h"
+#include "litc/config-trainer.h"
 
 #define REQUIRE(cond)                                                                 \
     do {                                                                              \

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "litc/config.h"
+#include "litc/config-trainer.h"
 #include "litc/registry.h"
 #include "registry.h" /* examples/mlp-digits: digits_register */
 

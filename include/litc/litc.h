@@ -23,5 +23,6 @@
 #include "metrics.h"
 #include "loggers.h"
 #include "config.h"
+#include "config-trainer.h"
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * src/io/config-trainer.c — the `trainer:` section of a config -> a
+ * src/cli/config-trainer.c — the `trainer:` section of a config -> a
  * lit_trainer_params, with Lightning's accepted forms (int count or float
  * fraction, "DD:HH:MM:SS", null = None), positioned type and range errors,
  * and the LIT_TRAINER_<NAME> environment defaults as config values.
@@ -19,6 +19,7 @@
 
 #include "io/config-impl.h"
 #include "litc/checkpoint.h"
+#include "litc/config-trainer.h"
 
 typedef enum {
     K_I64,       /* int >= min; null = the default, when nullable */

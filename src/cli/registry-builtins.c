@@ -1,5 +1,5 @@
 /*
- * src/io/registry-builtins.c — litc's own classes in the registry
+ * src/cli/registry-builtins.c — litc's own classes in the registry
  * (registry.h): the callbacks, loggers, optimizers and lr schedulers a
  * config file can name, each with the schema of its init arguments.
  *

@@ -1,5 +1,5 @@
 /*
- * src/io/registry.c — the class registry (registry.h): registration with
+ * src/cli/registry.c — the class registry (registry.h): registration with
  * deep copies, look-up by name or class_path alias with "did you mean",
  * init_args validation against a schema (positions from config.h's nodes),
  * the completed args with their YAML text, building, and --help text.
