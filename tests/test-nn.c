@@ -712,6 +712,55 @@ TEST(attention_split_matches_forward) {
     lit_param_store_free(s);
 }
 
+TEST(attention_padding_mask_and_attn_dropout) {
+    lit_param_store *s = lit_param_store_new("masked");
+    lit_nn_self_attention a;
+    lit_nn_self_attention_init(&a, s, "attn", 8, 2, 0, 1, 0.0, NULL);
+    CHECK(a.attn_dropout == 0.0);
+    lit_tensor *x = lit_randn(LIT_SHAPE(2, 5, 8), NULL);
+    lit_tensor *pad = lit_zeros(LIT_I64, LIT_SHAPE(2, 1, 1, 5)); /* lengths 5 and 3: nonzero = attend */
+    for (int64_t j = 0; j < 5; j++) lit_set_flat(pad, j, 1), lit_set_flat(pad, 5 + j, j < 3);
+    lit_tensor *plain = lit_contiguous(lit_nn_self_attention_forward(&a, x));
+    lit_tensor *none = lit_contiguous(lit_nn_self_attention_forward_masked(&a, x, NULL));
+    CHECK(memcmp(plain->data, none->data, (size_t)plain->numel * sizeof(float)) == 0);
+    lit_tensor *y = lit_contiguous(lit_nn_self_attention_forward_masked(&a, x, pad));
+    /* Sequence 0 is unpadded; sequence 1's real positions differ from unmasked attention ... */
+    CHECK(memcmp(y->data, plain->data, 5 * 8 * sizeof(float)) == 0);
+    CHECK(fabs(lit_get(y, (const int64_t[]){1, 0, 0}) - lit_get(plain, (const int64_t[]){1, 0, 0})) > 1e-6);
+    /* ... and do not see the padded positions: changing them changes nothing there. */
+    lit_tensor *x2 = lit_clone(x);
+    for (int64_t t = 3; t < 5; t++)
+        for (int64_t c = 0; c < 8; c++) lit_set_flat(x2, (5 + t) * 8 + c, 100.0 + (double)c);
+    lit_tensor *y2 = lit_contiguous(lit_nn_self_attention_forward_masked(&a, x2, pad));
+    CHECK(memcmp(lit_f32(y) + 5 * 8, lit_f32(y2) + 5 * 8, 3 * 8 * sizeof(float)) == 0);
+
+    /* attn_dropout: off in eval (generator untouched), in training the draws
+     * of lit_scaled_dot_product_attention_ex from a.dropout.rng. */
+    lit_rng rng = lit_rng_new(5);
+    a.dropout.rng = &rng;
+    a.attn_dropout = 0.5;
+    lit_param_store_train(s, 0);
+    lit_tensor *eval = lit_contiguous(lit_nn_self_attention_forward_masked(&a, x, pad));
+    CHECK(memcmp(eval->data, y->data, (size_t)y->numel * sizeof(float)) == 0);
+    CHECK_EQ_INT((int)rng.counter, 0);
+    lit_param_store_train(s, 1);
+    lit_tensor *train = lit_contiguous(lit_nn_self_attention_forward_masked(&a, x, pad));
+    CHECK_EQ_INT((int)rng.counter, 2 * 2 * 5 * 5 / 4);
+    lit_rng again = lit_rng_new(5);
+    lit_tensor *q, *k, *v;
+    lit_nn_self_attention_qkv(&a, x, &q, &k, &v);
+    lit_sdpa_params p = lit_sdpa_default_params();
+    p.mask = pad;
+    p.dropout_p = 0.5;
+    p.rng = &again;
+    lit_tensor *want = lit_contiguous(lit_nn_self_attention_merge(&a, lit_scaled_dot_product_attention_ex(q, k, v, &p)));
+    CHECK(memcmp(train->data, want->data, (size_t)want->numel * sizeof(float)) == 0);
+    CHECK(memcmp(train->data, y->data, (size_t)y->numel * sizeof(float)) != 0);
+    a.attn_dropout = 2;
+    EXPECT_ASSERT(lit_nn_self_attention_forward(&a, x), "attn_dropout is 2; set a drop probability in [0, 1]");
+    lit_param_store_free(s);
+}
+
 int main(void) {
     fx = fixture_load("tests/fixtures/nn.txt");
     if (!fx) {
@@ -735,6 +784,7 @@ int main(void) {
     RUN(layer_default_init);
     RUN(bad_inputs_name_the_layer);
     RUN(attention_split_matches_forward);
+    RUN(attention_padding_mask_and_attn_dropout);
     fixture_free(fx);
     return harness_summary();
 }

@@ -339,7 +339,8 @@ lit_tensor *lit_nn_mlp_forward(const lit_nn_mlp *m, lit_tensor *x);
 /* Multi-head self-attention with a fused input projection, as GPT-2/nanoGPT:
  *   qkv  = Linear(E, 3E)  ("<prefix>.qkv"; rows [0,E) make q, [E,2E) k, [2E,3E) v,
  *                           head h uses rows h*D..h*D+D-1 of each; D = E / H)
- *   y    = softmax(q k^T / sqrt(D) [+ causal mask]) v      per head
+ *   y    = softmax(q k^T / sqrt(D) [+ causal mask] [+ mask]) v      per head,
+ *          with dropout p = `attn_dropout` on the probabilities when training
  *   out  = Linear(E, E)   ("<prefix>.proj") of the heads concatenated,
  *          then dropout (residual dropout, p = `dropout`).
  * The qkv layout is that of torch.nn.MultiheadAttention's in_proj_weight
@@ -348,6 +349,10 @@ typedef struct {
     const char *name;
     int64_t embed_dim, n_heads, head_dim;
     int causal;
+    /* Dropout on the attention probabilities (nanoGPT's attn_dropout), while
+     * the store is training; 0 after init (nanoGPT uses `dropout` for both:
+     * set it after init to match). Draws from dropout.rng (NULL = global). */
+    double attn_dropout;
     lit_nn_linear qkv;  /* (3E, E) */
     lit_nn_linear proj; /* (E, E) */
     lit_nn_dropout dropout;
@@ -358,6 +363,10 @@ lit_status lit_nn_self_attention_init(lit_nn_self_attention *a, lit_param_store 
                                 int64_t n_heads, int causal, int bias, double dropout, lit_rng *rng);
 /* x (B, T, E) -> (B, T, E). */
 lit_tensor *lit_nn_self_attention_forward(const lit_nn_self_attention *a, lit_tensor *x);
+/* As forward, with an attention mask as lit_sdpa_params.mask (NULL = none;
+ * boolean if integer, additive if float; broadcast to (B, H, T, T)), combined
+ * with the causal mask: e.g. a padding mask (B, 1, 1, T), nonzero = attend. */
+lit_tensor *lit_nn_self_attention_forward_masked(const lit_nn_self_attention *a, lit_tensor *x, lit_tensor *mask);
 /* The two halves of forward, for variants that transform q/k in between
  * (e.g. rotary embeddings): x (B, T, E) -> q, k, v (B, H, T, D) strided views;
  * then y (B, H, T, D) -> (B, T, E) through proj and dropout. */

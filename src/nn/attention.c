@@ -2,8 +2,8 @@
  * src/nn/attention.c — multi-head self-attention with a fused qkv Linear
  * (3E, E) and an output Linear `proj`, as GPT-2 / nanoGPT:
  *   x (B,T,E) -> qkv (B,T,3E) -> (B,T,3,H,D) -> permute (3,B,H,T,D) -> q,k,v
- *   -> lit_scaled_dot_product_attention -> (B,H,T,D) -> (B,T,H,D) -> (B,T,E)
- *   -> proj -> dropout.
+ *   -> lit_scaled_dot_product_attention_ex (causal, optional mask, attn_dropout
+ *   on the probabilities) -> (B,H,T,D) -> (B,T,H,D) -> (B,T,E) -> proj -> dropout.
  */
 #include "nn-impl.h"
 
@@ -19,6 +19,7 @@ lit_status lit_nn_self_attention_init(lit_nn_self_attention *a, lit_param_store 
     a->n_heads = n_heads;
     a->head_dim = embed_dim / n_heads;
     a->causal = causal != 0;
+    a->attn_dropout = 0.0;
     LIT_TRY(lit_nn_linear_init(&a->qkv, s, LIT_SUBNAME(prefix, "qkv"), embed_dim, 3 * embed_dim, bias, rng));
     LIT_TRY(lit_nn_linear_init(&a->proj, s, LIT_SUBNAME(prefix, "proj"), embed_dim, embed_dim, bias, rng));
     lit_nn_dropout_init(&a->dropout, s, dropout, NULL);
@@ -57,9 +58,20 @@ lit_tensor *lit_nn_self_attention_merge(const lit_nn_self_attention *a, lit_tens
     return lit_nn_dropout_forward(&a->dropout, lit_nn_linear_forward(&a->proj, y));
 }
 
-lit_tensor *lit_nn_self_attention_forward(const lit_nn_self_attention *a, lit_tensor *x) {
+lit_tensor *lit_nn_self_attention_forward_masked(const lit_nn_self_attention *a, lit_tensor *x, lit_tensor *mask) {
     lit_tensor *q, *k, *v;
     lit_nn_self_attention_qkv(a, x, &q, &k, &v);
-    lit_tensor *y = lit_scaled_dot_product_attention(q, k, v, a->causal, 0.0);    /* (B, H, T, D) */
+    LIT_ASSERT(a->attn_dropout >= 0.0 && a->attn_dropout <= 1.0,
+               "nn self-attention '%s': attn_dropout is %g; set a drop probability in [0, 1]", a->name, a->attn_dropout);
+    lit_sdpa_params p = lit_sdpa_default_params();
+    p.is_causal = a->causal;
+    p.mask = mask;
+    p.dropout_p = lit_nn_dropout_is_training(&a->dropout) ? a->attn_dropout : 0.0;
+    p.rng = a->dropout.rng;
+    lit_tensor *y = lit_scaled_dot_product_attention_ex(q, k, v, &p);              /* (B, H, T, D) */
     return lit_nn_self_attention_merge(a, y);
+}
+
+lit_tensor *lit_nn_self_attention_forward(const lit_nn_self_attention *a, lit_tensor *x) {
+    return lit_nn_self_attention_forward_masked(a, x, NULL);
 }
