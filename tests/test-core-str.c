@@ -8,7 +8,8 @@
  *   - EarlyStopping's and ModelCheckpoint's state_key use it: both escape a
  *     monitor alike and as Lightning does (EarlyStopping wrote a raw newline,
  *     both cut monitors past ~590 bytes); for printable monitors the key text
- *     is the one earlier versions saved, so their checkpoints still resume;
+ *     is the one earlier versions saved; for other monitors resume also
+ *     looks under the earlier text (lit__py_repr_str_legacy);
  *   - lit__utf8_invalid_at (safetensors headers, config values);
  *   - lit__strdup, lit__mkdirs.
  */
@@ -87,6 +88,30 @@ TEST(state_keys_escape_monitors_as_lightning) {
     mc.free(&mc);
 }
 
+/* The state_key text EarlyStopping (keep_nt 0) and ModelCheckpoint
+ * (keep_nt 1) wrote before: resume looks their states up under it. */
+TEST(earlier_state_key_forms) {
+    static const struct {
+        const char *monitor, *es_old, *mc_old;
+    } cases[] = {
+        {"val/loss", "'val/loss'", "'val/loss'"},
+        {"it's \\ \"q\"", "'it\\'s \\\\ \"q\"'", "'it\\'s \\\\ \"q\"'"},
+        {"a\nb\tc\rd", "'a\nb\tc\rd'", "'a\\nb\\tc\rd'"},
+        {"\x01\x7f nb\xc2\xa0 zw\xe2\x80\x8b \xf3\xa0\x81\x81", "'\x01\x7f nb\xc2\xa0 zw\xe2\x80\x8b \xf3\xa0\x81\x81'",
+         "'\x01\x7f nb\xc2\xa0 zw\xe2\x80\x8b \xf3\xa0\x81\x81'"},
+        {"back\\x41\\n", "'back\\\\x41\\\\n'", "'back\\\\x41\\\\n'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *r = lit__py_repr_str(cases[i].monitor);
+        char *es = r ? lit__py_repr_str_legacy(r, 0) : NULL, *mc = r ? lit__py_repr_str_legacy(r, 1) : NULL;
+        CHECK_MSG(es && !strcmp(es, cases[i].es_old), "case %zu: EarlyStopping's form [%s], expected [%s]", i,
+                  es ? es : "(null)", cases[i].es_old);
+        CHECK_MSG(mc && !strcmp(mc, cases[i].mc_old), "case %zu: ModelCheckpoint's form [%s], expected [%s]", i,
+                  mc ? mc : "(null)", cases[i].mc_old);
+        free(r), free(es), free(mc);
+    }
+}
+
 TEST(utf8_validation) {
     static const struct {
         const char *s;
@@ -136,6 +161,7 @@ TEST(strdup_and_mkdirs) {
 int main(void) {
     RUN(py_repr_matches_python);
     RUN(state_keys_escape_monitors_as_lightning);
+    RUN(earlier_state_key_forms);
     RUN(utf8_validation);
     RUN(strdup_and_mkdirs);
     return harness_summary();

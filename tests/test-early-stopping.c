@@ -408,6 +408,44 @@ TEST(state_round_trip_and_resume) {
     rm_rf(dir);
 }
 
+/* A checkpoint saved before the state_key's repr matched Python's (the
+ * monitor's newline was written raw) still gives its state back. */
+TEST(resumes_a_state_saved_under_the_earlier_key) {
+    static const double s[] = { 0.5, 0.375, 0.4375 };
+    lit_early_stopping_params ep = lit_early_stopping_default_params();
+    ep.monitor = "a\nb"; /* never logged: strict = 0 leaves the state alone */
+    ep.strict = 0;
+    ep.patience = 5;
+    char *dir = make_tmp_dir("es-old-key");
+    lit_model_checkpoint_params mp = lit_model_checkpoint_default_params();
+    mp.dirpath = dir;
+    mp.save_last = 1;
+    mp.save_top_k = 0;
+    run_t r;
+    run_init(&r, s, 3, NULL);
+    lit_callback cbs[2];
+    cbs[0] = make_es(&ep);
+    CHECK_STR_EQ(cbs[0].state_key, "EarlyStopping{'monitor': 'a\\nb', 'mode': 'min'}");
+    cbs[0].state_key = "EarlyStopping{'monitor': 'a\nb', 'mode': 'min'}"; /* the earlier text */
+    CHECK_EQ_INT(lit_model_checkpoint_callback(&cbs[1], &mp), LIT_OK);
+    lit_trainer_params tp = params_epochs(1);
+    tp.enable_checkpointing = 1;
+    CHECK_EQ_INT(run_fit(&r, &tp, cbs, 2, NULL), LIT_OK);
+    run_free(&r);
+
+    run_init(&r, s, 3, NULL);
+    ep.patience = 10;
+    cbs[0] = make_es(&ep);
+    CHECK_EQ_INT(lit_model_checkpoint_callback(&cbs[1], &mp), LIT_OK);
+    tp = params_epochs(2);
+    tp.enable_checkpointing = 1;
+    lit_status st = run_fit(&r, &tp, cbs, 2, "last");
+    CHECK_MSG(st == LIT_OK, "resume: %s", lit_last_error());
+    CHECK_EQ_INT(lit_early_stopping_patience(&cbs[0]), 5); /* restored, not the fresh 10 */
+    run_free(&r);
+    rm_rf(dir);
+}
+
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(patience);
@@ -419,5 +457,6 @@ int main(void) {
     RUN(verbose_messages);
     RUN(bad_params);
     RUN(state_round_trip_and_resume);
+    RUN(resumes_a_state_saved_under_the_earlier_key);
     return harness_summary();
 }

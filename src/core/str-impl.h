@@ -31,4 +31,13 @@ size_t lit__utf8_invalid_at(const void *s, size_t n);
  * Python str cannot hold one) is written \xhh. */
 char *lit__py_repr_str(const char *s);
 
+/* Undo the escapes litc 0.1's earlier repr did not make, in a text that
+ * holds lit__py_repr_str output (a state_key): \r, \xhh, \uhhhh and
+ * \Uhhhhhhhh become the characters they stand for (UTF-8), and so do \n
+ * and \t unless keep_nt; \\ and escaped quotes stay. keep_nt = 0 gives the
+ * state_key EarlyStopping wrote, keep_nt = 1 ModelCheckpoint's, so resume
+ * finds their states in checkpoints saved before. Malloc'd, NULL on out of
+ * memory. */
+char *lit__py_repr_str_legacy(const char *text, int keep_nt);
+
 #endif

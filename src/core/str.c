@@ -107,3 +107,57 @@ char *lit__py_repr_str(const char *s) {
     }
     return (char *)b.data;
 }
+
+static int hex_value(const char *p, int digits, uint32_t *out) {
+    uint32_t v = 0;
+    for (int i = 0; i < digits; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) return 0;
+        v = v << 4 | (uint32_t)d;
+    }
+    *out = v;
+    return 1;
+}
+
+static size_t utf8_encode(uint32_t cp, char *out) {
+    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+    if (cp < 0x800) { out[0] = (char)(0xC0 | cp >> 6); out[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+char *lit__py_repr_str_legacy(const char *text, int keep_nt) {
+    size_t n = strlen(text);
+    char *out = malloc(n + 1); /* every escape is at least as long as what it stands for */
+    if (!out) return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        char e = text[i] == '\\' && i + 1 < n ? text[i + 1] : 0;
+        int digits = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
+        if (digits && i + 2 + (size_t)digits <= n && hex_value(text + i + 2, digits, &cp) && cp <= 0x10FFFF) {
+            o += utf8_encode(cp, out + o);
+            i += 2 + (size_t)digits;
+        } else if (e == 'r' || (!keep_nt && (e == 'n' || e == 't'))) {
+            out[o++] = e == 'r' ? '\r' : e == 'n' ? '\n' : '\t';
+            i += 2;
+        } else if (e) { /* \\, \', \" and kept \n \t: as they are */
+            out[o++] = text[i++];
+            out[o++] = text[i++];
+        } else {
+            out[o++] = text[i++];
+        }
+    }
+    out[o] = 0;
+    return out;
+}

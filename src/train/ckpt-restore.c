@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str-impl.h"
 #include "litc/checkpoint.h"
 #include "train/train-impl.h"
 
@@ -189,12 +190,26 @@ static lit_status resolve_path(lit_trainer *tr, const char *ckpt_path, const cha
                          "records the best); pass a path, or NULL to start fresh");
 }
 
+/* Enter the callback's state scope. A state_key holds Python reprs, which
+ * litc 0.1 escaped less at first (EarlyStopping left \n raw, neither escaped
+ * \r or control bytes): a checkpoint saved then is found under that form. */
+static lit_status enter_callback_scope(const lit_checkpoint *ck, const char *key) {
+    lit_status st = lit_checkpoint_enter_scope(ck, key);
+    for (int keep_nt = 0; st == LIT_ERR_NOT_FOUND && keep_nt < 2; keep_nt++) {
+        char *old = lit__py_repr_str_legacy(key, keep_nt);
+        if (!old) return lit_set_error(LIT_ERR_NOMEM, "resume: out of memory");
+        if (strcmp(old, key) != 0 && lit_checkpoint_enter_scope(ck, old) == LIT_OK) st = LIT_OK;
+        free(old);
+    }
+    return st;
+}
+
 static lit_status restore_callbacks(lit_trainer *tr, const lit_checkpoint *ck) {
     for (int i = 0; i < tr->n_callbacks; i++) {
         lit_callback *cb = &tr->callbacks[i];
         if (!cb->state_load) continue;
         lit_status st = lit_checkpoint_enter_scope(ck, "callbacks");
-        if (st >= 0) st = lit_checkpoint_enter_scope(ck, lit__callback_state_key(cb));
+        if (st >= 0) st = enter_callback_scope(ck, lit__callback_state_key(cb));
         if (st == LIT_ERR_NOT_FOUND) {
             /* Lightning warns too: a callback added since the checkpoint. */
             lit_logf(LIT_LOG_WARN, "resume: the checkpoint has no state for callback \"%s\"; it starts fresh",
