@@ -133,9 +133,12 @@ static lit_status m_on_before_backward(lit_module *m, lit_tensor *l) { rec("on_b
 static lit_status m_backward(lit_module *m, lit_tensor *l) { rec("backward"); lit_backward(l); return LIT_OK; }
 static lit_status m_on_before_optimizer_step(lit_module *m, lit_optimizer *o, int i) { rec("on_before_optimizer_step"); return LIT_OK; }
 /* Automatic-optimization hooks: Lightning's manual mode calls none of them. */
-static lit_status m_optimizer_step(lit_module *m, int64_t e, int64_t b, lit_optimizer *o, int i) {
+/* Recorded when it returns, as Lightning's test_hooks.py records every hook
+ * (so after the closure's hooks); the entry order: hook_order_optimizer_step.txt. */
+static lit_status m_optimizer_step(lit_module *m, int64_t e, int64_t b, lit_optimizer *o, lit_optimizer_closure *c) {
+    lit_status st = lit_optimizer_step_with_closure(o, c);
     rec("optimizer_step");
-    return lit_optimizer_step(o);
+    return st;
 }
 static lit_status m_on_before_zero_grad(lit_module *m, lit_optimizer *o) { rec("on_before_zero_grad"); return LIT_OK; }
 static lit_status m_on_save_checkpoint(lit_module *m, lit_checkpoint *ck) { rec("on_save_checkpoint"); return LIT_OK; }

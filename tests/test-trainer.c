@@ -81,13 +81,14 @@ static lit_status lin_opt(lit_module *m, lit_optim_config *cfg) {
     return lit_optim_config_add(cfg, lit_sgd_new(&sp, p, n));
 }
 /* Lightning docs' warm-up: scale lr over the first steps, then step. */
-static lit_status lin_optimizer_step(lit_module *m, int64_t epoch, int64_t bi, lit_optimizer *opt, int idx) {
+static lit_status lin_optimizer_step(lit_module *m, int64_t epoch, int64_t bi, lit_optimizer *opt,
+                                     lit_optimizer_closure *closure) {
     linmodel *lm = m->user;
     int64_t gs = lit_module_global_step(m);
     double scale = gs < 4 ? (double)(gs + 1) / 4.0 : 1.0;
     lit_optimizer_set_lr(opt, 0, scale * lm->lr);
     if (lm->n_warmup < 8) lm->warmup_lrs[lm->n_warmup++] = lit_optimizer_get_lr(opt, 0);
-    return lit_optimizer_step(opt);
+    return lit_optimizer_step_with_closure(opt, closure);
 }
 
 static const lit_module_vtable LIN_VT = { .version = LIT_MODULE_VERSION, .training_step = lin_train,

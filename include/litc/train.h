@@ -108,6 +108,43 @@ lit_status lit_optim_config_add_scheduler(lit_optim_config *cfg, const lit_lr_sc
 
 /* ================================================================ module */
 
+/* ---- optimizer_step's closure (Lightning's optimizer_closure)
+ *
+ * On a batch that steps, the Trainer calls the module's optimizer_step
+ * FIRST and hands it the closure; training_step runs when the closure is
+ * called (tests/fixtures/hook_order_optimizer_step.txt, recorded from
+ * Lightning). Calling it runs training_step, then on the first batch of an
+ * accumulation group on_before_zero_grad and optimizer_zero_grad, then
+ * on_before_backward, backward and on_after_backward. *loss (may be NULL)
+ * gets training_step's loss, NULL when it returned none. The batches that
+ * only accumulate run the closure without optimizer_step, as Lightning.
+ *
+ * An override that never calls the closure skips training_step and fails
+ * the run after it returns (LIT_ERR_CONFIG, as Lightning's "The closure
+ * hasn't been executed"). Work after the update (an EMA of the weights) goes
+ * after lit_optimizer_step_with_closure returns. A learning-rate warm-up, as
+ * Lightning's docs:
+ *
+ *     static lit_status warmup_step(lit_module *m, int64_t epoch, int64_t batch_idx,
+ *                                   lit_optimizer *opt, lit_optimizer_closure *closure) {
+ *         double scale = (double)(lit_module_global_step(m) + 1) / 500.0;  // 500 warm-up steps
+ *         lit_optimizer_set_lr(opt, 0, (scale < 1 ? scale : 1) * 3e-4);
+ *         return lit_optimizer_step_with_closure(opt, closure);
+ *     }
+ *     // vtable: .optimizer_step = warmup_step
+ */
+typedef struct lit_optimizer_closure lit_optimizer_closure;
+struct lit_optimizer_closure {
+    lit_status (*call)(lit_optimizer_closure *self, lit_tensor **loss);
+    void *impl; /* the Trainer's */
+};
+/* optimizer.step(closure=optimizer_closure): calls the closure, then
+ * on_before_optimizer_step, gradient clipping and lit_optimizer_step(opt).
+ * When training_step returned a NULL loss the batch is skipped after the
+ * closure (no update, no global step), as litc always did. */
+lit_status lit_optimizer_step_with_closure(lit_optimizer *opt, lit_optimizer_closure *closure);
+
+
 #define LIT_MODULE_VERSION 1
 
 /*
@@ -184,11 +221,12 @@ typedef struct lit_module_vtable {
     lit_status (*on_after_backward)(lit_module *m);
     /* Gradients are final here (before clipping). */
     lit_status (*on_before_optimizer_step)(lit_module *m, lit_optimizer *opt, int opt_idx);
-    /* default: lit_optimizer_step(opt). Runs after backward and clipping, so
-     * an override may change the lr first (warm-up) and then call
-     * lit_optimizer_step(opt) itself; not calling it skips the update. */
+    /* Lightning's optimizer_step(epoch, batch_idx, optimizer,
+     * optimizer_closure), called on the batches that step (see
+     * lit_optimizer_closure above: training_step runs inside it).
+     * default: lit_optimizer_step_with_closure(opt, closure). */
     lit_status (*optimizer_step)(lit_module *m, int64_t epoch, int64_t batch_idx, lit_optimizer *opt,
-                                 int opt_idx);
+                                 lit_optimizer_closure *closure);
     lit_status (*on_before_zero_grad)(lit_module *m, lit_optimizer *opt);
     /* default: lit_optimizer_zero_grad(opt, 1) (set_to_none, as Lightning). */
     lit_status (*optimizer_zero_grad)(lit_module *m, int64_t epoch, int64_t batch_idx, lit_optimizer *opt,

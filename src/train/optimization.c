@@ -3,12 +3,15 @@
  * _AutomaticOptimization / _ManualOptimization), configure_optimizers, LR
  * scheduler stepping, and the manual-optimization helpers.
  *
- * Automatic order (tests/fixtures/hook_order_fit.txt): training_step; on the
+ * Automatic order, as Lightning's closure (entry order:
+ * tests/fixtures/hook_order_optimizer_step.txt): on a batch that steps,
+ * optimizer_step is entered first and its closure runs training_step; on the
  * first batch of an accumulation group on_before_zero_grad and
- * optimizer_zero_grad; on_before_backward, backward, on_after_backward; and
- * when the group is complete on_before_optimizer_step, clipping,
- * optimizer_step. The loss is divided by accumulate_grad_batches (also for
- * the last, partial group of an epoch, as Lightning does).
+ * optimizer_zero_grad; on_before_backward, backward, on_after_backward; then,
+ * inside the step, on_before_optimizer_step, clipping and the update. The
+ * batches that accumulate run the closure alone. The loss is divided by
+ * accumulate_grad_batches (also for the last, partial group of an epoch, as
+ * Lightning does).
  */
 #include <math.h>
 #include <stdio.h>
@@ -80,45 +83,107 @@ static lit_status clip(lit_trainer *tr, lit_optimizer *opt) {
 
 /* ---------------------------------------------------------------- one batch */
 
-lit_status lit__run_training_batch(lit_trainer *tr, lit_batch *b, int64_t batch_idx, int should_step,
-                                   lit_tensor **loss_out) {
-    lit_module *m = tr->module;
-    lit_tensor *loss = NULL;
-    *loss_out = NULL;
-    tr->log_ctx = LIT__CTX_TRAIN_STEP;
-    LIT_TRY(lit__hook_fail(m->vt->training_step(m, b, batch_idx, &loss), "training_step"));
-    *loss_out = loss;
-    if (!m->automatic_optimization || !loss) return LIT_OK; /* NULL loss: skip, as `return None` */
+/* What the optimizer closure runs on: one batch, and what calling it did. */
+typedef struct {
+    lit_trainer *tr;
+    lit_batch *batch;
+    int64_t batch_idx;
+    lit_optimizer *opt;  /* NULL: training without an optimizer */
+    int called;          /* the closure ran (the hook must call it) */
+    int inner_failed;    /* the status came from inside the closure or step, already named */
+    lit_tensor *loss;    /* training_step's, NULL when it returned none */
+} closure_state;
+
+static lit_status checked_loss(lit_trainer *tr, lit_tensor *loss, int64_t batch_idx) {
     if (loss->numel != 1) {
         char shape[96];
         return lit_set_error(LIT_ERR_SHAPE, "training_step: the loss must be a scalar, got shape %s",
                              lit_shape_str(loss, shape, sizeof shape));
     }
     if (tr->p.detect_anomaly) LIT_TRY(lit__check_loss_finite(tr, loss, batch_idx));
+    return LIT_OK;
+}
 
-    lit_optimizer *opt = tr->optim.n_optimizers ? tr->optim.optimizers[0] : NULL;
+/* Lightning's Closure: training_step, zero_grad on the first batch of an
+ * accumulation group, backward of the loss divided by
+ * accumulate_grad_batches. A NULL loss skips the rest, as `return None`. */
+static lit_status run_closure(closure_state *s) {
+    lit_trainer *tr = s->tr;
+    lit_module *m = tr->module;
+    s->called = 1;
+    s->loss = NULL;
+    tr->log_ctx = LIT__CTX_TRAIN_STEP;
+    LIT_TRY(lit__hook_fail(m->vt->training_step(m, s->batch, s->batch_idx, &s->loss), "training_step"));
+    if (!s->loss) return LIT_OK;
+    LIT_TRY(checked_loss(tr, s->loss, s->batch_idx));
     int64_t acc = tr->p.accumulate_grad_batches;
-    /* Zero at the start of each accumulation group, before backward. */
-    if (opt && batch_idx % acc == 0) {
-        LIT_TRY(before_zero_grad(tr, opt));
+    if (s->opt && s->batch_idx % acc == 0) {
+        LIT_TRY(before_zero_grad(tr, s->opt));
         if (m->vt->optimizer_zero_grad)
-            LIT_TRY(lit__hook_fail(m->vt->optimizer_zero_grad(m, tr->current_epoch, batch_idx, opt, 0),
+            LIT_TRY(lit__hook_fail(m->vt->optimizer_zero_grad(m, tr->current_epoch, s->batch_idx, s->opt, 0),
                                    "optimizer_zero_grad"));
         else
-            lit_optimizer_zero_grad(opt, 1);
+            lit_optimizer_zero_grad(s->opt, 1);
     }
-    lit_tensor *scaled = acc > 1 ? lit_div_scalar(loss, (double)acc) : loss;
-    LIT_TRY(before_backward(tr, scaled));
-    if (!opt || !should_step) return LIT_OK;
+    return before_backward(tr, acc > 1 ? lit_div_scalar(s->loss, (double)acc) : s->loss);
+}
 
-    LIT_TRY(before_optimizer_step(tr, opt, 0));
-    LIT_TRY(clip(tr, opt));
-    if (m->vt->optimizer_step)
-        LIT_TRY(lit__hook_fail(m->vt->optimizer_step(m, tr->current_epoch, batch_idx, opt, 0), "optimizer_step"));
-    else
-        LIT_TRY(lit__hook_fail(lit_optimizer_step(opt), "optimizer_step"));
-    tr->global_step++;
+static lit_status closure_call(lit_optimizer_closure *c, lit_tensor **loss) {
+    closure_state *s = c->impl;
+    lit_status st = run_closure(s);
+    if (st < 0) s->inner_failed = 1;
+    if (loss) *loss = s->loss;
+    return st;
+}
+
+lit_status lit_optimizer_step_with_closure(lit_optimizer *opt, lit_optimizer_closure *closure) {
+    if (!opt || !closure || closure->call != closure_call || !closure->impl)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "lit_optimizer_step_with_closure: %s; pass the optimizer and the "
+                             "closure that optimizer_step received", !opt ? "opt is NULL" : "not the Trainer's closure");
+    closure_state *s = closure->impl;
+    lit_tensor *loss = NULL;
+    LIT_TRY(closure_call(closure, &loss));
+    if (!loss) return LIT_OK;
+    lit_status st = before_optimizer_step(s->tr, opt, 0);
+    if (st >= 0) st = clip(s->tr, opt);
+    if (st >= 0) st = lit__hook_fail(lit_optimizer_step(opt), "optimizer_step");
+    if (st < 0) s->inner_failed = 1;
+    return st;
+}
+
+/* Lightning's _AutomaticOptimization.run: a batch that steps calls
+ * optimizer_step with the closure; one that accumulates (or has no
+ * optimizer) runs the closure itself. */
+static lit_status automatic_batch(lit_trainer *tr, closure_state *s, int should_step) {
+    lit_module *m = tr->module;
+    lit_optimizer_closure closure = { closure_call, s };
+    if (!s->opt || !should_step) return closure_call(&closure, NULL);
+    lit_status st = m->vt->optimizer_step
+                        ? m->vt->optimizer_step(m, tr->current_epoch, s->batch_idx, s->opt, &closure)
+                        : lit_optimizer_step_with_closure(s->opt, &closure);
+    if (st < 0) return s->inner_failed ? st : lit__hook_fail(st, "optimizer_step");
+    if (!s->called)
+        return lit_set_error(LIT_ERR_CONFIG,
+                             "optimizer_step: the closure was not called, so training_step, backward and the update "
+                             "did not run (Lightning: \"The closure hasn't been executed\"); end your override with "
+                             "`return lit_optimizer_step_with_closure(opt, closure);`");
+    if (s->loss) tr->global_step++;
     return LIT_OK;
+}
+
+lit_status lit__run_training_batch(lit_trainer *tr, lit_batch *b, int64_t batch_idx, int should_step,
+                                   lit_tensor **loss_out) {
+    lit_module *m = tr->module;
+    *loss_out = NULL;
+    if (!m->automatic_optimization) {
+        tr->log_ctx = LIT__CTX_TRAIN_STEP;
+        return lit__hook_fail(m->vt->training_step(m, b, batch_idx, loss_out), "training_step");
+    }
+    closure_state s = { .tr = tr, .batch = b, .batch_idx = batch_idx,
+                        .opt = tr->optim.n_optimizers ? tr->optim.optimizers[0] : NULL };
+    lit_status st = automatic_batch(tr, &s, should_step);
+    *loss_out = s.loss;
+    return st;
 }
 
 /* ---------------------------------------------------------------- configure */
