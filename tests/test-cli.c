@@ -304,8 +304,8 @@ int main(void) {
     litc[len] = 0;
     strcpy(strrchr(litc, '/') + 1, "litc");
     if (access(litc, X_OK) != 0) {
-        printf("skip: %s was not built\n", litc);
-        return 0;
+        printf("skip: %s was not built (target litc_cli)\n", litc);
+        return HARNESS_SKIP_CODE;
     }
     snprintf(dir, sizeof dir, "%s", make_tmp_dir("cli"));
     RUN(print_config_round_trips_and_reruns_bit_identically);

@@ -484,7 +484,7 @@ static int have_litc(void) {
 
 TEST(litc_fit_prints_why_it_failed) {
     if (!have_litc()) {
-        printf("skip: %s was not built\n", litc);
+        SKIP("%s was not built (target litc_cli)", litc);
         return;
     }
     char root[1024], err[8192];
@@ -499,7 +499,7 @@ TEST(litc_fit_prints_why_it_failed) {
 
 TEST(litc_nan_loss_quotes_the_optimizers_lr) {
     if (!have_litc()) {
-        printf("skip: %s was not built\n", litc);
+        SKIP("%s was not built (target litc_cli)", litc);
         return;
     }
     /* The model's own lr is 0.001; the config's optimizer replaces it with
@@ -526,7 +526,7 @@ TEST(litc_nan_loss_quotes_the_optimizers_lr) {
 
 TEST(litc_validate_refuses_non_finite_weights_unless_allowed) {
     if (!have_litc()) {
-        printf("skip: %s was not built\n", litc);
+        SKIP("%s was not built (target litc_cli)", litc);
         return;
     }
     /* The hostile corpus's digits checkpoint with one NaN weight. */
