@@ -9,6 +9,7 @@
  *
  * Other Trainer arguments come from LIT_TRAINER_<NAME> variables.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
