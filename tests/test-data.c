@@ -1205,6 +1205,89 @@ TEST(status_loader_slots_reach_the_caller) {
     lit_param_store_free(ps);
 }
 
+/* The datasets datamodule: fit over a train and a val token dataset, no
+ * hand-written datamodule; the train loader shuffles with the given seed, the
+ * val loader does not. */
+typedef struct {
+    lit_param_store *ps;
+    lit_nn_embedding emb;
+    int64_t first_train_x0, train_steps, val_steps, first_val_x0;
+} dd_model;
+
+static lit_status dd_train(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
+    dd_model *md = m->user;
+    if (md->train_steps++ == 0) md->first_train_x0 = lit_i64(lit_batch_get(b, "x"))[0];
+    (void)i;
+    *loss = lit_mean(lit_nn_embedding_forward(&md->emb, lit_batch_get(b, "x")), 0, NULL, 0);
+    return LIT_OK;
+}
+static lit_status dd_val(lit_module *m, lit_batch *b, int64_t i, int dl, lit_tensor **out) {
+    dd_model *md = m->user;
+    (void)dl, (void)out;
+    if (i == 0 && md->val_steps == 0) md->first_val_x0 = lit_i64(lit_batch_get(b, "x"))[0];
+    md->val_steps++;
+    return LIT_OK;
+}
+
+TEST(datasets_datamodule_fit) {
+    int64_t toks[40];
+    for (int k = 0; k < 40; k++) toks[k] = k % 16; /* window i of stride 3 starts with token 3i % 16 */
+    lit_token_dataset train_td, val_td;
+    CHECK_EQ_INT(lit_token_dataset_init(&train_td, toks, LIT_I64, 31, 4, 3, 0), LIT_OK);      /* 9 windows */
+    CHECK_EQ_INT(lit_token_dataset_init(&val_td, toks + 31, LIT_I64, 9, 4, 0, 0), LIT_OK);    /* 1 window */
+    lit_dataset train_ds = lit_token_dataset_as_dataset(&train_td), val_ds = lit_token_dataset_as_dataset(&val_td);
+    lit_datasets_datamodule_params dp = lit_datasets_datamodule_default_params();
+    dp.train = &train_ds, dp.val = &val_ds;
+    dp.loader.batch_size = 2, dp.loader.shuffle = 1, dp.loader.seed = 5;
+    lit_datamodule *dm = NULL;
+    CHECK_MSG(lit_datasets_datamodule_new(&dm, &dp) == LIT_OK, "new: %s", lit_last_error());
+    CHECK(dm && lit_datamodule_has_dataloaders(dm, LIT_STAGE_FIT));
+    CHECK(dm && lit_datamodule_has_dataloaders(dm, LIT_STAGE_VALIDATE));
+    CHECK(dm && !lit_datamodule_has_dataloaders(dm, LIT_STAGE_TEST));
+
+    dd_model md = {0};
+    md.ps = lit_param_store_new("dd");
+    lit_rng init = lit_rng_new(2);
+    CHECK_EQ_INT(lit_nn_embedding_init(&md.emb, md.ps, "emb", 16, 2, -1, &init), LIT_OK);
+    static const lit_module_vtable vt = {.version = LIT_MODULE_VERSION, .training_step = dd_train,
+                                         .validation_step = dd_val, .configure_optimizers = lm_optim};
+    lit_module m;
+    lit_module_init(&m, &vt, md.ps, &md);
+    lit_trainer_params p = quiet_trainer_params();
+    p.max_epochs = 1;
+    p.num_sanity_val_steps = 0;
+    lit_trainer *tr;
+    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    CHECK_MSG(lit_trainer_fit(tr, &m, dm, NULL) == LIT_OK, "fit: %s", lit_last_error());
+    CHECK_EQ_INT(md.train_steps, 5); /* 9 windows in batches of 2 */
+    CHECK_EQ_INT(md.val_steps, 1);
+    int64_t order[9];
+    lit_sampler_order(9, 1, 5, 0, order);
+    CHECK_EQ_INT(md.first_train_x0, (3 * order[0]) % 16);
+    CHECK_EQ_INT(md.first_val_x0, 31 % 16);
+    lit_trainer_free(tr);
+    lit_datasets_datamodule_free(dm);
+    lit_datasets_datamodule_free(NULL);
+
+    /* errors come from lit_datasets_datamodule_new, naming the loader */
+    dp.loader.batch_size = 0;
+    CHECK_EQ_INT(lit_datasets_datamodule_new(&dm, &dp), LIT_ERR_INVALID_ARG);
+    CHECK(dm == NULL);
+    CHECK_STR_CONTAINS(lit_last_error(), "the train loader: dataloader: batch_size is 0; pass >= 1");
+    CHECK_EQ_INT(lit_datasets_datamodule_new(&dm, &(lit_datasets_datamodule_params){0}), LIT_ERR_INVALID_ARG);
+    CHECK_STR_CONTAINS(lit_last_error(), "every dataset is NULL");
+    lit_dataloader *dl = (lit_dataloader *)&dl;
+    CHECK_EQ_INT(lit_dataloader_create(&dl, &train_ds, &(lit_dataloader_params){.batch_size = 1, .num_workers = -1}),
+                 LIT_ERR_INVALID_ARG);
+    CHECK(dl == NULL);
+    CHECK_STR_CONTAINS(lit_last_error(), "num_workers is -1");
+
+    lit_module_deinit(&m);
+    lit_param_store_free(md.ps);
+    lit_token_dataset_free(&train_td);
+    lit_token_dataset_free(&val_td);
+}
+
 TEST(stage_names) {
     CHECK_STR_EQ(lit_stage_name(LIT_STAGE_FIT), "fit");
     CHECK_STR_EQ(lit_stage_name(LIT_STAGE_VALIDATE), "validate");
@@ -1236,6 +1319,7 @@ int main(void) {
     RUN(token_dataset_skip_is_bit_identical);
     RUN(token_dataset_fit_resume_mid_epoch_is_bit_identical);
     RUN(status_loader_slots_reach_the_caller);
+    RUN(datasets_datamodule_fit);
     RUN(stage_names);
     return harness_summary();
 }

@@ -171,7 +171,11 @@ typedef struct lit_dataloader lit_dataloader;
  */
 
 /* The dataset struct is copied; its `user` data must outlive the loader.
- * Returns NULL with the last error set (bad params: batch_size < 1, ...). */
+ * p NULL = lit_dataloader_default_params(). Writes the loader to *out (NULL
+ * on failure) and returns LIT_ERR_INVALID_ARG for a bad dataset or params
+ * (batch_size < 1, ...; the message names the field) or LIT_ERR_NOMEM. */
+lit_status lit_dataloader_create(lit_dataloader **out, const lit_dataset *ds, const lit_dataloader_params *p);
+/* The same, returning the loader, or NULL with the last error set. */
 lit_dataloader *lit_dataloader_new(const lit_dataset *ds, const lit_dataloader_params *p);
 void lit_dataloader_free(lit_dataloader *dl); /* NULL is a no-op; stops workers */
 
@@ -344,6 +348,39 @@ typedef struct lit_datamodule {
     lit_status (*get_test_dataloaders)(void *user, lit_dataloader **out, int *n);
     lit_status (*get_predict_dataloaders)(void *user, lit_dataloader **out, int *n);
 } lit_datamodule;
+
+/*
+ * A datamodule over ready datasets (Lightning's
+ * LightningDataModule.from_datasets): one loader per dataset given, all with
+ * the same loader params; only the training loader shuffles (when
+ * loader.shuffle is set: Lightning's from_datasets always shuffles it, so set
+ * shuffle = 1 for the same behaviour). A stage whose dataset is NULL has no
+ * loader (no validation when val is NULL). The loaders are made by
+ * lit_datasets_datamodule_new, so a bad dataset or param is reported there.
+ *
+ *     lit_datasets_datamodule_params dp = lit_datasets_datamodule_default_params();
+ *     dp.train = &train_ds; dp.val = &val_ds;
+ *     dp.loader.batch_size = 12; dp.loader.shuffle = 1; dp.loader.seed = 1337;
+ *     lit_datamodule *dm;
+ *     LIT_TRY(lit_datasets_datamodule_new(&dm, &dp));
+ *     LIT_TRY(lit_trainer_fit(tr, &module, dm, NULL));
+ *     lit_datasets_datamodule_free(dm);
+ *
+ * The dataset structs are copied; their `user` data (e.g. a
+ * lit_token_dataset) must outlive the datamodule.
+ */
+typedef struct {
+    const lit_dataset *train, *val, *test, *predict; /* NULL: no loader for that stage */
+    lit_dataloader_params loader;                    /* default: lit_dataloader_default_params() */
+} lit_datasets_datamodule_params;
+
+lit_datasets_datamodule_params lit_datasets_datamodule_default_params(void);
+/* Errors: LIT_ERR_INVALID_ARG when every dataset is NULL, a loader's error
+ * (prefixed with the stage) otherwise; *out is NULL on failure. */
+lit_status lit_datasets_datamodule_new(lit_datamodule **out, const lit_datasets_datamodule_params *p);
+/* Frees the loaders and the datamodule; NULL is a no-op. Only for a
+ * datamodule from lit_datasets_datamodule_new (asserted). */
+void lit_datasets_datamodule_free(lit_datamodule *dm);
 
 /* What the Trainer calls (either form, checked): the training loader into
  * *out. Returns the status slot's status, or LIT_ERR_CONFIG when the

@@ -271,59 +271,49 @@ static lit_status start_workers(lit_dataloader *dl) {
 
 /* ---------------------------------------------------------------- lifetime */
 
-static lit_dataloader *fail_new(lit_dataloader *dl, lit_status st, const char *msg) {
+static lit_status fail_new(lit_dataloader *dl, lit_status st, const char *msg) {
     char copy[1024];
     snprintf(copy, sizeof copy, "%s", msg);
     lit_dataloader_free(dl);
-    lit_set_error(st, "%s", copy);
-    return NULL;
+    return lit_set_error(st, "%s", copy);
 }
 
-lit_dataloader *lit_dataloader_new(const lit_dataset *ds, const lit_dataloader_params *pp) {
+lit_status lit_dataloader_create(lit_dataloader **out, const lit_dataset *ds, const lit_dataloader_params *pp) {
+    LIT_ASSERT(out, "lit_dataloader_create: out is NULL");
+    *out = NULL;
     char msg[256];
-    if (!ds) {
-        lit_set_error(LIT_ERR_INVALID_ARG, "dataloader: dataset is NULL");
-        return NULL;
-    }
+    if (!ds) return lit_set_error(LIT_ERR_INVALID_ARG, "dataloader: dataset is NULL");
     lit_dataloader_params p = pp ? *pp : lit_dataloader_default_params();
-    if (ds->version != LIT_DATASET_VERSION) {
-        lit_set_error(LIT_ERR_INVALID_ARG, "dataloader: dataset version is %d; this litc expects %d (LIT_DATASET_VERSION)",
-                      ds->version, LIT_DATASET_VERSION);
-        return NULL;
-    }
+    if (ds->version != LIT_DATASET_VERSION)
+        return lit_set_error(LIT_ERR_INVALID_ARG,
+                             "dataloader: dataset version is %d; this litc expects %d (LIT_DATASET_VERSION)",
+                             ds->version, LIT_DATASET_VERSION);
     int iterable;
     if (ds->get && ds->len) {
         iterable = 0;
     } else if (ds->iter_next) {
         iterable = 1;
+    } else if (ds->get) {
+        return lit_set_error(LIT_ERR_INVALID_ARG,
+                             "dataloader: dataset has get but len is NULL; a map-style dataset needs both");
+    } else if (ds->len) {
+        return lit_set_error(LIT_ERR_INVALID_ARG,
+                             "dataloader: dataset has len but get is NULL; a map-style dataset needs both");
     } else {
-        if (ds->get)
-            lit_set_error(LIT_ERR_INVALID_ARG, "dataloader: dataset has get but len is NULL; a map-style dataset needs both");
-        else if (ds->len)
-            lit_set_error(LIT_ERR_INVALID_ARG, "dataloader: dataset has len but get is NULL; a map-style dataset needs both");
-        else
-            lit_set_error(LIT_ERR_INVALID_ARG,
-                          "dataloader: dataset has neither len/get (map-style) nor iter_next (iterable); fill one pair");
-        return NULL;
+        return lit_set_error(LIT_ERR_INVALID_ARG,
+                             "dataloader: dataset has neither len/get (map-style) nor iter_next (iterable); fill one "
+                             "pair");
     }
-    if (p.batch_size < 1) {
-        lit_set_error(LIT_ERR_INVALID_ARG, "dataloader: batch_size is %lld; pass >= 1", (long long)p.batch_size);
-        return NULL;
-    }
-    if (p.num_workers < 0 || p.num_workers > MAX_WORKERS) {
-        lit_set_error(LIT_ERR_INVALID_ARG, "dataloader: num_workers is %d; pass 0 .. %d", p.num_workers, MAX_WORKERS);
-        return NULL;
-    }
-    if (p.prefetch_factor < 1) {
-        lit_set_error(LIT_ERR_INVALID_ARG, "dataloader: prefetch_factor is %d; pass >= 1", p.prefetch_factor);
-        return NULL;
-    }
+    if (p.batch_size < 1)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "dataloader: batch_size is %lld; pass >= 1", (long long)p.batch_size);
+    if (p.num_workers < 0 || p.num_workers > MAX_WORKERS)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "dataloader: num_workers is %d; pass 0 .. %d", p.num_workers,
+                             MAX_WORKERS);
+    if (p.prefetch_factor < 1)
+        return lit_set_error(LIT_ERR_INVALID_ARG, "dataloader: prefetch_factor is %d; pass >= 1", p.prefetch_factor);
 
     lit_dataloader *dl = calloc(1, sizeof *dl);
-    if (!dl) {
-        lit_set_error(LIT_ERR_NOMEM, "dataloader: out of memory");
-        return NULL;
-    }
+    if (!dl) return lit_set_error(LIT_ERR_NOMEM, "dataloader: out of memory");
     dl->ds = *ds;
     dl->p = p;
     dl->iterable = iterable;
@@ -355,7 +345,13 @@ lit_dataloader *lit_dataloader_new(const lit_dataset *ds, const lit_dataloader_p
         }
         dl->sync_ready = 1;
     }
-    return dl;
+    *out = dl;
+    return LIT_OK;
+}
+
+lit_dataloader *lit_dataloader_new(const lit_dataset *ds, const lit_dataloader_params *p) {
+    lit_dataloader *dl;
+    return lit_dataloader_create(&dl, ds, p) == LIT_OK ? dl : NULL;
 }
 
 void lit_dataloader_free(lit_dataloader *dl) {

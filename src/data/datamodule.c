@@ -29,18 +29,26 @@ typedef struct {
 
 static loader_slots slots_of(const lit_datamodule *dm, lit_stage stage) {
     int v2 = dm->version >= 2;
+    loader_slots s = {0};
     switch (stage) {
     case LIT_STAGE_FIT:
-        return (loader_slots){"train_dataloader", dm->train_dataloader, NULL, v2 ? dm->get_train_dataloader : NULL, NULL};
+        s = (loader_slots){.name = "train_dataloader", .one = dm->train_dataloader};
+        if (v2) s.get_one = dm->get_train_dataloader;
+        break;
     case LIT_STAGE_VALIDATE:
-        return (loader_slots){"val_dataloaders", NULL, dm->val_dataloaders, NULL, v2 ? dm->get_val_dataloaders : NULL};
+        s = (loader_slots){.name = "val_dataloaders", .many = dm->val_dataloaders};
+        if (v2) s.get_many = dm->get_val_dataloaders;
+        break;
     case LIT_STAGE_TEST:
-        return (loader_slots){"test_dataloaders", NULL, dm->test_dataloaders, NULL, v2 ? dm->get_test_dataloaders : NULL};
+        s = (loader_slots){.name = "test_dataloaders", .many = dm->test_dataloaders};
+        if (v2) s.get_many = dm->get_test_dataloaders;
+        break;
     case LIT_STAGE_PREDICT:
+        s = (loader_slots){.name = "predict_dataloaders", .many = dm->predict_dataloaders};
+        if (v2) s.get_many = dm->get_predict_dataloaders;
         break;
     }
-    return (loader_slots){"predict_dataloaders", NULL, dm->predict_dataloaders, NULL,
-                          v2 ? dm->get_predict_dataloaders : NULL};
+    return s;
 }
 
 int lit_datamodule_has_dataloaders(const lit_datamodule *dm, lit_stage stage) {
