@@ -345,7 +345,8 @@ TEST(attention_mask_matches_pytorch) {
     CHECK_MSG(f != NULL, "cannot load tests/fixtures/attention.txt (regenerate with gen_attention.py)");
     if (!f) return;
     const char *names[] = {"bool_tq_tk",     "padding_b11tk",   "bool_b1qk",       "additive_bhqk",
-                           "additive_tq_tk_inf", "causal_padding", "causal_additive", "fully_masked_row"};
+                           "additive_tq_tk_inf", "causal_padding", "causal_additive", "fully_masked_row",
+                           "nan_key_bool", "nan_key_additive"};
     for (size_t c = 0; c < sizeof names / sizeof *names; c++) {
         char key[160];
         snprintf(key, sizeof key, "%s/meta", names[c]);
