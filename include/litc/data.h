@@ -9,6 +9,12 @@
  * fields an f32 (B) tensor, and strings are passed through as an array.
  * A custom collate_fn may do anything else (e.g. pad to the longest item).
  *
+ * Ready-made: lit_tensor_dataset (rows of given tensors, PyTorch's
+ * TensorDataset), lit_token_dataset (a flat token array cut into (x, y)
+ * windows for a language model) and lit_datasets_datamodule_new (a DataModule
+ * over given datasets, Lightning's from_datasets): a model trained on tensors
+ * or tokens needs no hand-written dataset or datamodule.
+ *
  * Memory: every batch owns an arena of its own (not the step arena), so
  * background workers can build batches while the main thread trains. A
  * batch returned by lit_dataloader_next stays valid until the next call to
