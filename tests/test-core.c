@@ -23,6 +23,9 @@ TEST(last_error_and_try) {
     CHECK_STR_EQ(lit_last_error(), "");
     CHECK_EQ_INT(propagates(), LIT_ERR_IO);
     CHECK_STR_EQ(lit_last_error(), "open a.ckpt: No such file");
+    /* wrapping the callee's message: an argument is the buffer being written */
+    CHECK_EQ_INT(lit_set_error(LIT_ERR_CONFIG, "loader 0 is NULL (%s)", lit_last_error()), LIT_ERR_CONFIG);
+    CHECK_STR_EQ(lit_last_error(), "loader 0 is NULL (open a.ckpt: No such file)");
 }
 
 static char logged[256];
