@@ -899,7 +899,7 @@ TEST(token_dataset_windows) {
     lit_dataloader_params p = lit_dataloader_default_params();
     p.batch_size = 3;
     lit_dataloader *dl = lit_dataloader_new(&ds, &p);
-    lit_batch *b;
+    lit_batch *b = NULL;
     CHECK(dl && lit_dataloader_begin_epoch(dl, 0, 0) == LIT_OK);
     CHECK(dl && lit_dataloader_next(dl, &b) == LIT_OK && b);
     if (b) {
