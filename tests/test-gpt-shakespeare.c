@@ -28,7 +28,7 @@ static double short_fit(int64_t steps, lit_status *st_out) {
     p.max_steps = steps, p.max_epochs = -1, p.seed = 7, p.val_check_batches = steps, p.limit_val_batches = 4;
     p.num_sanity_val_steps = 0, p.gradient_clip_val = 1.0;
     if (st >= 0) st = lit_trainer_new(&tr, &p);
-    if (st >= 0) st = lit_trainer_fit(tr, &m.base, &dm.base, NULL);
+    if (st >= 0) st = lit_trainer_fit(tr, &m.base, dm.dm, NULL);
     if (st >= 0 && !lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "val/loss", &val)) st = LIT_ERR_STATE;
     lit_trainer_free(tr);
     if (cfg.vocab == dm.vocab) gpt_module_free(&m);

@@ -111,32 +111,6 @@ void gpt_module_free(gpt_module *m) {
 
 /* ---------------------------------------------------------------- data */
 
-static lit_status text_dm_setup(void *user, lit_stage stage) {
-    (void)stage;
-    text_datamodule *dm = user;
-    if (dm->train_dl) return LIT_OK;
-    LIT_TRY(lit_token_dataset_init(&dm->train, dm->tokens, LIT_I32, dm->n_train, dm->block_size, 1, 0));
-    LIT_TRY(lit_token_dataset_init(&dm->val, dm->tokens + dm->n_train, LIT_I32, dm->n_tokens - dm->n_train,
-                                   dm->block_size, 0, 0));
-    lit_dataloader_params p = lit_dataloader_default_params();
-    p.batch_size = dm->batch_size, p.seed = dm->seed, p.shuffle = 1;
-    lit_dataset train = lit_token_dataset_as_dataset(&dm->train), val = lit_token_dataset_as_dataset(&dm->val);
-    if (!(dm->train_dl = lit_dataloader_new(&train, &p))) return LIT_ERR_NOMEM;
-    p.shuffle = 0;
-    return (dm->val_dl = lit_dataloader_new(&val, &p)) ? LIT_OK : LIT_ERR_NOMEM;
-}
-
-static lit_status text_dm_train(void *user, lit_dataloader **out) {
-    *out = ((text_datamodule *)user)->train_dl;
-    return LIT_OK;
-}
-
-static lit_status text_dm_val(void *user, lit_dataloader **out, int *n) {
-    out[0] = ((text_datamodule *)user)->val_dl;
-    *n = 1;
-    return LIT_OK;
-}
-
 lit_status text_datamodule_init(text_datamodule *dm, const char *path, int64_t block_size, int64_t batch_size,
                                 uint64_t seed) {
     memset(dm, 0, sizeof *dm);
@@ -154,7 +128,7 @@ lit_status text_datamodule_init(text_datamodule *dm, const char *path, int64_t b
         text_datamodule_free(dm);
         return lit_set_error(LIT_ERR_IO, "%s: could not read %lld bytes", path, (long long)size);
     }
-    int32_t id[256];  /* the vocabulary: the bytes that occur, in byte order */
+    int32_t id[256]; /* the vocabulary: the bytes that occur, in byte order */
     int seen[256] = { 0 };
     for (int64_t i = 0; i < size; i++) seen[text[i]] = 1;
     for (int c = 0; c < 256; c++)
@@ -162,15 +136,22 @@ lit_status text_datamodule_init(text_datamodule *dm, const char *path, int64_t b
     for (int64_t i = 0; i < size; i++) dm->tokens[i] = id[text[i]];
     free(text);
     dm->n_tokens = size, dm->n_train = size * 9 / 10;
-    dm->block_size = block_size, dm->batch_size = batch_size, dm->seed = seed;
-    dm->base = (lit_datamodule){ .version = LIT_DATAMODULE_VERSION, .setup = text_dm_setup, .user = dm,
-                                 .get_train_dataloader = text_dm_train, .get_val_dataloaders = text_dm_val };
-    return LIT_OK;
+    /* Training: every offset a window, visited in a shuffled order (nanoGPT's
+     * random windows); validation: the last tenth in consecutive windows. */
+    lit_status st = lit_token_dataset_init(&dm->train, dm->tokens, LIT_I32, dm->n_train, block_size, 1, 0);
+    if (st >= 0) st = lit_token_dataset_init(&dm->val, dm->tokens + dm->n_train, LIT_I32, dm->n_tokens - dm->n_train,
+                                             block_size, 0, 0);
+    lit_dataset train = lit_token_dataset_as_dataset(&dm->train), val = lit_token_dataset_as_dataset(&dm->val);
+    lit_datasets_datamodule_params dp = lit_datasets_datamodule_default_params();
+    dp.train = &train, dp.val = &val;
+    dp.loader.batch_size = batch_size, dp.loader.shuffle = 1, dp.loader.seed = seed;
+    if (st >= 0) st = lit_datasets_datamodule_new(&dm->dm, &dp);
+    if (st < 0) text_datamodule_free(dm);
+    return st;
 }
 
 void text_datamodule_free(text_datamodule *dm) {
-    lit_dataloader_free(dm->train_dl);
-    lit_dataloader_free(dm->val_dl);
+    lit_datasets_datamodule_free(dm->dm);
     lit_token_dataset_free(&dm->train);
     lit_token_dataset_free(&dm->val);
     free(dm->tokens);

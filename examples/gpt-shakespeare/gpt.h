@@ -40,14 +40,12 @@ lit_tensor *gpt_forward(const gpt_module *m, lit_tensor *idx);
 
 /* The text as byte tokens, split 90/10 into train and validation windows. */
 typedef struct {
-    lit_datamodule base;
+    lit_datamodule *dm;   /* what the Trainer gets */
     uint8_t chars[256];   /* token -> byte */
-    int32_t *tokens;
-    int64_t n_tokens, n_train, batch_size, block_size;
+    int32_t *tokens;      /* the corpus as tokens */
+    int64_t n_tokens, n_train;
     int vocab;
     lit_token_dataset train, val;
-    lit_dataloader *train_dl, *val_dl;
-    uint64_t seed;
 } text_datamodule;
 
 /* Reads `path` (a clear error naming scripts/fetch-data.sh when missing). */

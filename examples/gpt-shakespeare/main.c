@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
     if (st >= 0) st = lit_trainer_params_from_env(&p);
     if (st >= 0) st = lit_trainer_new(&tr, &p);
     double t0 = lit_time_now(), val = NAN;
-    if (st >= 0) st = lit_trainer_fit(tr, &m.base, &dm.base, NULL);
+    if (st >= 0) st = lit_trainer_fit(tr, &m.base, dm.dm, NULL);
     double secs = lit_time_now() - t0;
     if (st >= 0 && lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "val/loss", &val))
         printf("val/loss %.4f nats/char after %lld steps in %.1f s (%.1f ms/step)\n", val,
