@@ -90,11 +90,14 @@ static void mask_row(const attn_dims *m, int64_t bh, int64_t i, float *row, int6
  * uniform draw lit_dropout makes for the same element. */
 static void dropout_factors(const attn_dims *m, uint64_t e0, int64_t n, float *f) {
     uint32_t w[4];
-    for (int64_t j = 0; j < n; j++) {
+    int64_t j = 0;
+    while (j < n) {
         const uint64_t e = e0 + (uint64_t)j;
-        if (j == 0 || (e & 3) == 0) lit_philox4x32(m->seed, m->base + e / 4, w);
-        const float u = (float)(w[e & 3] >> 8) * (1.0f / 16777216.0f);
-        f[j] = u >= m->drop_p ? m->drop_scale : 0.0f;
+        lit_philox4x32(m->seed, m->base + e / 4, w);
+        for (unsigned word = (unsigned)(e & 3); word < 4 && j < n; word++, j++) {
+            const float u = (float)(w[word] >> 8) * (1.0f / 16777216.0f);
+            f[j] = u >= m->drop_p ? m->drop_scale : 0.0f;
+        }
     }
 }
 
