@@ -130,7 +130,10 @@ void lit_anomaly_clear(void);
  * already nan (element 3 of (8, 4), parameter 'l1.weight')"; returns buf. */
 char *lit_anomaly_str(const lit_anomaly *a, char *buf, size_t n);
 
-/* ---- for op implementers (src/ops) */
+/* ---- for op implementers (src/ops): the tape's recording interface.
+ * Ops sit above the tape: they record nodes here, and the backward walk
+ * calls the lit_backward_fn each op supplied (lit__accumulate_grad, which
+ * sums a gradient down to its input's shape, is an op: src/ops/ops-impl.h). */
 
 /* Record a node for `out` if grad mode is on and any input requires grad;
  * returns the node (to fill saved values) or NULL when nothing is recorded. */
@@ -143,11 +146,8 @@ lit_node *lit__record_fill(const char *op, lit_backward_fn fn, lit_tensor *out, 
                            lit_tensor *const *inputs, double fill);
 /* Whether input i of a node needs a gradient. */
 int lit__needs_grad(const lit_tensor *t);
-/* Add `g` (f32, same shape as t, or broadcastable-to t's shape from a larger
- * broadcast shape — summed down) into t->grad, allocating it on first use. */
-void lit__accumulate_grad(lit_tensor *t, const lit_tensor *g);
-/* t->grad, allocated zero-filled (contiguous f32, t's shape, by the same rule
- * as lit__accumulate_grad) when NULL, so kernels can accumulate into it
+/* t->grad, allocated zero-filled (contiguous f32, t's shape; a leaf's where
+ * the leaf lives, an intermediate's in the current arena) when NULL, so kernels can accumulate into it
  * directly (e.g. sgemm with beta = 1) instead of through a temporary. */
 lit_tensor *lit__grad_buffer(lit_tensor *t);
 

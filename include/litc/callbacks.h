@@ -53,9 +53,13 @@
 extern "C" {
 #endif
 
-/* Names the Trainer looks for before adding its defaults. */
-#define LIT_PROGRESS_BAR_NAME "TQDMProgressBar"
-#define LIT_MODEL_SUMMARY_NAME "ModelSummary"
+/* The Trainer's default callbacks as Lightning's (a TQDMProgressBar, a
+ * ModelSummary and a ModelCheckpoint with default params), installed with
+ * lit_trainer_set_default_callbacks when the library is loaded; install it
+ * again to undo a table of your own. LIT_PROGRESS_BAR_NAME,
+ * LIT_MODEL_SUMMARY_NAME and LIT_MODEL_CHECKPOINT_NAME, the names the
+ * Trainer looks for before adding a default, are train.h's. */
+extern const lit_default_callbacks lit_lightning_default_callbacks;
 
 /* ---------------------------------------------------------------- progress bar */
 
@@ -98,7 +102,6 @@ lit_status lit_model_summary_callback(lit_callback *cb, const lit_model_summary_
 
 /* ---------------------------------------------------------------- monitored quantities */
 
-#define LIT_MODEL_CHECKPOINT_NAME "ModelCheckpoint"
 #define LIT_EARLY_STOPPING_NAME "EarlyStopping"
 #define LIT_ON_EXCEPTION_CHECKPOINT_NAME "OnExceptionCheckpoint"
 
@@ -352,11 +355,6 @@ const char *lit_on_exception_checkpoint_path(const lit_callback *cb);
  *     ... fit ...
  *     printf("trained %.0f s\n", lit_timer_time_elapsed(&tm, LIT_RUNNING_TRAIN));
  */
-
-/* Lightning's "should_update_logs": whether step values go to the loggers
- * at this point of the fit — (batches_that_stepped + 1) is a multiple of
- * log_every_n_steps, or the fit is stopping. The monitors log only then. */
-int lit_trainer_should_update_logs(const lit_trainer *tr);
 
 /* ---------------------------------------------------------------- learning rate monitor */
 

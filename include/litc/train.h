@@ -672,6 +672,38 @@ int lit_trainer_num_callbacks(const lit_trainer *tr);
 lit_callback *lit_trainer_callback(lit_trainer *tr, int i);
 
 /*
+ * The Trainer's default callbacks (Lightning's callback connector): unless
+ * the user added one of that name, every run adds a progress bar
+ * (enable_progress_bar), and fit a model summary (enable_model_summary)
+ * and a ModelCheckpoint (enable_checkpointing). The Trainer sits below the
+ * callbacks, so it makes them through this process-wide factory table; the
+ * callbacks layer installs Lightning's (lit_progress_bar_callback, ...,
+ * with default params) when the library is loaded (callbacks.h), and a
+ * program may install its own. Each `make` fills *out or returns an error.
+ */
+#define LIT_PROGRESS_BAR_NAME "TQDMProgressBar"
+#define LIT_MODEL_SUMMARY_NAME "ModelSummary"
+#define LIT_MODEL_CHECKPOINT_NAME "ModelCheckpoint"
+
+typedef struct {
+    lit_status (*make)(lit_callback *out); /* NULL: no default of this kind */
+} lit_default_callback;
+
+typedef struct {
+    int version;                          /* LIT_DEFAULT_CALLBACKS_VERSION */
+    lit_default_callback progress_bar;    /* named LIT_PROGRESS_BAR_NAME */
+    lit_default_callback model_summary;   /* named LIT_MODEL_SUMMARY_NAME */
+    lit_default_callback model_checkpoint; /* named LIT_MODEL_CHECKPOINT_NAME */
+} lit_default_callbacks;
+#define LIT_DEFAULT_CALLBACKS_VERSION 1
+
+/* Install the table (copied; NULL: none) for every Trainer run after this
+ * call; returns LIT_ERR_INVALID_ARG for another version. Not synchronized
+ * with running fits: call it before them. A run whose flags ask for a
+ * default the table lacks fails with LIT_ERR_CONFIG naming it. */
+lit_status lit_trainer_set_default_callbacks(const lit_default_callbacks *table);
+
+/*
  * Run. `dm` supplies the dataloaders (required); the module's hooks and the
  * datamodule's prepare_data/setup/teardown are called in Lightning's order.
  * ckpt_path (fit only): NULL starts fresh; a path, or "last" / "best" (asked
@@ -827,6 +859,10 @@ double lit_trainer_now(const lit_trainer *tr);
  * callbacks that write to them directly (LearningRateMonitor, ...); during
  * a batch's hooks it does not count that batch yet. */
 int64_t lit_trainer_batches_that_stepped(const lit_trainer *tr);
+/* Lightning's "should_update_logs": whether step values go to the loggers
+ * at this point of the fit — (batches_that_stepped + 1) is a multiple of
+ * log_every_n_steps, or the fit is stopping. The monitors (callbacks.h) log only then. */
+int lit_trainer_should_update_logs(const lit_trainer *tr);
 
 #ifdef __cplusplus
 }

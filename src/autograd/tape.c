@@ -1,14 +1,14 @@
 /*
  * Define-by-run autograd: nodes recorded by ops in the current arena,
- * topological ordering from the loss, gradient accumulation, and anomaly
- * mode (the first op that made a value NaN or Inf, see autograd.h).
+ * topological ordering from the loss, and anomaly mode (the first op that
+ * made a value NaN or Inf, see autograd.h). The tape sits below the ops:
+ * it calls the backward functions they recorded, never an op.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "litc/autograd.h"
-#include "litc/ops.h"
 
 static _Thread_local int grad_disabled;
 
@@ -175,26 +175,6 @@ lit_node *lit__record_fill(const char *op, lit_backward_fn fn, lit_tensor *out, 
     return record(op, fn, out, n_inputs, inputs, isinf(fill));
 }
 
-/* Sum g over the leading and size-1 broadcast dims so it matches t's shape. */
-static lit_tensor *reduce_to_shape(const lit_tensor *g, const lit_tensor *t) {
-    if (lit_same_shape(g, t)) return (lit_tensor *)g;
-    LIT_ASSERT(g->ndim >= t->ndim, "autograd: gradient %s cannot be reduced to input shape %s", LIT_SHAPE_STR(g),
-               LIT_SHAPE_STR(t));
-    int dims[LIT_MAX_DIMS], n = 0, lead = g->ndim - t->ndim;
-    for (int d = 0; d < g->ndim; d++) {
-        if (d < lead) {
-            dims[n++] = d;
-        } else if (t->shape[d - lead] == 1 && g->shape[d] != 1) {
-            dims[n++] = d;
-        } else {
-            LIT_ASSERT(t->shape[d - lead] == g->shape[d], "autograd: gradient %s does not broadcast to input %s",
-                       LIT_SHAPE_STR(g), LIT_SHAPE_STR(t));
-        }
-    }
-    lit_tensor *r = n ? lit_sum((lit_tensor *)g, n, dims, 1) : (lit_tensor *)g;
-    return lit_reshape(r, t->ndim, t->shape);
-}
-
 static lit_tensor *new_grad_for(lit_tensor *t) {
     if (t->grad_spare) { /* storage of a gradient set to none: no malloc in steady state */
         lit_tensor *g = t->grad_spare;
@@ -214,15 +194,19 @@ lit_tensor *lit__grad_buffer(lit_tensor *t) {
     return t->grad;
 }
 
-void lit__accumulate_grad(lit_tensor *t, const lit_tensor *g) {
-    if (!lit__needs_grad(t)) return;
-    g = reduce_to_shape(g, t);
-    if (!lit_is_contiguous(g)) g = lit_contiguous((lit_tensor *)g);
+/* The gradient handed to backward (out's shape, checked by the caller)
+ * added into out->grad. No broadcast sum is needed, so the tape calls no
+ * op: the ops sit above it (their gradients go through
+ * lit__accumulate_grad, src/ops/grad.c). */
+static void seed_grad(lit_tensor *t, const lit_tensor *g) {
     LIT_ASSERT(g->dtype == LIT_F32, "autograd: gradients are f32, got %s", lit_dtype_name(g->dtype));
-    if (!t->grad) t->grad = new_grad_for(t);
-    float *dst = lit_f32(t->grad);
-    const float *src = g->data;
-    for (int64_t i = 0; i < t->numel; i++) dst[i] += src[i];
+    float *dst = lit_f32(lit__grad_buffer(t));
+    if (lit_is_contiguous(g)) {
+        const float *src = g->data;
+        for (int64_t i = 0; i < t->numel; i++) dst[i] += src[i];
+    } else {
+        for (int64_t i = 0; i < t->numel; i++) dst[i] += (float)lit_get_flat(g, i);
+    }
 }
 
 /* ---- backward */
@@ -285,7 +269,7 @@ void lit_backward_with_grad(lit_tensor *out, const lit_tensor *grad) {
     LIT_ASSERT(lit_same_shape(out, grad), "lit_backward: gradient %s does not match output %s",
                LIT_SHAPE_STR(grad), LIT_SHAPE_STR(out));
     if (!out->grad_fn) { /* a leaf: its gradient is the given one */
-        lit__accumulate_grad(out, grad);
+        seed_grad(out, grad);
         return;
     }
     int prev = lit_set_grad_enabled(0);
@@ -295,7 +279,7 @@ void lit_backward_with_grad(lit_tensor *out, const lit_tensor *grad) {
         lit_tensor_check(order.items[i]->out, order.items[i]->op);
         order.items[i]->out->grad = NULL;
     }
-    lit__accumulate_grad(out, grad);
+    seed_grad(out, grad);
     if (anomaly_enabled && !anomaly_first_[1].kind) {
         nonfinite_scan s = scan_nonfinite(grad);
         if (has_nonfinite(s)) record_anomaly(1, LIT_ANOMALY_INPUT, NULL, -1, grad, NULL, s);

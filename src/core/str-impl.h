@@ -40,4 +40,9 @@ char *lit__py_repr_str(const char *s);
  * memory. */
 char *lit__py_repr_str_legacy(const char *text, int keep_nt);
 
+/* Python's repr/str of a float into buf (truncated to n; returns buf):
+ * the shortest digits that round-trip, "0.1", "1234.0", "1e-05", "1e+16",
+ * "-0.0", "nan", "inf". */
+char *lit__format_pyfloat(char *buf, size_t n, double v);
+
 #endif

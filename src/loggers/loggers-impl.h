@@ -11,7 +11,7 @@
 
 #include "core/buf-impl.h"  /* lit__buf, the growable byte buffer */
 #include "core/path-impl.h" /* lit__mkdirs */
-#include "core/str-impl.h"  /* lit__strdup */
+#include "core/str-impl.h"  /* lit__strdup, lit__format_pyfloat */
 #include "litc/loggers.h"
 
 /* ---------------------------------------------------------------- log dir */
@@ -52,9 +52,6 @@ double lit__wall_time(void);
  * it (a crash never leaves half a file under the final name); every step
  * checked: LIT_ERR_IO naming the path. */
 lit_status lit__write_file_atomic(const char *path, const void *data, size_t n, const char *who);
-
-/* Python's str(float) (repr, shortest round trip). */
-void lit__format_pyfloat(char *buf, size_t n, double v);
 
 /* ---------------------------------------------------------------- hparams */
 

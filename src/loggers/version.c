@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "litc/progress.h"
 #include "loggers/loggers-impl.h"
 
 char *lit__prefixed_key(const char *prefix, const char *name) {
@@ -47,7 +46,6 @@ double lit__wall_time(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void lit__format_pyfloat(char *buf, size_t n, double v) { lit_progress_format_pyfloat(buf, n, v); }
 
 /* ---------------------------------------------------------------- versions */
 

@@ -25,6 +25,11 @@
 
 #include "core/par-impl.h"
 
+/* Add `g` (f32, same shape as t, or broadcastable-to t's shape from a larger
+ * broadcast shape — summed down) into t->grad, allocating it on first use
+ * (lit__grad_buffer); nothing when t needs no gradient. src/ops/grad.c. */
+void lit__accumulate_grad(lit_tensor *t, const lit_tensor *g);
+
 /* Liveness check (NULL, freed, reset arena). */
 static inline void lit__check_input(const lit_tensor *t, const char *op) {
     lit__op_enter(op); /* named in an out-of-memory message */

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "litc/autograd.h"
 #include "litc/tensor.h"
 
 int64_t lit_numel_of(int ndim, const int64_t *shape) {

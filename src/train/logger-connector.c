@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "litc/callbacks.h" /* lit_trainer_should_update_logs */
 #include "litc/report.h"
 #include "train/train-impl.h"
 

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "litc/callbacks.h"
 #include "train/train-impl.h"
 
 lit_status lit_trainer_new(lit_trainer **out, const lit_trainer_params *p) {
@@ -171,17 +170,35 @@ int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr) {
 /* Lightning's callback connector: the progress bar and model summary are
  * added unless the user gave their own; giving one while the flag is off is
  * a contradiction Lightning refuses too. */
-static lit_status add_default_callback(lit_trainer *tr, int enabled, const char *name, const char *flag) {
+/* The factories of the default callbacks, installed from above (the
+ * callbacks layer installs Lightning's when the library loads). */
+static lit_default_callbacks default_callbacks;
+
+lit_status lit_trainer_set_default_callbacks(const lit_default_callbacks *table) {
+    if (table && table->version != LIT_DEFAULT_CALLBACKS_VERSION)
+        return lit_set_error(LIT_ERR_INVALID_ARG,
+                             "lit_trainer_set_default_callbacks: version %d, this litc expects %d "
+                             "(LIT_DEFAULT_CALLBACKS_VERSION)",
+                             table->version, LIT_DEFAULT_CALLBACKS_VERSION);
+    default_callbacks = table ? *table : (lit_default_callbacks){0};
+    return LIT_OK;
+}
+
+static lit_status add_default_callback(lit_trainer *tr, int enabled, const char *name, const char *flag,
+                                       const lit_default_callback *factory) {
     int have = find_callback(tr->callbacks, tr->n_callbacks, name) >= 0;
     /* fast_dev_run turns checkpointing off without making your callbacks an error. */
     if (!enabled && have && !(tr->p.fast_dev_run > 0 && !strcmp(flag, "enable_checkpointing")))
         return lit_set_error(LIT_ERR_CONFIG, "Trainer(%s=0) but a %s callback was added; remove it or set %s=1",
                              flag, name, flag);
     if (!enabled || have) return LIT_OK;
+    if (!factory->make)
+        return lit_set_error(LIT_ERR_CONFIG,
+                             "Trainer(%s=1) adds a default %s, but no default callbacks are installed "
+                             "(lit_trainer_set_default_callbacks); add a %s callback or set %s=0",
+                             flag, name, name, flag);
     lit_callback cb;
-    if (!strcmp(name, LIT_PROGRESS_BAR_NAME)) LIT_TRY(lit_progress_bar_callback(&cb, NULL));
-    else if (!strcmp(name, LIT_MODEL_SUMMARY_NAME)) LIT_TRY(lit_model_summary_callback(&cb, NULL));
-    else LIT_TRY(lit_model_checkpoint_callback(&cb, NULL)); /* Lightning's default: the last epoch, top 1 */
+    LIT_TRY(factory->make(&cb));
     lit_status st = lit_trainer_add_callback(tr, &cb);
     if (st < 0 && cb.free) cb.free(&cb);
     return st;
@@ -192,11 +209,14 @@ static lit_status setup_hooks(lit_trainer *tr, lit_stage stage) {
     lit_datamodule *dm = tr->dm;
     tr->fx = "configure_callbacks";
     if (m->vt->configure_callbacks) LIT_TRY(lit__hook_fail(m->vt->configure_callbacks(m, tr), "configure_callbacks"));
-    LIT_TRY(add_default_callback(tr, tr->p.enable_progress_bar, LIT_PROGRESS_BAR_NAME, "enable_progress_bar"));
+    const lit_default_callbacks *d = &default_callbacks;
+    LIT_TRY(add_default_callback(tr, tr->p.enable_progress_bar, LIT_PROGRESS_BAR_NAME, "enable_progress_bar",
+                                 &d->progress_bar));
     if (stage == LIT_STAGE_FIT) {
-        LIT_TRY(add_default_callback(tr, tr->p.enable_model_summary, LIT_MODEL_SUMMARY_NAME, "enable_model_summary"));
+        LIT_TRY(add_default_callback(tr, tr->p.enable_model_summary, LIT_MODEL_SUMMARY_NAME, "enable_model_summary",
+                                     &d->model_summary));
         LIT_TRY(add_default_callback(tr, tr->p.enable_checkpointing, LIT_MODEL_CHECKPOINT_NAME,
-                                     "enable_checkpointing"));
+                                     "enable_checkpointing", &d->model_checkpoint));
     }
     tr->fx = "prepare_data";
     if (dm->prepare_data) LIT_TRY(lit__hook_fail(dm->prepare_data(dm->user), "datamodule.prepare_data"));
