@@ -111,6 +111,23 @@ TEST(views_backward) {
     lit_tensor_free(NULL);
 }
 
+/* The gradient handed to backward may be a view: the tape adds it in
+ * logical order (it calls no op to make it contiguous), into a leaf's
+ * .grad directly or as the seed of a graph. */
+TEST(backward_takes_a_non_contiguous_gradient) {
+    lit_tensor *g = lit_transpose(lit_from_buffer(LIT_F32, LIT_SHAPE(3, 2), (float[]){1, 2, 3, 4, 5, 6}), 0, 1);
+    CHECK(!lit_is_contiguous(g));                     /* (2, 3): 1 3 5 / 2 4 6 */
+    float want[6] = {1, 3, 5, 2, 4, 6}, twice[6] = {2, 6, 10, 4, 8, 12};
+    lit_tensor *leaf = lit_zeros(LIT_F32, LIT_SHAPE(2, 3));
+    leaf->requires_grad = 1;
+    lit_backward_with_grad(leaf, g);
+    CHECK_ALLCLOSE(lit_f32(leaf->grad), want, 6, 0, 0);
+    lit_tensor *x = lit_zeros(LIT_F32, LIT_SHAPE(2, 3));
+    x->requires_grad = 1;
+    lit_backward_with_grad(lit_mul(x, lit_scalar(2.0)), g);
+    CHECK_ALLCLOSE(lit_f32(x->grad), twice, 6, 0, 0);
+}
+
 TEST(access_and_copy) {
     lit_tensor *x = lit_reshape(lit_arange(LIT_F32, 0, 6, 1), LIT_SHAPE(2, 3));
     lit_tensor *xt = lit_transpose(x, 0, 1);
@@ -187,5 +204,6 @@ int main(void) {
     RUN(printing);
     RUN(misuse_is_caught_with_clear_messages);
     RUN(use_after_reset_is_caught);
+    RUN(backward_takes_a_non_contiguous_gradient);
     return harness_summary();
 }
