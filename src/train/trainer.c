@@ -167,9 +167,6 @@ int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr) {
 
 /* ---------------------------------------------------------------- stages */
 
-/* Lightning's callback connector: the progress bar and model summary are
- * added unless the user gave their own; giving one while the flag is off is
- * a contradiction Lightning refuses too. */
 /* The factories of the default callbacks, installed from above (the
  * callbacks layer installs Lightning's when the library loads). */
 static lit_default_callbacks default_callbacks;
@@ -184,6 +181,9 @@ lit_status lit_trainer_set_default_callbacks(const lit_default_callbacks *table)
     return LIT_OK;
 }
 
+/* Lightning's callback connector: the progress bar and model summary are
+ * added unless the user gave their own; giving one while the flag is off is
+ * a contradiction Lightning refuses too. */
 static lit_status add_default_callback(lit_trainer *tr, int enabled, const char *name, const char *flag,
                                        const lit_default_callback *factory) {
     int have = find_callback(tr->callbacks, tr->n_callbacks, name) >= 0;
