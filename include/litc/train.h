@@ -13,7 +13,8 @@
  *
  *     static lit_status step(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
  *         my_model *mm = m->user;
- *         *loss = lit_mse_loss(forward(mm, lit_batch_get(b, "x")), lit_batch_get(b, "y"));
+ *         *loss = lit_mse_loss(forward(mm, lit_batch_get(b, "x")), lit_batch_get(b, "y"),
+ *                              LIT_REDUCTION_MEAN);
  *         lit_module_log(m, "train/loss", *loss, .prog_bar = 1);
  *         return LIT_OK;
  *     }

@@ -1,0 +1,153 @@
+/*
+ * tests/test-header-examples.c — the "Intended usage" examples of the
+ * public headers, copied here as written (a line of prose such as "...
+ * run ..." stays a comment) and compiled and run, so an example that no
+ * longer matches the API fails the build instead of misleading a reader.
+ * When you change an example in a header, change its copy here.
+ *
+ * Covered so far: tensor.h, autograd.h, nn.h, train.h (whose example once
+ * called lit_mse_loss without its reduction argument).
+ */
+#include <unistd.h>
+
+#include "harness.h"
+#include "tmp-dir.h"
+
+#define D_IN 3
+#include "tiny-data.h"
+
+static void tiny_sample(int64_t i, float *x, float *y) { tiny_linear_sample(i, D_IN, x, y); }
+
+/* ---------------------------------------------------------------- tensor.h + autograd.h */
+
+TEST(tensor_and_autograd_examples) {
+    /* tensor.h */
+    lit_tensor *x = lit_randn(LIT_SHAPE(4, 3), NULL);    // (4, 3) f32
+    lit_tensor *w = lit_tensor_new(NULL, LIT_F32, LIT_SHAPE(3, 2));
+    w->requires_grad = 1;
+    FILE *saved = stdout;
+    stdout = fopen("/dev/null", "w"); /* lit_tensor_print writes to stdout */
+    lit_tensor_print(x, "x");
+    fclose(stdout);
+    stdout = saved;
+    float v = lit_f32(x)[1 * 3 + 2];                     // x[1, 2]
+    CHECK_NEAR(v, lit_get(x, (const int64_t[]){ 1, 2 }), 0);
+
+    /* autograd.h */
+    lit_tensor_zero_(w);
+    lit_f32(w)[0] = 1.0f;
+    lit_tensor *loss = lit_mean(lit_square(lit_matmul(x, w)), 0, NULL, 0);
+    lit_backward(loss);           // w->grad += d loss / d w
+    CHECK(w->grad != NULL);
+    /* ... optimizer step, lit_zero_grad ... */
+    lit_zero_grad(&w, 1, 0);
+    lit_arena_reset(lit_arena_current());
+
+    int prev = lit_set_grad_enabled(0);   // no-grad region (evaluation)
+    /* ... */
+    lit_set_grad_enabled(prev);
+    lit_tensor_free(w);
+}
+
+/* ---------------------------------------------------------------- nn.h */
+
+TEST(nn_example) {
+    enum { vocab = 11, E = 8, H = 2, L = 2, B = 2, T = 5 };
+    lit_tensor *idx = lit_zeros(LIT_I64, LIT_SHAPE(B, T));
+    for (int i = 0; i < B * T; i++) lit_set_flat(idx, i, i % vocab);
+
+    lit_param_store *ps = lit_param_store_new("model");
+    lit_nn_embedding wte;  lit_nn_embedding_init(&wte, ps, "wte", vocab, E, -1, NULL);
+    lit_nn_self_attention attn[L];
+    for (int i = 0; i < L; i++)
+        lit_nn_self_attention_init(&attn[i], ps, LIT_NAME("blocks.%d.attn", i), E, H,
+                                   1, 1, 0.1, NULL);   // causal, bias, dropout
+    lit_nn_linear head;    lit_nn_linear_init(&head, ps, "head", E, vocab, 0, NULL);
+
+    int n; lit_tensor **params = lit_param_store_trainable(ps, &n);   // for the optimizer
+    lit_param_store_train(ps, 1);                                     // dropout on
+    lit_tensor *h = lit_nn_embedding_forward(&wte, idx);              // (B, T, E)
+    h = lit_add(h, lit_nn_self_attention_forward(&attn[0], h));
+    /* ... */
+    CHECK(params != NULL && n > 0);
+    CHECK_EQ_INT(h->ndim, 3);
+    CHECK_EQ_INT((int)h->shape[2], E);
+    lit_param_store_free(ps);
+    lit_arena_reset(lit_arena_current());
+}
+
+/* ---------------------------------------------------------------- train.h */
+
+typedef struct {
+    lit_tensor *w;
+} my_model;
+
+static lit_tensor *forward(my_model *mm, lit_tensor *x) { return lit_matmul(x, mm->w); }
+
+static lit_status step(lit_module *m, lit_batch *b, int64_t i, lit_tensor **loss) {
+    (void)i;
+    my_model *mm = m->user;
+    *loss = lit_mse_loss(forward(mm, lit_batch_get(b, "x")), lit_batch_get(b, "y"),
+                         LIT_REDUCTION_MEAN);
+    lit_module_log(m, "train/loss", *loss, .prog_bar = 1);
+    return LIT_OK;
+}
+static lit_status opt(lit_module *m, lit_optim_config *cfg) {
+    int n; lit_tensor **p = lit_param_store_trainable(m->params, &n);
+    return lit_optim_config_add(cfg, lit_sgd_new(&(lit_sgd_params){ .lr = 0.1 }, p, n));
+}
+static const lit_module_vtable vt = { .version = LIT_MODULE_VERSION,
+    .training_step = step, .configure_optimizers = opt };
+
+static lit_dataloader *train_loader(void *user) {
+    static int64_t n = 8;
+    lit_dataloader **dl = user;
+    if (!*dl) *dl = tiny_loader(&n, 4, NULL);
+    return *dl;
+}
+
+/* The example, in a function that can LIT_TRY; *v gets the logged loss. */
+static lit_status train_example(lit_param_store *store, my_model *my_state, lit_datamodule datamodule, double *out) {
+    lit_module m; lit_module_init(&m, &vt, store, &my_state[0]);
+    lit_trainer_params p = lit_trainer_default_params();
+    p.max_epochs = 10; p.accumulate_grad_batches = 4;
+    LIT_TRY(lit_trainer_params_from_env(&p));      // LIT_TRAINER_MAX_EPOCHS=3 ...
+    p.enable_progress_bar = 0; /* (not in the example: keeps the test's output short) */
+    lit_trainer *tr; LIT_TRY(lit_trainer_new(&tr, &p));
+    LIT_TRY(lit_trainer_fit(tr, &m, &datamodule, NULL));
+    double v; lit_trainer_get_metric(tr, LIT_METRICS_CALLBACK, "train/loss", &v);
+    lit_trainer_free(tr); lit_module_deinit(&m);
+    *out = v;
+    return LIT_OK;
+}
+
+TEST(train_example) {
+    /* The example writes lightning_logs/ and checkpoints/ under the
+     * current directory: run it in a fresh one. */
+    char cwd[4096];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    char *dir = make_tmp_dir("header-examples");
+    CHECK_EQ_INT(chdir(dir), 0);
+
+    lit_param_store *store = lit_param_store_new("m");
+    my_model my_state = { lit_param_store_new_param(store, NULL, "w", 2, (const int64_t[]){ D_IN, 1 }) };
+    lit_dataloader *dl = NULL;
+    lit_datamodule datamodule = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = train_loader, .user = &dl };
+    unsetenv("LIT_TRAINER_MAX_EPOCHS");
+    double v = NAN;
+    CHECK_EQ_INT(train_example(store, &my_state, datamodule, &v), LIT_OK);
+    CHECK(isfinite(v) && v >= 0);
+    lit_dataloader_free(dl);
+    lit_param_store_free(store);
+
+    CHECK_EQ_INT(chdir(cwd), 0);
+    rm_rf(dir);
+}
+
+int main(void) {
+    lit_log_set_level(LIT_LOG_ERROR);
+    RUN(tensor_and_autograd_examples);
+    RUN(nn_example);
+    RUN(train_example);
+    return harness_summary();
+}
