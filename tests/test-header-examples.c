@@ -5,7 +5,7 @@
  * longer matches the API fails the build instead of misleading a reader.
  * When you change an example in a header, change its copy here.
  *
- * Covered so far: tensor.h, autograd.h, nn.h, train.h (whose example once
+ * Covered so far: tensor.h, autograd.h, optim.h, nn.h, train.h (whose example once
  * called lit_mse_loss without its reduction argument).
  */
 #include <unistd.h>
@@ -47,6 +47,49 @@ TEST(tensor_and_autograd_examples) {
     /* ... */
     lit_set_grad_enabled(prev);
     lit_tensor_free(w);
+}
+
+/* ---------------------------------------------------------------- optim.h */
+
+/* The example as a function that can LIT_TRY: AdamW over `params`, a
+ * second group without weight decay over `no_decay`. */
+static lit_status optim_example(lit_tensor **params, int n_params, lit_tensor **no_decay, int n_no_decay,
+                                lit_tensor *x) {
+    lit_adam_params ap = lit_adamw_default_params();
+    ap.lr = 3e-4; ap.weight_decay = 0.1;
+    lit_optimizer *opt = lit_adamw_new(&ap, params, n_params);
+    if (!opt) { fprintf(stderr, "%s\n", lit_last_error()); return LIT_ERR_INVALID_ARG; }
+    // a second group without weight decay (e.g. biases, norms):
+    lit_param_group g = lit_optimizer_default_group(opt);
+    g.params = no_decay; g.n_params = n_no_decay; g.weight_decay = 0.0;
+    LIT_TRY(lit_optimizer_add_param_group(opt, &g));
+    for (int step = 0; step < 2; step++) {
+        lit_optimizer_zero_grad(opt, 1);
+        /* ... forward, lit_backward(loss) ... */
+        lit_tensor *loss = lit_mean(lit_square(lit_add(lit_matmul(x, params[0]), no_decay[0])), 0, NULL, 0);
+        lit_backward(loss);
+        lit_clip_grad_norm(params, n_params, 1.0, 2.0);
+        LIT_TRY(lit_optimizer_step(opt));
+        lit_arena_reset(lit_arena_current());
+    }
+    lit_optimizer_free(opt);
+    return LIT_OK;
+}
+
+TEST(optim_example) {
+    lit_tensor *x = lit_tensor_new(NULL, LIT_F32, LIT_SHAPE(4, 3));
+    lit_tensor *w = lit_tensor_new(NULL, LIT_F32, LIT_SHAPE(3, 2));
+    lit_tensor *b = lit_tensor_new(NULL, LIT_F32, LIT_SHAPE(2));
+    for (int i = 0; i < 12; i++) lit_f32(x)[i] = (float)(i % 5) - 2.0f;
+    for (int i = 0; i < 6; i++) lit_f32(w)[i] = 0.1f * (float)i;
+    lit_f32(b)[0] = 0.5f, lit_f32(b)[1] = -0.5f;
+    w->requires_grad = b->requires_grad = 1;
+    float w0 = lit_f32(w)[1], b0 = lit_f32(b)[0];
+    CHECK_EQ_INT(optim_example(&w, 1, &b, 1, x), LIT_OK);
+    CHECK(lit_f32(w)[1] != w0 && lit_f32(b)[0] != b0); /* both groups stepped */
+    lit_tensor_free(x);
+    lit_tensor_free(w);
+    lit_tensor_free(b);
 }
 
 /* ---------------------------------------------------------------- nn.h */
@@ -147,6 +190,7 @@ TEST(train_example) {
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(tensor_and_autograd_examples);
+    RUN(optim_example);
     RUN(nn_example);
     RUN(train_example);
     return harness_summary();
