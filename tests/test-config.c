@@ -884,6 +884,44 @@ TEST(interpolation_bombs_bounded) {
     free(b.data);
 }
 
+/* Aliases and interpolations fanning out: what a resolve makes is bounded
+ * as a whole, so a resolved config's dump always reads back (fuzz-config
+ * found a 1.2 KB file whose resolved dump had more than 100000 nodes). */
+static void fan_out(test_buf *b, int copies) {
+    tbuf_puts(b, "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                 "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                 "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"); /* 1111 nodes */
+    char line[64];
+    for (int i = 0; i < copies; i++) {
+        snprintf(line, sizeof line, "c%d: ${c}\n", i);
+        tbuf_puts(b, line);
+    }
+}
+
+TEST(resolved_config_reads_back) {
+    test_buf b = { 0 };
+    fan_out(&b, 89); /* 89 x 1111 made by the resolve (< 100000), 100205 in the whole tree */
+    expect_refused(b.data, "bomb.yaml: the resolved config makes more than 100000 nodes (LIT_CONFIG_MAX_NODES)");
+    free(b.data);
+
+    b = (test_buf){ 0 };
+    fan_out(&b, 80); /* 81 x 1111: within it, and its dump loads again, equal */
+    lit_config *c = load(b.data);
+    CHECK_EQ_INT(lit_config_resolve(c), LIT_OK);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CHECK(lit_config_dump(c, f) == LIT_OK);
+    fclose(f);
+    lit_config *back = NULL;
+    CHECK_MSG(lit_config_load_buffer(&back, text, len, "dump") == LIT_OK, "%s", lit_last_error());
+    if (back) CHECK(lit_config_node_equal(lit_config_root(c), lit_config_root(back)));
+    lit_config_free(back);
+    lit_config_free(c);
+    free(text);
+    free(b.data);
+}
+
 TEST(anchors_and_big_maps_linear) {
     /* Anchors are capped (the table is scanned per alias). */
     test_buf b = { 0 };
@@ -941,5 +979,6 @@ int main(void) {
     RUN(alias_bomb_bounded_by_bytes);
     RUN(interpolation_bombs_bounded);
     RUN(anchors_and_big_maps_linear);
+    RUN(resolved_config_reads_back);
     return harness_summary();
 }

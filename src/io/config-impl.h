@@ -69,6 +69,10 @@ typedef struct {
 static inline lit__config_budget lit__config_budget_full(void) {
     return (lit__config_budget){ LIT_CONFIG_MAX_NODES, LIT_CONFIG_MAX_BYTES };
 }
+/* The full budget less what the tree at root holds, counted as the parser
+ * counts a document (a map's keys are nodes too): negative when the tree,
+ * dumped, would not read back within the limits. */
+lit__config_budget lit__config_budget_left(const lit_config_node *root);
 /* Take `nodes` nodes and `bytes` bytes from b. When either runs out:
  * LIT_ERR_CONFIG with "more than 100000 nodes (LIT_CONFIG_MAX_NODES)" or
  * "more than 64 MiB of text (LIT_CONFIG_MAX_BYTES)" as the message, which

@@ -307,5 +307,14 @@ lit_status lit_config_resolve(lit_config *cfg) {
     lit_status st = resolve_tree(r, cfg->root);
     while (r->depth) pop(r);
     free(r);
+    /* The resolved tree as a whole stays within a document's limits, so its
+     * dump (--print_config, config.yaml) always reads back. */
+    lit__config_budget left = lit__config_budget_left(cfg->root);
+    if (st == LIT_OK && left.nodes < 0)
+        st = lit_set_error(LIT_ERR_CONFIG, "%s: the resolved config makes more than %d nodes (LIT_CONFIG_MAX_NODES)",
+                           cfg->root->file, LIT_CONFIG_MAX_NODES);
+    if (st == LIT_OK && left.bytes < 0)
+        st = lit_set_error(LIT_ERR_CONFIG, "%s: the resolved config makes more than %d MiB of text "
+                           "(LIT_CONFIG_MAX_BYTES)", cfg->root->file, LIT_CONFIG_MAX_BYTES >> 20);
     return st;
 }

@@ -209,10 +209,27 @@ static size_t text_bytes(const lit_config_node *n) {
     return b;
 }
 
+/* Nodes a node costs as the parser counts them: itself, and a map's keys
+ * (scalar nodes in the YAML text). */
+static long node_cost(const lit_config_node *n) { return 1 + (n->type == LIT_CONFIG_MAP ? n->n : 0); }
+
+static void tree_cost(const lit_config_node *n, lit__config_budget *b) {
+    b->nodes -= node_cost(n);
+    b->bytes -= (long long)text_bytes(n);
+    for (int i = 0; i < n->n && (n->type == LIT_CONFIG_MAP || n->type == LIT_CONFIG_LIST); i++)
+        tree_cost(n->type == LIT_CONFIG_MAP ? n->entries[i].value : n->items[i], b);
+}
+
+lit__config_budget lit__config_budget_left(const lit_config_node *root) {
+    lit__config_budget b = lit__config_budget_full();
+    if (root) tree_cost(root, &b);
+    return b;
+}
+
 static lit_status copy_rec(lit_config *cfg, const lit_config_node *src, lit__config_budget *budget,
                            lit_config_node **out) {
     *out = NULL;
-    if (budget) LIT_TRY(lit__config_budget_take(budget, 1, text_bytes(src)));
+    if (budget) LIT_TRY(lit__config_budget_take(budget, node_cost(src), text_bytes(src)));
     const char *file = lit__config_intern(cfg, src->file);
     lit_config_node *n = file ? lit__config_node_new(src->type, file, src->line, src->col, src->origin) : NULL;
     if (!n) return lit_set_error(LIT_ERR_NOMEM, "config: out of memory");
