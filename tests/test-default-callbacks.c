@@ -1,6 +1,6 @@
 /*
  * tests/test-default-callbacks.c — the Trainer's default callbacks come
- * from the factory table the callbacks layer installs (train.h,
+ * from the factory table the callbacks layer installs (callback.h,
  * lit_trainer_set_default_callbacks): Lightning's table is in place when
  * the program starts, a table of the program's own replaces it, and
  * without one a run that asks for a default fails with a clear error

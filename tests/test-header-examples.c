@@ -5,8 +5,9 @@
  * longer matches the API fails the build instead of misleading a reader.
  * When you change an example in a header, change its copy here.
  *
- * Covered so far: tensor.h, autograd.h, optim.h, nn.h, train.h (whose example once
- * called lit_mse_loss without its reduction argument).
+ * Covered so far: tensor.h, autograd.h, optim.h, nn.h, module.h + trainer.h
+ * (the example train.h had, which once called lit_mse_loss without its
+ * reduction argument), callback.h.
  */
 #include <unistd.h>
 
@@ -119,7 +120,7 @@ TEST(nn_example) {
     lit_arena_reset(lit_arena_current());
 }
 
-/* ---------------------------------------------------------------- train.h */
+/* ---------------------------------------------------------------- module.h + trainer.h */
 
 typedef struct {
     lit_tensor *w;
@@ -187,11 +188,52 @@ TEST(train_example) {
     rm_rf(dir);
 }
 
+/* ---------------------------------------------------------------- callback.h */
+
+static lit_status at_epoch_end(lit_callback *cb, lit_trainer *tr, lit_module *m) {
+    (void)m;
+    int64_t *epochs_seen = cb->user;
+    *epochs_seen = lit_trainer_current_epoch(tr) + 1;
+    return LIT_OK;
+}
+
+/* The example, then a fit of two epochs; *seen gets what the callback counted. */
+static lit_status callback_example(lit_trainer *tr, lit_module *m, lit_datamodule *dm, int64_t *seen) {
+    int64_t epochs_seen = 0;
+    lit_callback cb = { .version = LIT_CALLBACK_VERSION, .name = "EpochCounter",
+                        .user = &epochs_seen, .on_train_epoch_end = at_epoch_end };
+    LIT_TRY(lit_trainer_add_callback(tr, &cb));   // copied: cb may go out of scope
+    LIT_TRY(lit_trainer_fit(tr, m, dm, NULL));
+    *seen = epochs_seen;
+    return LIT_OK;
+}
+
+TEST(callback_example) {
+    lit_param_store *store = lit_param_store_new("m");
+    my_model my_state = { lit_param_store_new_param(store, NULL, "w", 2, (const int64_t[]){ D_IN, 1 }) };
+    lit_dataloader *dl = NULL;
+    lit_datamodule datamodule = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = train_loader, .user = &dl };
+    lit_module m; lit_module_init(&m, &vt, store, &my_state);
+    lit_trainer_params p = lit_trainer_default_params();
+    p.max_epochs = 2;
+    p.enable_progress_bar = 0; p.enable_model_summary = 0; p.enable_checkpointing = 0; p.logger = 0;
+    lit_trainer *tr = NULL;
+    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    int64_t seen = -1;
+    CHECK_EQ_INT(callback_example(tr, &m, &datamodule, &seen), LIT_OK);
+    CHECK_EQ_INT((int)seen, 2);
+    lit_trainer_free(tr);
+    lit_module_deinit(&m);
+    lit_dataloader_free(dl);
+    lit_param_store_free(store);
+}
+
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(tensor_and_autograd_examples);
     RUN(optim_example);
     RUN(nn_example);
     RUN(train_example);
+    RUN(callback_example);
     return harness_summary();
 }

@@ -4,7 +4,7 @@
  * which the Trainer adds by itself, and ModelCheckpoint, EarlyStopping and
  * OnExceptionCheckpoint, which you add.
  *
- * Each constructor fills a lit_callback value (train.h) that you pass to
+ * Each constructor fills a lit_callback value (callback.h) that you pass to
  * lit_trainer_add_callback, which copies it; its state is freed by the
  * callback's `free` slot when the Trainer is freed. The Trainer adds a
  * TQDMProgressBar when enable_progress_bar is set and a ModelSummary when
@@ -58,7 +58,7 @@ extern "C" {
  * lit_trainer_set_default_callbacks when the library is loaded; install it
  * again to undo a table of your own. LIT_PROGRESS_BAR_NAME,
  * LIT_MODEL_SUMMARY_NAME and LIT_MODEL_CHECKPOINT_NAME, the names the
- * Trainer looks for before adding a default, are train.h's. */
+ * Trainer looks for before adding a default, are callback.h's. */
 extern const lit_default_callbacks lit_lightning_default_callbacks;
 
 /* ---------------------------------------------------------------- progress bar */

@@ -1,6 +1,6 @@
 /*
  * litc/config-trainer.h — the `trainer:` section of a config (config.h)
- * bound into lit_trainer_params (train.h), and the LIT_TRAINER_<NAME>
+ * bound into lit_trainer_params (trainer.h), and the LIT_TRAINER_<NAME>
  * environment defaults as config values. Part of the command-line layer
  * (src/cli/): the YAML file format below it knows nothing of the Trainer.
  *

@@ -2,7 +2,7 @@
  * src/callbacks/defaults.c — Lightning's default callbacks (progress bar,
  * model summary, ModelCheckpoint, each with its default params) installed
  * as the Trainer's factory table when the library is loaded. The Trainer
- * sits below the callbacks and never names one (train.h,
+ * sits below the callbacks and never names one (callback.h,
  * lit_trainer_set_default_callbacks).
  *
  * A static link pulls this file in only when something references it, so

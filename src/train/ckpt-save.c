@@ -1,6 +1,6 @@
 /*
  * src/train/ckpt-save.c — lit_trainer_save_checkpoint: everything a fit
- * needs to continue exactly (see train.h for the list and for where a
+ * needs to continue exactly (see trainer.h for the list and for where a
  * resume continues), gathered into a lit_checkpoint and written atomically.
  */
 #include <inttypes.h>
