@@ -4,8 +4,9 @@
 The map is the block between the markers `<!-- layers:begin -->` and
 `<!-- layers:end -->` in docs/architecture.md: one row per layer, the top
 layer first, each row `name/  public headers (comma separated, or -)  what
-it holds`; rows indented further continue the description. That block is
-the only list of layers: the page shows it, this script enforces it.
+it holds`; rows indented further continue the description, and a header
+list that ends with a comma goes on in the next row's header column. That
+block is the only list of layers: the page shows it, this script enforces it.
 
 A file's layer: src/<name>/... is layer <name>; include/litc/<h> is the
 layer whose row lists <h>. An include may name its own layer or a lower
@@ -34,13 +35,20 @@ def read_map(root):
     if BEGIN not in text or END not in text:
         sys.exit(f"{path}: no layer map between {BEGIN} and {END}")
     rows = []
+    more = False  # the last row's header list ended with a comma
     for line in text.split(BEGIN, 1)[1].split(END, 1)[0].splitlines():
         m = re.match(r"^ ?([a-z]+)/\s+(.*)$", line)
-        if not m:
-            continue  # fence, heading row, continuation or blank
-        headers = re.split(r"\s{2,}", m.group(2).strip(), maxsplit=1)[0]
-        hs = [] if headers == "-" else [h.strip() for h in headers.split(",")]
-        rows.append((m.group(1), hs))
+        if m:
+            rows.append((m.group(1), []))
+            rest = m.group(2)
+        elif more and line.strip():
+            rest = line  # the header list goes on in this row
+        else:
+            continue  # fence, heading row, continuation of the description or blank
+        headers = re.split(r"\s{2,}", rest.strip(), maxsplit=1)[0]
+        more = headers.endswith(",")
+        if headers != "-":
+            rows[-1][1].extend(h.strip() for h in headers.split(",") if h.strip())
     if not rows:
         sys.exit(f"{path}: the layer map is empty")
     return rows

@@ -1,7 +1,7 @@
 /*
  * tests/test-callbacks-monitors.c — LearningRateMonitor, Timer,
  * ThroughputMonitor, DeviceStatsMonitor and GradientAccumulationScheduler
- * (callbacks.h) in real fits: the lrs logged per group against the
+ * (monitors.h) in real fits: the lrs logged per group against the
  * scheduler's formula (StepLR per step, cosine per epoch) with Lightning's
  * names; the Timer's exact stop on a fake clock and its budget across a
  * resume; the throughput values over a window on a fake clock; CPU stats

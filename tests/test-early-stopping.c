@@ -1,5 +1,5 @@
 /*
- * tests/test-early-stopping.c — EarlyStopping (callbacks.h) against
+ * tests/test-early-stopping.c — EarlyStopping (early-stopping.h) against
  * Lightning 2.x's early_stopping.py: a tiny regression module whose
  * validation logs a scripted "val/loss" per epoch (or per validation run);
  * the stop epoch, wait count, best score and reason are worked out by hand

@@ -7,7 +7,7 @@
  *
  * Covered so far: tensor.h, autograd.h, optim.h, nn.h, module.h + trainer.h
  * (the example train.h had, which once called lit_mse_loss without its
- * reduction argument), callback.h.
+ * reduction argument), callback.h, weight-averaging.h, finetuning.h, tuner.h.
  */
 #include <unistd.h>
 
@@ -208,24 +208,109 @@ static lit_status callback_example(lit_trainer *tr, lit_module *m, lit_datamodul
     return LIT_OK;
 }
 
+/* The model of train_example on the tiny data (8 samples, batches of 4),
+ * with a quiet trainer of two epochs: what the callback examples run on. */
+typedef struct {
+    lit_param_store *store;
+    my_model state;
+    lit_dataloader *dl;
+    lit_datamodule dm;
+    lit_module m;
+    lit_trainer_params p;
+    lit_trainer *tr;
+} tiny_run;
+
+static void tiny_run_init(tiny_run *r) {
+    r->store = lit_param_store_new("m");
+    r->state.w = lit_param_store_new_param(r->store, NULL, "w", 2, (const int64_t[]){ D_IN, 1 });
+    r->dl = NULL;
+    r->dm = (lit_datamodule){ .version = LIT_DATAMODULE_VERSION, .train_dataloader = train_loader, .user = &r->dl };
+    lit_module_init(&r->m, &vt, r->store, &r->state);
+    r->p = lit_trainer_default_params();
+    r->p.max_epochs = 2;
+    r->p.enable_progress_bar = 0; r->p.enable_model_summary = 0; r->p.enable_checkpointing = 0; r->p.logger = 0;
+    r->tr = NULL;
+    CHECK_EQ_INT(lit_trainer_new(&r->tr, &r->p), LIT_OK);
+}
+
+static void tiny_run_free(tiny_run *r) {
+    lit_trainer_free(r->tr);
+    lit_module_deinit(&r->m);
+    lit_dataloader_free(r->dl);
+    lit_param_store_free(r->store);
+}
+
 TEST(callback_example) {
-    lit_param_store *store = lit_param_store_new("m");
-    my_model my_state = { lit_param_store_new_param(store, NULL, "w", 2, (const int64_t[]){ D_IN, 1 }) };
-    lit_dataloader *dl = NULL;
-    lit_datamodule datamodule = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = train_loader, .user = &dl };
-    lit_module m; lit_module_init(&m, &vt, store, &my_state);
-    lit_trainer_params p = lit_trainer_default_params();
-    p.max_epochs = 2;
-    p.enable_progress_bar = 0; p.enable_model_summary = 0; p.enable_checkpointing = 0; p.logger = 0;
-    lit_trainer *tr = NULL;
-    CHECK_EQ_INT(lit_trainer_new(&tr, &p), LIT_OK);
+    tiny_run r; tiny_run_init(&r);
     int64_t seen = -1;
-    CHECK_EQ_INT(callback_example(tr, &m, &datamodule, &seen), LIT_OK);
+    CHECK_EQ_INT(callback_example(r.tr, &r.m, &r.dm, &seen), LIT_OK);
     CHECK_EQ_INT((int)seen, 2);
-    lit_trainer_free(tr);
-    lit_module_deinit(&m);
-    lit_dataloader_free(dl);
-    lit_param_store_free(store);
+    tiny_run_free(&r);
+}
+
+/* ---------------------------------------------------------------- weight-averaging.h */
+
+static lit_status ema_example(lit_trainer *tr, lit_module m, lit_datamodule dm, lit_param_store *store,
+                              int64_t *updates) {
+    lit_ema_params ep = lit_ema_default_params();
+    ep.decay = 0.999;
+    lit_callback ema;
+    LIT_TRY(lit_ema_callback(&ema, &ep));
+    LIT_TRY(lit_trainer_add_callback(tr, &ema));
+    LIT_TRY(lit_trainer_fit(tr, &m, &dm, NULL));   // validation runs on the EMA weights
+    LIT_TRY(lit_ema_copy_to(&ema, store));         // keep them for inference
+    *updates = lit_ema_num_updates(&ema);
+    return LIT_OK;
+}
+
+TEST(weight_averaging_example) {
+    tiny_run r; tiny_run_init(&r);
+    int64_t updates = -1;
+    CHECK_EQ_INT(ema_example(r.tr, r.m, r.dm, r.store, &updates), LIT_OK);
+    CHECK_EQ_INT((int)updates, 4); /* 2 epochs of 2 batches */
+    tiny_run_free(&r);
+}
+
+/* ---------------------------------------------------------------- finetuning.h */
+
+static lit_status finetuning_example(lit_trainer *tr) {
+    lit_backbone_finetuning_params bp = lit_backbone_finetuning_default_params();
+    bp.backbone = "backbone"; bp.unfreeze_backbone_at_epoch = 5;
+    lit_callback ft;
+    LIT_TRY(lit_backbone_finetuning_callback(&ft, &bp));
+    LIT_TRY(lit_trainer_add_callback(tr, &ft));
+    return LIT_OK;
+}
+
+TEST(finetuning_example) {
+    tiny_run r; tiny_run_init(&r);
+    CHECK_EQ_INT(finetuning_example(r.tr), LIT_OK);
+    CHECK_EQ_INT(lit_trainer_num_callbacks(r.tr), 1);
+    tiny_run_free(&r);
+}
+
+/* ---------------------------------------------------------------- tuner.h */
+
+static lit_status tuner_example(lit_trainer *tr, lit_trainer_params p, lit_module m, lit_datamodule dm,
+                                double *found) {
+    double lr = NAN;
+    lit_lr_finder_result r;
+    lit_lr_finder_params lp = lit_lr_finder_default_params();
+    LIT_TRY(lit_lr_find(&p, &m, &dm, &lp, &r));     // p: the lit_trainer_params of the real fit
+    if (r.suggestion_idx >= 0) lr = r.suggestion;  // read by configure_optimizers
+    lit_lr_finder_result_free(&r);
+    LIT_TRY(lit_trainer_fit(tr, &m, &dm, NULL));
+    *found = lr;
+    return LIT_OK;
+}
+
+TEST(tuner_example) {
+    tiny_run r; tiny_run_init(&r);
+    double lr = NAN;
+    CHECK_EQ_INT(tuner_example(r.tr, r.p, r.m, r.dm, &lr), LIT_OK);
+    CHECK(isnan(lr) || (lr >= 1e-8 && lr <= 1)); /* a suggestion lies in [min_lr, max_lr] */
+    CHECK_EQ_INT((int)lit_trainer_current_epoch(r.tr), 2);
+    tiny_run_free(&r);
 }
 
 int main(void) {
@@ -235,5 +320,8 @@ int main(void) {
     RUN(nn_example);
     RUN(train_example);
     RUN(callback_example);
+    RUN(weight_averaging_example);
+    RUN(finetuning_example);
+    RUN(tuner_example);
     return harness_summary();
 }

@@ -1,6 +1,6 @@
 /*
  * tests/test-model-checkpoint.c — ModelCheckpoint and OnExceptionCheckpoint
- * (callbacks.h) against Lightning 2.x's model_checkpoint.py and
+ * (model-checkpoint.h) against Lightning 2.x's model_checkpoint.py and
  * on_exception_checkpoint.py, by exact file names and values: a tiny
  * regression module whose validation logs a scripted "val/loss" per epoch
  * (2 training batches per epoch, so epoch e ends at global step 2(e+1));

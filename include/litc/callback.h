@@ -122,8 +122,8 @@ struct lit_callback {
  * and a ModelCheckpoint (enable_checkpointing). The Trainer sits below the
  * callbacks, so it makes them through this process-wide factory table; the
  * callbacks layer installs Lightning's (lit_progress_bar_callback, ...,
- * with default params) when the library is loaded (callbacks.h), and a
- * program may install its own. Each `make` fills *out or returns an error.
+ * with default params) when the library is loaded (default-callbacks.h),
+ * and a program may install its own. Each `make` fills *out or returns an error.
  */
 #define LIT_PROGRESS_BAR_NAME "TQDMProgressBar"
 #define LIT_MODEL_SUMMARY_NAME "ModelSummary"

@@ -88,7 +88,7 @@ typedef struct {
                                       * (loggers come with the metrics/loggers issue) */
     int enable_progress_bar;         /* default 1 */
     int enable_model_summary;        /* default 1 */
-    int enable_checkpointing;        /* default 1: a ModelCheckpoint (callbacks.h) with default
+    int enable_checkpointing;        /* default 1: a ModelCheckpoint (model-checkpoint.h) with default
                                       * params is added to fit unless you added one */
     const char *default_root_dir;    /* NULL = current directory; not copied */
     int deterministic;               /* default 0; litc's kernels are deterministic for a given
@@ -312,7 +312,7 @@ lit_tensor *lit_trainer_prediction(const lit_trainer *tr, int dl_idx, int64_t i)
 int64_t lit_trainer_estimated_stepping_batches(lit_trainer *tr);
 /* trainer.datamodule: the datamodule of the running (or last) stage. */
 lit_datamodule *lit_trainer_datamodule(const lit_trainer *tr);
-/* trainer.checkpoint_callback: the first ModelCheckpoint (callbacks.h) of
+/* trainer.checkpoint_callback: the first ModelCheckpoint (model-checkpoint.h) of
  * the running run, or of the last one (the default one the Trainer adds is
  * kept readable until the next run starts); NULL when there is none. */
 lit_callback *lit_trainer_checkpoint_callback(lit_trainer *tr);
@@ -339,7 +339,8 @@ double lit_trainer_now(const lit_trainer *tr);
 int64_t lit_trainer_batches_that_stepped(const lit_trainer *tr);
 /* Lightning's "should_update_logs": whether step values go to the loggers
  * at this point of the fit — (batches_that_stepped + 1) is a multiple of
- * log_every_n_steps, or the fit is stopping. The monitors (callbacks.h) log only then. */
+ * log_every_n_steps, or the fit is stopping. The monitors (monitors.h) log
+ * only then. */
 int lit_trainer_should_update_logs(const lit_trainer *tr);
 
 /* ================================================================ metrics */

@@ -3,7 +3,7 @@
  * (lightning/pytorch/tuner/batch_size_scaling.py: _scale_batch_size,
  * _run_power_scaling, _run_binary_scaling, _adjust_batch_size) as
  * lit_batch_size_find, with a step-arena memory budget standing in for
- * CUDA's out-of-memory error. See callbacks.h.
+ * CUDA's out-of-memory error. See tuner.h.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * device, the CPU: Lightning's psutil stats (cpu_percent, cpu_vm_percent,
  * cpu_swap_percent) read from /proc, plus this process's resident memory,
  * CPU times and threads, written to the loggers around every batch. See
- * callbacks.h.
+ * monitors.h.
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * src/callbacks/early-stopping.c — Lightning 2.x's EarlyStopping
  * (lightning/pytorch/callbacks/early_stopping.py): stop the fit when a
  * monitored metric stops improving, reaches a threshold, diverges or is
- * not finite. See callbacks.h.
+ * not finite. See early-stopping.h.
  */
 #include <inttypes.h>
 #include <math.h>

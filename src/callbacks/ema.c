@@ -2,7 +2,7 @@
  * src/callbacks/ema.c — the exponential moving average of the weights that
  * MDLM keeps (its ExponentialMovingAverage, from score_sde / torch_ema):
  * updated after every optimizer step, swapped into the model for
- * validation (and test), saved in checkpoints. See callbacks.h.
+ * validation (and test), saved in checkpoints. See weight-averaging.h.
  */
 /* The update is MDLM's f32 formula, operation by operation: no fused
  * multiply-add may change its rounding (tests recompute it exactly). */

@@ -3,7 +3,7 @@
  * parts of BaseFinetuning it uses (lightning/pytorch/callbacks/
  * finetuning.py): freeze the backbone at setup, unfreeze it at a given
  * epoch into a new param group with a small lr that grows every epoch.
- * The backbone is a parameter-name prefix. See callbacks.h.
+ * The backbone is a parameter-name prefix. See finetuning.h.
  */
 #include <float.h>
 #include <math.h>

@@ -3,7 +3,7 @@
  * GradientAccumulationScheduler
  * (lightning/pytorch/callbacks/gradient_accumulation_scheduler.py): the
  * accumulation factor as a function of the epoch, set at every epoch
- * start. See callbacks.h.
+ * start. See monitors.h.
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * src/callbacks/lr-finder.c — Lightning 2.x's learning rate finder
  * (lightning/pytorch/tuner/lr_finder.py: _lr_find, _LRCallback,
  * _ExponentialLR / _LinearLR, _LRFinder.suggestion) as lit_lr_find, with
- * the module snapshot of tuner-snapshot.c. See callbacks.h.
+ * the module snapshot of tuner-snapshot.c. See tuner.h.
  */
 /* The suggestion repeats torch.gradient's float32 operations one by one:
  * no fused multiply-add may change their rounding. */

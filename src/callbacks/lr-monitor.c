@@ -3,7 +3,7 @@
  * (lightning/pytorch/callbacks/lr_monitor.py): the learning rates (and
  * optionally momenta and weight decays) of every optimizer's parameter
  * groups, written to the loggers at the schedulers' intervals. See
- * callbacks.h for names and timing.
+ * monitors.h for names and timing.
  */
 #include <stdio.h>
 #include <stdlib.h>

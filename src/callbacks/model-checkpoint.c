@@ -3,7 +3,7 @@
  * (lightning/pytorch/callbacks/model_checkpoint.py): when to save, the
  * top-k bookkeeping, file names from a template, save_last, its state in
  * checkpoints and the "last"/"best" files fit(ckpt_path=...) resumes from.
- * See callbacks.h for the behaviour; the comments here say where litc's
+ * See model-checkpoint.h for the behaviour; the comments here say where litc's
  * spelling differs from the Python.
  */
 #include <dirent.h>

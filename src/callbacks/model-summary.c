@@ -1,6 +1,6 @@
 /*
  * src/callbacks/model-summary.c — the ModelSummary callback: prints the
- * parameter table (summary.h) at fit start. See callbacks.h.
+ * parameter table (summary.h) at fit start. See default-callbacks.h.
  */
 #include <stdlib.h>
 

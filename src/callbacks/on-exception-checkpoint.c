@@ -2,7 +2,7 @@
  * src/callbacks/on-exception-checkpoint.c — Lightning 2.x's
  * OnExceptionCheckpoint (lightning/pytorch/callbacks/
  * on_exception_checkpoint.py): save a checkpoint when a run fails, remove
- * it when a run ends normally. See callbacks.h.
+ * it when a run ends normally. See model-checkpoint.h.
  */
 #include <errno.h>
 #include <limits.h>

@@ -1,6 +1,6 @@
 /*
  * src/callbacks/progress-bar.c — the TQDMProgressBar callback: drives a
- * lit_progress (progress.h) from the Trainer's hooks. See callbacks.h.
+ * lit_progress (progress.h) from the Trainer's hooks. See default-callbacks.h.
  */
 #include <stdio.h>
 #include <stdlib.h>

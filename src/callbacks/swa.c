@@ -3,7 +3,7 @@
  * (lightning/pytorch/callbacks/stochastic_weight_avg.py) with torch's SWALR
  * (torch/optim/swa_utils.py): from swa_epoch_start the lr anneals to the
  * SWA lr and the weights are averaged at each epoch start; the average
- * replaces the weights when the last epoch ends. See callbacks.h.
+ * replaces the weights when the last epoch ends. See weight-averaging.h.
  */
 /* Averages in f32 and SWALR's lrs in double, in PyTorch's order: no fused
  * multiply-add may change the rounding. */

@@ -3,7 +3,7 @@
  * (lightning/pytorch/callbacks/throughput_monitor.py) over Fabric's
  * Throughput (lightning/fabric/utilities/throughput.py): rolling batches,
  * samples, items and flops per second per running stage, on the Trainer's
- * clock, written to the loggers. See callbacks.h for the keys and when.
+ * clock, written to the loggers. See monitors.h for the keys and when.
  */
 #include <math.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * (lightning/pytorch/callbacks/timer.py): time spent in the training,
  * validation and test loops on the Trainer's clock, and a stop once the
  * training time reaches a duration, carried across resumes through the
- * callback's state. See callbacks.h.
+ * callback's state. See monitors.h.
  */
 #include <ctype.h>
 #include <math.h>

@@ -171,7 +171,7 @@ static void send(lit_trainer *tr, lit__metric_list *l, int64_t step) {
     lit__metrics_clear(l);
 }
 
-/* Lightning's should_update_logs; the monitors use it too (callbacks.h). */
+/* Lightning's should_update_logs; the monitors use it too (monitors.h). */
 int lit_trainer_should_update_logs(const lit_trainer *tr) {
     /* "+ 1": it is asked before the batch's own step is counted. */
     const int64_t n = tr->p.log_every_n_steps;
