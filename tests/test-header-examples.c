@@ -3,7 +3,9 @@
  * public headers, copied here as written (a line of prose such as "...
  * run ..." stays a comment) and compiled and run, so an example that no
  * longer matches the API fails the build instead of misleading a reader.
- * When you change an example in a header, change its copy here.
+ * When you change an example in a header, change its copy here:
+ * scripts/check-header-examples.py (CTest header-examples-match) fails
+ * until the copy has every code line of the header's example again.
  *
  * Covered so far: tensor.h, autograd.h, optim.h, nn.h, module.h + trainer.h
  * (the example train.h had, which once called lit_mse_loss without its
@@ -151,8 +153,8 @@ static lit_dataloader *train_loader(void *user) {
 }
 
 /* The example, in a function that can LIT_TRY; *v gets the logged loss. */
-static lit_status train_example(lit_param_store *store, my_model *my_state, lit_datamodule datamodule, double *out) {
-    lit_module m; lit_module_init(&m, &vt, store, &my_state[0]);
+static lit_status train_example(lit_param_store *store, my_model my_state, lit_datamodule datamodule, double *out) {
+    lit_module m; lit_module_init(&m, &vt, store, &my_state);
     lit_trainer_params p = lit_trainer_default_params();
     p.max_epochs = 10; p.accumulate_grad_batches = 4;
     LIT_TRY(lit_trainer_params_from_env(&p));      // LIT_TRAINER_MAX_EPOCHS=3 ...
@@ -179,7 +181,7 @@ TEST(train_example) {
     lit_datamodule datamodule = { .version = LIT_DATAMODULE_VERSION, .train_dataloader = train_loader, .user = &dl };
     unsetenv("LIT_TRAINER_MAX_EPOCHS");
     double v = NAN;
-    CHECK_EQ_INT(train_example(store, &my_state, datamodule, &v), LIT_OK);
+    CHECK_EQ_INT(train_example(store, my_state, datamodule, &v), LIT_OK);
     CHECK(isfinite(v) && v >= 0);
     lit_dataloader_free(dl);
     lit_param_store_free(store);
