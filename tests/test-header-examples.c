@@ -9,8 +9,10 @@
  *
  * Covered so far: tensor.h, autograd.h, optim.h, nn.h, module.h + trainer.h
  * (the example train.h had, which once called lit_mse_loss without its
- * reduction argument), callback.h, weight-averaging.h, finetuning.h, tuner.h.
+ * reduction argument), callback.h, weight-averaging.h, finetuning.h, tuner.h,
+ * data.h, checkpoint.h, safetensors.h.
  */
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -315,6 +317,103 @@ TEST(tuner_example) {
     tiny_run_free(&r);
 }
 
+/* ---------------------------------------------------------------- data.h */
+
+/* The example over `my_dataset`; *batches counts what the loop saw. */
+static lit_status data_example(lit_dataset my_dataset, int64_t *batches) {
+    lit_status st = LIT_OK;
+    lit_dataloader_params p = lit_dataloader_default_params();
+    p.batch_size = 32; p.shuffle = 1; p.seed = 42; p.num_workers = 2;
+    lit_dataloader *dl = lit_dataloader_new(&my_dataset, &p);
+    for (int64_t epoch = 0; epoch < 10; epoch++) {
+        LIT_TRY(lit_dataloader_begin_epoch(dl, epoch, 0));   // 0: from the first batch
+        lit_batch *b;
+        while ((st = lit_dataloader_next(dl, &b)) == LIT_OK && b) {
+            lit_tensor *x = lit_batch_get(b, "x");   // (B, 64) f32
+            lit_tensor *y = lit_batch_get(b, "y");   // (B,) i64
+            /* ... */
+            CHECK(x->ndim == 2 && x->shape[1] == 64 && y->ndim == 1 && y->shape[0] == x->shape[0]);
+            ++*batches;
+        }
+    }
+    lit_dataloader_free(dl);
+    return st;
+}
+
+TEST(data_example) {
+    lit_tensor *X = lit_randn(LIT_SHAPE(100, 64), NULL);
+    lit_tensor *Y = lit_arange_int(LIT_I64, 0, 100, 1);
+    lit_tensor_dataset td;
+    CHECK_EQ_INT(lit_tensor_dataset_init(&td, 2, (const char *[]){ "x", "y" }, (lit_tensor *[]){ X, Y }), LIT_OK);
+    int64_t batches = 0;
+    CHECK_EQ_INT(data_example(lit_tensor_dataset_as_dataset(&td), &batches), LIT_OK);
+    CHECK_EQ_INT(batches, 10 * 4); /* 100 rows in batches of 32: 4 a epoch */
+}
+
+/* ---------------------------------------------------------------- checkpoint.h + safetensors.h */
+
+static lit_status checkpoint_example(lit_tensor *w, int64_t *epoch_out) {
+    lit_checkpoint *ck = lit_checkpoint_new();
+    LIT_TRY(lit_checkpoint_put_tensor(ck, "state_dict.head.weight", w));
+    LIT_TRY(lit_checkpoint_set_int(ck, "epoch", 3));
+    LIT_TRY(lit_checkpoint_push_scope(ck, "callbacks"));
+    LIT_TRY(lit_checkpoint_push_scope(ck, "EarlyStopping{'monitor': 'val/loss'}"));
+    LIT_TRY(lit_checkpoint_set_double(ck, "best_score", 0.25));
+    lit_checkpoint_pop_scope(ck); lit_checkpoint_pop_scope(ck);
+    LIT_TRY(lit_checkpoint_save(ck, "ckpts/last.ckpt"));        // atomic
+    lit_checkpoint_free(ck);
+
+    lit_tensor_zero_(w); /* (not in the example: the read must bring the values back) */
+    LIT_TRY(lit_checkpoint_load(&ck, "ckpts/last.ckpt"));       // validated
+    int64_t epoch; LIT_TRY(lit_checkpoint_get_int(ck, "epoch", &epoch));
+    LIT_TRY(lit_checkpoint_read_tensor(ck, "state_dict.head.weight", w));
+    lit_checkpoint_free(ck);
+    *epoch_out = epoch;
+    return LIT_OK;
+}
+
+static lit_status safetensors_example(FILE *f, const float *w_data, float *first_out) {
+    lit_st_tensor ts[] = {
+        { .name = "w", .dtype = LIT_F32, .ndim = 2, .shape = {3, 4}, .data = w_data },
+    };
+    lit_st_meta meta[] = { { "format", "pt" } };
+    LIT_TRY(lit_safetensors_write_file(f, 1, ts, 1, meta));   // f: an open FILE *
+    fclose(f);
+
+    lit_safetensors *st;
+    LIT_TRY(lit_safetensors_open(&st, "model.safetensors"));
+    const lit_st_tensor *w = lit_safetensors_find(st, "w");     // NULL when absent
+    CHECK(w != NULL && w->nbytes == 12 * sizeof(float));
+    if (w) memcpy(first_out, w->data, sizeof *first_out);
+    lit_safetensors_free(st);
+    return LIT_OK;
+}
+
+TEST(checkpoint_and_safetensors_examples) {
+    char cwd[4096];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    char *dir = make_tmp_dir("header-examples");
+    CHECK_EQ_INT(chdir(dir), 0);
+    CHECK_EQ_INT(mkdir("ckpts", 0755), 0);
+
+    lit_tensor *w = lit_randn(LIT_SHAPE(2, 3), NULL);
+    float before = lit_f32(w)[5];
+    int64_t epoch = 0;
+    CHECK_EQ_INT(checkpoint_example(w, &epoch), LIT_OK);
+    CHECK_EQ_INT(epoch, 3);
+    CHECK(lit_f32(w)[5] == before);
+
+    float w_data[12], first = 0;
+    for (int i = 0; i < 12; i++) w_data[i] = (float)i + 0.5f;
+    FILE *f = fopen("model.safetensors", "wb");
+    CHECK(f != NULL);
+    if (f) CHECK_EQ_INT(safetensors_example(f, w_data, &first), LIT_OK);
+    CHECK(first == 0.5f);
+
+    CHECK_EQ_INT(chdir(cwd), 0);
+    rm_rf(dir);
+}
+
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(tensor_and_autograd_examples);
@@ -325,5 +424,7 @@ int main(void) {
     RUN(weight_averaging_example);
     RUN(finetuning_example);
     RUN(tuner_example);
+    RUN(data_example);
+    RUN(checkpoint_and_safetensors_examples);
     return harness_summary();
 }

@@ -30,7 +30,7 @@
  *     p.batch_size = 32; p.shuffle = 1; p.seed = 42; p.num_workers = 2;
  *     lit_dataloader *dl = lit_dataloader_new(&my_dataset, &p);
  *     for (int64_t epoch = 0; epoch < 10; epoch++) {
- *         LIT_TRY(lit_dataloader_begin_epoch(dl, epoch));
+ *         LIT_TRY(lit_dataloader_begin_epoch(dl, epoch, 0));   // 0: from the first batch
  *         lit_batch *b;
  *         while ((st = lit_dataloader_next(dl, &b)) == LIT_OK && b) {
  *             lit_tensor *x = lit_batch_get(b, "x");   // (B, 64) f32
