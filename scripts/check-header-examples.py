@@ -23,7 +23,7 @@ import sys
 NOT_YET = {
     "backend.h", "config-trainer.h", "config.h", "core.h",
     "default-callbacks.h", "early-stopping.h", "loggers.h", "metrics.h", "model-checkpoint.h",
-    "monitors.h", "progress.h", "registry.h", "report.h", "sched.h", "summary.h",
+    "monitors.h", "progress.h", "registry.h", "report.h", "summary.h",
 }
 
 

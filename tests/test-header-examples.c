@@ -10,7 +10,7 @@
  * Covered so far: tensor.h, autograd.h, optim.h, nn.h, module.h + trainer.h
  * (the example train.h had, which once called lit_mse_loss without its
  * reduction argument), callback.h, weight-averaging.h, finetuning.h, tuner.h,
- * data.h, checkpoint.h, safetensors.h.
+ * data.h, checkpoint.h, safetensors.h, sched.h.
  */
 #include <sys/stat.h>
 #include <unistd.h>
@@ -414,6 +414,55 @@ TEST(checkpoint_and_safetensors_examples) {
     rm_rf(dir);
 }
 
+/* ---------------------------------------------------------------- sched.h */
+
+static lit_status sched_example(lit_optimizer *opt, double *lr0_out, double *seq_lr_out, double *plateau_lr_out) {
+    lit_cosine_lr_params cp = lit_cosine_lr_default_params();
+    cp.T_max = 100; cp.eta_min = 1e-5;
+    lit_scheduler *s = lit_cosine_lr_new(opt, &cp);
+    if (!s) { fprintf(stderr, "%s\n", lit_last_error()); return LIT_ERR_CONFIG; }
+    for (int epoch = 0; epoch < 50; epoch++) { LIT_TRY(lit_optimizer_step(opt)); LIT_TRY(lit_scheduler_step(s)); }
+    double lr0 = lit_scheduler_get_last_lr(s, NULL)[0];
+    lit_scheduler_free(s);
+    *lr0_out = lr0;
+
+    lit_linear_lr_params lp = lit_linear_lr_default_params(); /* (defined elsewhere in the example) */
+    // warm-up then cosine: children are owned by the SequentialLR
+    lit_scheduler *kids[2] = { lit_linear_lr_new(opt, &lp), lit_cosine_lr_new(opt, &cp) };
+    lit_scheduler *seq = lit_sequential_lr_new(opt, kids, 2, (int64_t[]){ 5 });
+    for (int epoch = 0; epoch < 5; epoch++) LIT_TRY(lit_scheduler_step(seq));
+    *seq_lr_out = lit_scheduler_get_last_lr(seq, NULL)[0];
+    lit_scheduler_free(seq);
+
+    lit_reduce_lr_on_plateau_params pp = lit_reduce_lr_on_plateau_default_params();
+    pp.patience = 0;
+    lit_scheduler *plateau = lit_reduce_lr_on_plateau_new(opt, &pp);
+    double val_loss = 1.0;
+    // ReduceLROnPlateau is stepped with the monitored metric:
+    lit_scheduler_step_metric(plateau, val_loss);
+    LIT_TRY(lit_scheduler_step_metric(plateau, val_loss)); /* no improvement, patience 0: lr x 0.1 */
+    *plateau_lr_out = lit_optimizer_get_lr(opt, 0);
+    lit_scheduler_free(plateau);
+    return LIT_OK;
+}
+
+TEST(sched_example) {
+    lit_tensor *w = lit_tensor_new(NULL, LIT_F32, LIT_SHAPE(2));
+    lit_tensor_zero_(w);
+    w->requires_grad = 1;
+    lit_sgd_params sp = lit_sgd_default_params();
+    sp.lr = 0.1;
+    lit_optimizer *opt = lit_sgd_new(&sp, &w, 1);
+    double lr0 = 0, seq_lr = 0, plateau_lr = 0;
+    CHECK_EQ_INT(sched_example(opt, &lr0, &seq_lr, &plateau_lr), LIT_OK);
+    /* cosine halfway from 0.1 to 1e-5 */
+    CHECK_NEAR(lr0, 1e-5 + (0.1 - 1e-5) * 0.5, 1e-12);
+    CHECK(seq_lr > 0);
+    CHECK(plateau_lr > 0 && plateau_lr < seq_lr + 1e-12);
+    lit_optimizer_free(opt);
+    lit_tensor_free(w);
+}
+
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(tensor_and_autograd_examples);
@@ -426,5 +475,6 @@ int main(void) {
     RUN(tuner_example);
     RUN(data_example);
     RUN(checkpoint_and_safetensors_examples);
+    RUN(sched_example);
     return harness_summary();
 }
