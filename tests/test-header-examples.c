@@ -10,7 +10,7 @@
  * Covered so far: tensor.h, autograd.h, optim.h, nn.h, module.h + trainer.h
  * (the example train.h had, which once called lit_mse_loss without its
  * reduction argument), callback.h, weight-averaging.h, finetuning.h, tuner.h,
- * data.h, checkpoint.h, safetensors.h, sched.h.
+ * data.h, checkpoint.h, safetensors.h, sched.h, core.h, backend.h, summary.h.
  */
 #include <sys/stat.h>
 #include <unistd.h>
@@ -463,6 +463,52 @@ TEST(sched_example) {
     lit_tensor_free(w);
 }
 
+/* ---------------------------------------------------------------- core.h, backend.h, summary.h */
+
+TEST(core_backend_summary_examples) {
+    /* core.h */
+    lit_status st = lit_set_error(LIT_ERR_CONFIG, "example: a status and its message");
+    FILE *saved = stderr;
+    stderr = fopen("/dev/null", "w"); /* the example prints the error */
+    if (st < 0) fprintf(stderr, "%s: %s\n", lit_status_str(st), lit_last_error());
+    fclose(stderr);
+    stderr = saved;
+    lit_arena *prev = lit_arena_current();
+    lit_arena *step = lit_arena_new("step", 0);   // activations + tape
+    lit_arena_use(step);                          // ops allocate from here
+    lit_tensor *t = lit_randn(LIT_SHAPE(8, 8), NULL);
+    CHECK(lit_arena_used(step) >= 64 * sizeof(float) && t->numel == 64);
+    lit_arena_reset(step);                        // O(1); no free/malloc
+    CHECK_EQ_INT(lit_arena_used(step), 0);
+    lit_arena_use(prev);
+    lit_arena_free(step);
+
+    /* backend.h: y = x @ w^T against a naive product */
+    enum { m = 3, n = 2, k = 4 };
+    float x[m * k], w[n * k], y[m * n];
+    for (int i = 0; i < m * k; i++) x[i] = (float)(i % 5) - 2.0f;
+    for (int i = 0; i < n * k; i++) w[i] = (float)(i % 3) + 0.5f;
+    const lit_backend *be = lit_backend_get();
+    be->sgemm(0, 1, m, n, k, 1.0f, x, k, w, k, 0.0f, y, n);   // y = x @ w^T
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            float ref = 0;
+            for (int l = 0; l < k; l++) ref += x[i * k + l] * w[j * k + l];
+            CHECK_NEAR(y[i * n + j], ref, 1e-5);
+        }
+
+    /* summary.h */
+    lit_param_store *ps = lit_param_store_new("summary");
+    lit_nn_linear lin;
+    CHECK_EQ_INT(lit_nn_linear_init(&lin, ps, "head", 4, 3, 1, NULL), LIT_OK);
+    FILE *out = stdout;
+    stdout = fopen("/dev/null", "w"); /* the table goes to stdout */
+    lit_model_summary_print(stdout, ps, 1);
+    fclose(stdout);
+    stdout = out;
+    lit_param_store_free(ps);
+}
+
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(tensor_and_autograd_examples);
@@ -476,5 +522,6 @@ int main(void) {
     RUN(data_example);
     RUN(checkpoint_and_safetensors_examples);
     RUN(sched_example);
+    RUN(core_backend_summary_examples);
     return harness_summary();
 }
