@@ -10,7 +10,8 @@
  * Covered so far: tensor.h, autograd.h, optim.h, nn.h, module.h + trainer.h
  * (the example train.h had, which once called lit_mse_loss without its
  * reduction argument), callback.h, weight-averaging.h, finetuning.h, tuner.h,
- * data.h, checkpoint.h, safetensors.h, sched.h, core.h, backend.h, summary.h.
+ * data.h, checkpoint.h, safetensors.h, sched.h, core.h, backend.h, summary.h,
+ * config.h, config-trainer.h.
  */
 #include <sys/stat.h>
 #include <unistd.h>
@@ -509,6 +510,52 @@ TEST(core_backend_summary_examples) {
     lit_param_store_free(ps);
 }
 
+/* ---------------------------------------------------------------- config.h + config-trainer.h */
+
+/* The example over `paths` (its --config files) and one override. */
+static lit_status config_example(const char *const *paths, int n_paths, lit_trainer_params *out, int *n_callbacks) {
+    lit_config *cfg, *f;
+    LIT_TRY(lit_config_new(&cfg));
+    // for each --config path:
+    for (int i = 0; i < n_paths; i++) {
+        const char *path = paths[i];
+        LIT_TRY(lit_config_load_file(&f, path));      // parse errors: file:line:col
+        lit_config_merge(cfg, f); lit_config_free(f); // later files win
+    }
+    LIT_TRY(lit_config_apply_trainer_env(cfg));       // LIT_TRAINER_MAX_EPOCHS=5 ...
+    // for each --a.b=value argument:
+    LIT_TRY(lit_config_set_override(cfg, "trainer.max_epochs=3"));
+    LIT_TRY(lit_config_resolve(cfg));                 // ${a.b}, ${oc.env:VAR,default}
+    lit_trainer_params p = lit_trainer_default_params();
+    LIT_TRY(lit_config_bind_trainer(lit_config_get(cfg, "trainer"), &p));
+    const lit_config_node *cbs = lit_config_get(cfg, "trainer.callbacks"); // for the registry
+    *n_callbacks = lit_config_list_size(cbs);
+    p.default_root_dir = NULL; /* (it points into cfg, freed here) */
+    *out = p;
+    lit_config_free(cfg);
+    return LIT_OK;
+}
+
+TEST(config_example) {
+    char *dir = make_tmp_dir("header-examples");
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/a.yaml", dir);
+    snprintf(b, sizeof b, "%s/b.yaml", dir);
+    FILE *fa = fopen(a, "w"), *fb = fopen(b, "w");
+    CHECK(fa && fb);
+    if (fa) fputs("trainer:\n  max_epochs: 7\n  max_steps: 100\n  callbacks: [{class_path: Timer}]\n", fa), fclose(fa);
+    if (fb) fputs("trainer:\n  max_steps: ${steps}\nsteps: 42\n", fb), fclose(fb);
+    unsetenv("LIT_TRAINER_MAX_EPOCHS");
+    unsetenv("LIT_TRAINER_MAX_STEPS");
+    lit_trainer_params p = lit_trainer_default_params();
+    int n_cb = 0;
+    CHECK_MSG(config_example((const char *[]){ a, b }, 2, &p, &n_cb) == LIT_OK, "%s", lit_last_error());
+    CHECK_EQ_INT(p.max_epochs, 3);  /* the override wins over a.yaml's 7 */
+    CHECK_EQ_INT(p.max_steps, 42);  /* b.yaml's, resolved from ${steps} */
+    CHECK_EQ_INT(n_cb, 1);
+    rm_rf(dir);
+}
+
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(tensor_and_autograd_examples);
@@ -523,5 +570,6 @@ int main(void) {
     RUN(checkpoint_and_safetensors_examples);
     RUN(sched_example);
     RUN(core_backend_summary_examples);
+    RUN(config_example);
     return harness_summary();
 }
