@@ -11,7 +11,7 @@
  * (the example train.h had, which once called lit_mse_loss without its
  * reduction argument), callback.h, weight-averaging.h, finetuning.h, tuner.h,
  * data.h, checkpoint.h, safetensors.h, sched.h, core.h, backend.h, summary.h,
- * config.h, config-trainer.h.
+ * config.h, config-trainer.h, progress.h.
  */
 #include <sys/stat.h>
 #include <unistd.h>
@@ -556,6 +556,45 @@ TEST(config_example) {
     rm_rf(dir);
 }
 
+/* ---------------------------------------------------------------- progress.h */
+
+/* The example, n steps; stdout is a memory stream here (not a terminal). */
+static void progress_example(int64_t n, int64_t n_val) {
+    double loss = 1.0, val_loss = 0.5;
+    lit_progress *pb = lit_progress_new(stdout, -1, 0.1);  // -1: isatty()
+    const char *names[] = {"v_num", "loss", "val_loss"}; double vals[] = {0, 0, 0};
+    lit_progress_stage_begin(pb, "Epoch 0", n);
+    for (int64_t i = 0; i < n; i++) {
+        loss *= 0.5; /* ... step ... */
+        vals[1] = loss;
+        lit_progress_update(pb, i + 1, 2, names, vals);
+    }
+        lit_progress_stage_begin(pb, "Validation", n_val);   // nested: a
+        for (int64_t j = 0; j < n_val; j++) lit_progress_update(pb, j + 1, 0, NULL, NULL);
+        lit_progress_stage_end(pb);                           // erased at end
+    vals[2] = val_loss;
+    lit_progress_update(pb, n, 3, names, vals);              // + val metrics
+    lit_progress_stage_end(pb);                               // final + '\n'
+    lit_progress_free(pb);
+}
+
+TEST(progress_example) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len), *saved = stdout;
+    CHECK(out != NULL);
+    if (!out) return;
+    fflush(stdout);
+    stdout = out;
+    progress_example(4, 2);
+    stdout = saved;
+    fclose(out);
+    CHECK_STR_CONTAINS(text, "Epoch 0");
+    CHECK_STR_CONTAINS(text, "4/4");
+    CHECK_STR_CONTAINS(text, "val_loss=0.5");
+    free(text);
+}
+
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(tensor_and_autograd_examples);
@@ -571,5 +610,6 @@ int main(void) {
     RUN(sched_example);
     RUN(core_backend_summary_examples);
     RUN(config_example);
+    RUN(progress_example);
     return harness_summary();
 }

@@ -18,15 +18,17 @@
  * Intended usage (what the trainer does):
  *
  *     lit_progress *pb = lit_progress_new(stdout, -1, 0.1);  // -1: isatty()
- *     lit_progress_stage_begin(pb, "Epoch 0", n_train_batches);
- *     for (i = 0; i < n; i++) {
+ *     const char *names[] = {"v_num", "loss", "val_loss"}; double vals[] = {0, 0, 0};
+ *     lit_progress_stage_begin(pb, "Epoch 0", n);
+ *     for (int64_t i = 0; i < n; i++) {
  *         ... step ...
- *         const char *names[] = {"v_num", "loss"}; double vals[] = {0, loss};
+ *         vals[1] = loss;
  *         lit_progress_update(pb, i + 1, 2, names, vals);
  *     }
  *         lit_progress_stage_begin(pb, "Validation", n_val);   // nested: a
  *         ... lit_progress_update(pb, j + 1, 0, NULL, NULL) ...  // second line,
  *         lit_progress_stage_end(pb);                           // erased at end
+ *     vals[2] = val_loss;
  *     lit_progress_update(pb, n, 3, names, vals);              // + val metrics
  *     lit_progress_stage_end(pb);                               // final + '\n'
  *     lit_progress_free(pb);
