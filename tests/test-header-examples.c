@@ -11,7 +11,7 @@
  * (the example train.h had, which once called lit_mse_loss without its
  * reduction argument), callback.h, weight-averaging.h, finetuning.h, tuner.h,
  * data.h, checkpoint.h, safetensors.h, sched.h, core.h, backend.h, summary.h,
- * config.h, config-trainer.h, progress.h.
+ * config.h, config-trainer.h, progress.h, loggers.h, report.h.
  */
 #include <sys/stat.h>
 #include <unistd.h>
@@ -595,6 +595,41 @@ TEST(progress_example) {
     free(text);
 }
 
+/* ---------------------------------------------------------------- loggers.h + report.h */
+
+static lit_status loggers_and_report_example(lit_trainer *tr, lit_module m, lit_datamodule dm) {
+    lit_csv_logger_params cp = lit_csv_logger_default_params();
+    cp.save_dir = "logs";                         // logs/lightning_logs/version_N/
+    lit_logger lg;
+    LIT_TRY(lit_csv_logger(&lg, &cp));
+    lit_logger csv = lg; /* (report.h's example calls the CSV logger csv) */
+    LIT_TRY(lit_trainer_add_logger(tr, &lg));     // copied; freed with the trainer
+
+    lit_html_report_params rp = lit_html_report_default_params();
+    rp.save_dir = "logs";                    // logs/lightning_logs/version_N/report.html
+    rp.log_dir_of = &csv;                    // or: the same folder as another logger
+    lit_logger rep;
+    LIT_TRY(lit_html_report_logger(&rep, &rp));
+    LIT_TRY(lit_html_report_add_info(&rep, "dataset", "digits 8x8"));
+    LIT_TRY(lit_trainer_add_logger(tr, &rep)); // copied; freed with the trainer
+    return lit_trainer_fit(tr, &m, &dm, NULL); // report.html at each epoch and at the end
+}
+
+TEST(loggers_and_report_example) {
+    char cwd[4096];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    char *dir = make_tmp_dir("header-examples");
+    CHECK_EQ_INT(chdir(dir), 0);
+    tiny_run r; tiny_run_init(&r);
+    CHECK_MSG(loggers_and_report_example(r.tr, r.m, r.dm) == LIT_OK, "%s", lit_last_error());
+    tiny_run_free(&r);
+    /* the CSV logger's folder (hparams.yaml; no metrics.csv: nothing was logged), the report beside it */
+    CHECK(access("logs/lightning_logs/version_0/hparams.yaml", R_OK) == 0);
+    CHECK(access("logs/lightning_logs/version_0/report.html", R_OK) == 0);
+    CHECK_EQ_INT(chdir(cwd), 0);
+    rm_rf(dir);
+}
+
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(tensor_and_autograd_examples);
@@ -611,5 +646,6 @@ int main(void) {
     RUN(core_backend_summary_examples);
     RUN(config_example);
     RUN(progress_example);
+    RUN(loggers_and_report_example);
     return harness_summary();
 }
