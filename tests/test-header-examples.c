@@ -11,7 +11,8 @@
  * (the example train.h had, which once called lit_mse_loss without its
  * reduction argument), callback.h, weight-averaging.h, finetuning.h, tuner.h,
  * data.h, checkpoint.h, safetensors.h, sched.h, core.h, backend.h, summary.h,
- * config.h, config-trainer.h, progress.h, loggers.h, report.h.
+ * config.h, config-trainer.h, progress.h, loggers.h, report.h,
+ * default-callbacks.h, early-stopping.h, model-checkpoint.h, monitors.h.
  */
 #include <sys/stat.h>
 #include <unistd.h>
@@ -630,6 +631,129 @@ TEST(loggers_and_report_example) {
     rm_rf(dir);
 }
 
+/* ---------------------------------------------------------------- the callbacks' headers */
+
+/* The tiny module with a validation_step that logs val/loss (what the
+ * monitoring callbacks watch); validation reads the training batches. */
+static lit_status val_step(lit_module *m, lit_batch *b, int64_t i, int dl, lit_tensor **out) {
+    (void)i, (void)dl;
+    *out = lit_mse_loss(forward(m->user, lit_batch_get(b, "x")), lit_batch_get(b, "y"), LIT_REDUCTION_MEAN);
+    return lit_module_log(m, "val/loss", *out);
+}
+static int val_loaders(void *user, lit_dataloader **out) {
+    out[0] = train_loader(user);
+    return 1;
+}
+static const lit_module_vtable vt_val = { .version = LIT_MODULE_VERSION, .training_step = step,
+                                          .validation_step = val_step, .configure_optimizers = opt };
+
+/* A tiny run in a scratch folder whose Trainer has `edit` applied to its params. */
+static void tiny_run_with(tiny_run *r, void (*edit)(lit_trainer_params *p)) {
+    tiny_run_init(r);
+    r->dm.val_dataloaders = val_loaders;
+    lit_module_deinit(&r->m);
+    lit_module_init(&r->m, &vt_val, r->store, &r->state);
+    lit_trainer_free(r->tr);
+    if (edit) edit(&r->p);
+    r->tr = NULL;
+    CHECK_EQ_INT(lit_trainer_new(&r->tr, &r->p), LIT_OK);
+}
+
+static lit_status progress_bar_example(lit_trainer *tr) {
+    lit_progress_bar_params pp = lit_progress_bar_default_params();
+    pp.out = stderr; pp.refresh_seconds = 0.5;
+    lit_callback cb;
+    LIT_TRY(lit_progress_bar_callback(&cb, &pp));
+    LIT_TRY(lit_trainer_add_callback(tr, &cb));
+    return LIT_OK;
+}
+
+static lit_status early_stopping_example(lit_trainer *tr, lit_module m, lit_datamodule dm, int64_t *stopped) {
+    lit_early_stopping_params ep = lit_early_stopping_default_params();
+    ep.monitor = "val/loss"; ep.patience = 5;
+    lit_callback es;
+    LIT_TRY(lit_early_stopping_callback(&es, &ep));
+    LIT_TRY(lit_trainer_add_callback(tr, &es));
+    LIT_TRY(lit_trainer_fit(tr, &m, &dm, NULL));
+    *stopped = lit_early_stopping_stopped_epoch(&es);
+    return LIT_OK;
+}
+
+static lit_status model_checkpoint_example(lit_trainer *tr, lit_module m, lit_datamodule dm, char *best, size_t n) {
+    lit_model_checkpoint_params cp = lit_model_checkpoint_default_params();
+    cp.monitor = "val/loss"; cp.mode = LIT_MIN; cp.save_top_k = 3; cp.save_last = 1;
+    lit_callback ck;
+    LIT_TRY(lit_model_checkpoint_callback(&ck, &cp));
+    LIT_TRY(lit_trainer_add_callback(tr, &ck));
+    LIT_TRY(lit_trainer_fit(tr, &m, &dm, "last"));      // resumes when a last.ckpt exists
+    printf("best %s\n", lit_model_checkpoint_best_path(&ck));
+    snprintf(best, n, "%s", lit_model_checkpoint_best_path(&ck));
+    return LIT_OK;
+}
+
+static lit_status monitors_example(lit_trainer *tr, lit_module m, lit_datamodule dm, double *elapsed) {
+    lit_callback lr, tm;
+    LIT_TRY(lit_lr_monitor_callback(&lr, &(lit_lr_monitor_params){ .logging_interval = LIT_LOG_EVERY_STEP }));
+    lit_timer_params tp = lit_timer_default_params();
+    LIT_TRY(lit_timer_parse_duration("00:12:00:00", &tp.duration));
+    LIT_TRY(lit_timer_callback(&tm, &tp));
+    LIT_TRY(lit_trainer_add_callback(tr, &lr)); LIT_TRY(lit_trainer_add_callback(tr, &tm));
+    LIT_TRY(lit_trainer_fit(tr, &m, &dm, NULL)); /* ... fit ... */
+    printf("trained %.0f s\n", lit_timer_time_elapsed(&tm, LIT_RUNNING_TRAIN));
+    *elapsed = lit_timer_time_elapsed(&tm, LIT_RUNNING_TRAIN);
+    return LIT_OK;
+}
+
+static void with_bar(lit_trainer_params *p) { p->enable_progress_bar = 1; }
+static void with_checkpoints(lit_trainer_params *p) { p->enable_checkpointing = 1; p->default_root_dir = "."; }
+static void with_logger(lit_trainer_params *p) { p->logger = 1; p->default_root_dir = "."; }
+
+TEST(callbacks_examples) {
+    char cwd[4096];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    char *dir = make_tmp_dir("header-examples");
+    CHECK_EQ_INT(chdir(dir), 0);
+    FILE *saved_out = stdout, *saved_err = stderr;
+    fflush(stdout);
+    stdout = fopen("/dev/null", "w"); /* the examples print */
+    stderr = fopen("/dev/null", "w");
+    tiny_run r;
+
+    tiny_run_with(&r, with_bar);
+    lit_status bar = progress_bar_example(r.tr);
+    lit_status bar_fit = bar == LIT_OK ? lit_trainer_fit(r.tr, &r.m, &r.dm, NULL) : bar;
+    tiny_run_free(&r);
+
+    tiny_run_with(&r, NULL);
+    int64_t stopped = -1;
+    lit_status es = early_stopping_example(r.tr, r.m, r.dm, &stopped);
+    tiny_run_free(&r);
+
+    tiny_run_with(&r, with_checkpoints);
+    char best[4096] = "";
+    lit_status ck = model_checkpoint_example(r.tr, r.m, r.dm, best, sizeof best);
+    tiny_run_free(&r);
+
+    tiny_run_with(&r, with_logger);
+    double elapsed = -1;
+    lit_status mon = monitors_example(r.tr, r.m, r.dm, &elapsed);
+    tiny_run_free(&r);
+
+    fclose(stdout);
+    fclose(stderr);
+    stdout = saved_out, stderr = saved_err;
+    CHECK_EQ_INT(bar, LIT_OK);
+    CHECK_EQ_INT(bar_fit, LIT_OK);
+    CHECK_EQ_INT(es, LIT_OK);
+    CHECK_EQ_INT(stopped, 0); /* 2 epochs, patience 5: it never stops the run */
+    CHECK_EQ_INT(ck, LIT_OK);
+    CHECK_MSG(strstr(best, ".ckpt") != NULL, "best path: '%s'", best);
+    CHECK_EQ_INT(mon, LIT_OK);
+    CHECK(elapsed >= 0);
+    CHECK_EQ_INT(chdir(cwd), 0);
+    rm_rf(dir);
+}
+
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(tensor_and_autograd_examples);
@@ -647,5 +771,6 @@ int main(void) {
     RUN(config_example);
     RUN(progress_example);
     RUN(loggers_and_report_example);
+    RUN(callbacks_examples);
     return harness_summary();
 }
