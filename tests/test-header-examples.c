@@ -12,7 +12,8 @@
  * reduction argument), callback.h, weight-averaging.h, finetuning.h, tuner.h,
  * data.h, checkpoint.h, safetensors.h, sched.h, core.h, backend.h, summary.h,
  * config.h, config-trainer.h, progress.h, loggers.h, report.h,
- * default-callbacks.h, early-stopping.h, model-checkpoint.h, monitors.h.
+ * default-callbacks.h, early-stopping.h, model-checkpoint.h, monitors.h,
+ * metrics.h.
  */
 #include <sys/stat.h>
 #include <unistd.h>
@@ -754,6 +755,67 @@ TEST(callbacks_examples) {
     rm_rf(dir);
 }
 
+/* ---------------------------------------------------------------- metrics.h */
+
+/* Fixed scores: row i's largest logit is class i % 10, its label i % 5,
+ * so half of 10 rows are right. */
+static void make_scores(int64_t rows, lit_tensor **logits, lit_tensor **labels) {
+    *logits = lit_tensor_new(lit_arena_current(), LIT_F32, LIT_SHAPE(rows, 10));
+    *labels = lit_tensor_new(lit_arena_current(), LIT_I64, LIT_SHAPE(rows));
+    lit_tensor_zero_(*logits);
+    for (int64_t i = 0; i < rows; i++) lit_f32(*logits)[i * 10 + i % 10] = 1.0f, lit_i64(*labels)[i] = i % 5;
+}
+
+static lit_metric *g_acc; /* the example's metric, read by the validation_step below */
+
+static lit_status metric_val_step(lit_module *m, lit_batch *b, int64_t i, int dl, lit_tensor **out) {
+    (void)b, (void)i, (void)dl;
+    lit_metric *acc = g_acc;
+    lit_tensor *logits, *labels;
+    make_scores(10, &logits, &labels);
+    *out = NULL;
+    // validation_step:
+    LIT_TRY(lit_metric_update(acc, logits, labels));          // logits (B, C), labels (B,) i64
+    LIT_TRY(lit_module_log_metric(m, "val/acc", acc, .prog_bar = 1));  // computed at epoch end, then reset
+    return LIT_OK;
+}
+static const lit_module_vtable vt_metric = { .version = LIT_MODULE_VERSION, .training_step = step,
+                                             .validation_step = metric_val_step, .configure_optimizers = opt };
+
+static lit_status metric_by_hand(lit_metric *acc, double *out) {
+    lit_tensor *logits, *labels;
+    make_scores(10, &logits, &labels);
+    LIT_TRY(lit_metric_update(acc, logits, labels));
+    // or by hand:
+    double v; LIT_TRY(lit_metric_compute_scalar(acc, &v)); lit_metric_reset(acc);
+    *out = v;
+    return LIT_OK;
+}
+
+TEST(metrics_example) {
+    lit_metric *acc = lit_accuracy_new(&(lit_accuracy_params){ .task = LIT_TASK_MULTICLASS,
+                                                               .num_classes = 10 });
+    g_acc = acc;
+    tiny_run r;
+    tiny_run_init(&r);
+    r.dm.val_dataloaders = val_loaders;
+    lit_module_deinit(&r.m);
+    lit_module_init(&r.m, &vt_metric, r.store, &r.state);
+    lit_trainer_free(r.tr);
+    r.p.max_epochs = 1;
+    r.tr = NULL;
+    CHECK_EQ_INT(lit_trainer_new(&r.tr, &r.p), LIT_OK);
+    CHECK_MSG(lit_trainer_fit(r.tr, &r.m, &r.dm, NULL) == LIT_OK, "%s", lit_last_error());
+    double logged = -1;
+    CHECK(lit_trainer_get_metric(r.tr, LIT_METRICS_CALLBACK, "val/acc", &logged));
+    CHECK_NEAR(logged, 0.5, 1e-6);
+    tiny_run_free(&r);
+    double v = -1;
+    CHECK_EQ_INT(metric_by_hand(acc, &v), LIT_OK);
+    CHECK_NEAR(v, 0.5, 1e-6);
+    lit_metric_free(acc);
+}
+
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(tensor_and_autograd_examples);
@@ -772,5 +834,6 @@ int main(void) {
     RUN(progress_example);
     RUN(loggers_and_report_example);
     RUN(callbacks_examples);
+    RUN(metrics_example);
     return harness_summary();
 }
