@@ -13,12 +13,13 @@
  * data.h, checkpoint.h, safetensors.h, sched.h, core.h, backend.h, summary.h,
  * config.h, config-trainer.h, progress.h, loggers.h, report.h,
  * default-callbacks.h, early-stopping.h, model-checkpoint.h, monitors.h,
- * metrics.h.
+ * metrics.h, registry.h: every header with a usage example.
  */
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "litc/registry.h" /* the cli layer: not in litc.h */
 #include "tmp-dir.h"
 
 #define D_IN 3
@@ -816,6 +817,52 @@ TEST(metrics_example) {
     lit_metric_free(acc);
 }
 
+/* ---------------------------------------------------------------- registry.h */
+
+/* Stands in for the mlp-digits example's registration (its classes are not
+ * linked into this test): the example resolves a built-in callback. */
+static lit_status digits_register(void) { return LIT_OK; }
+
+static lit_status registry_example(lit_trainer *tr, lit_trainer_params trainer_params, const lit_config_node *node) {
+    lit_registry_register_builtins();
+    LIT_TRY(digits_register());                  // the example's model and data
+    const lit_registry_class *cls;
+    lit_registry_args *args;
+    LIT_TRY(lit_registry_resolve(LIT_REG_CALLBACK, node, &cls, &args));
+    lit_registry_context ctx = lit_registry_default_context();
+    ctx.default_root_dir = trainer_params.default_root_dir;
+    lit_callback cb;
+    lit_status st = lit_registry_build_callback(cls, args, &ctx, &cb);
+    lit_registry_print_help(stdout, cls);      // --help: every option, type, default, doc
+    lit_registry_args_print_yaml(stdout, args, 4);  // --print_config: the completed init_args
+    lit_registry_args_free(args);
+    LIT_TRY(st);
+    LIT_TRY(lit_trainer_add_callback(tr, &cb));
+    return LIT_OK;
+}
+
+TEST(registry_example) {
+    lit_config *cfg = NULL;
+    CHECK_EQ_INT(lit_config_load_string(&cfg, "cb: {class_path: Timer, init_args: {duration: \"00:00:01:00\"}}\n",
+                                        "t.yaml"), LIT_OK);
+    tiny_run r;
+    tiny_run_init(&r);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len), *saved = stdout;
+    fflush(stdout);
+    stdout = out;
+    lit_status st = cfg ? registry_example(r.tr, r.p, lit_config_get(cfg, "cb")) : LIT_ERR_CONFIG;
+    stdout = saved;
+    fclose(out);
+    CHECK_MSG(st == LIT_OK, "%s", lit_last_error());
+    CHECK_STR_CONTAINS(text, "duration");  /* the help and the completed init_args */
+    CHECK_MSG(lit_trainer_fit(r.tr, &r.m, &r.dm, NULL) == LIT_OK, "%s", lit_last_error());
+    free(text);
+    tiny_run_free(&r);
+    lit_config_free(cfg);
+}
+
 int main(void) {
     lit_log_set_level(LIT_LOG_ERROR);
     RUN(tensor_and_autograd_examples);
@@ -835,5 +882,6 @@ int main(void) {
     RUN(loggers_and_report_example);
     RUN(callbacks_examples);
     RUN(metrics_example);
+    RUN(registry_example);
     return harness_summary();
 }

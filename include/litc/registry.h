@@ -35,12 +35,11 @@
  *     ctx.default_root_dir = trainer_params.default_root_dir;
  *     lit_callback cb;
  *     lit_status st = lit_registry_build_callback(cls, args, &ctx, &cb);
+ *     lit_registry_print_help(stdout, cls);      // --help: every option, type, default, doc
+ *     lit_registry_args_print_yaml(stdout, args, 4);  // --print_config: the completed init_args
  *     lit_registry_args_free(args);
  *     LIT_TRY(st);
  *     LIT_TRY(lit_trainer_add_callback(tr, &cb));
- *
- *     lit_registry_print_help(stdout, cls);      // --help: every option, type, default, doc
- *     lit_registry_args_print_yaml(stdout, args, 4);  // --print_config: the completed init_args
  *
  * Argument types and what a value must look like in YAML:
  *   int         an integer scalar ("3", "-1")
